@@ -1,0 +1,18 @@
+// Public face of the crypto layer: everything above imports from here.
+export { toBase64Url, fromBase64Url, toHex, fromHex, utf8, concatBytes, constantTimeEqual } from './bytes.js';
+export { sha256, sha256Hex, hmacSha256 } from './hash.js';
+export { canonicalJson, canonicalBytes } from './jcs.js';
+export {
+  KEY_ID_PREFIX,
+  KEY_ID_PATTERN,
+  keyIdFromPublicKey,
+  publicKeyFromKeyId,
+  generateSigningKey,
+  signingKeyFromSeed,
+  signingKeyFromPem,
+  signingKeyToPem,
+  signBytes,
+  verifyBytes,
+} from './ed25519.js';
+export type { KeyId, SigningKey } from './ed25519.js';
+export { signingInput, signCanonical, verifyCanonical } from './sign.js';
