@@ -93,7 +93,7 @@ export function defineAction<S extends z.ZodType>(def: {
   authorize: (ctx: ExecContext, args: z.infer<S>) => Refusal | undefined;
   apply: (ctx: ExecContext, args: z.infer<S>) => Refusal | undefined;
 }): ActionDef<z.infer<S>> {
-  return def;
+  return def as ActionDef<z.infer<S>>;
 }
 
 export function refuse(code: ResultCode, detail?: string): Refusal {
