@@ -1,0 +1,5 @@
+// Public face of the HTTP layer.
+export { buildServer } from './server.js';
+export type { Server, ServerOptions } from './server.js';
+export { errorBody, sendError } from './errors.js';
+export { parseWith, MAX_SUBMIT_ENVELOPES } from './ledger-routes.js';

@@ -1,0 +1,37 @@
+// The HTTP front door: fastify with the ledger routes, /healthz and /metrics.
+// Logs never carry request bodies or credentials.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { LedgerNode } from '../node/index.js';
+import { errorHandler, errorBody } from './errors.js';
+import { registerLedgerRoutes } from './ledger-routes.js';
+import { NodeMetrics } from './metrics.js';
+import { registerRegistryRoutes } from './registry-routes.js';
+
+export interface ServerOptions {
+  /** pino logger options, or false for none. */
+  logger?: boolean | { level: string };
+}
+
+export interface Server {
+  app: FastifyInstance;
+  metrics: NodeMetrics;
+}
+
+export function buildServer(node: LedgerNode, options: ServerOptions = {}): Server {
+  const logger =
+    options.logger === undefined || options.logger === false
+      ? false
+      : {
+          level: options.logger === true ? 'info' : options.logger.level,
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+        };
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
+  const metrics = new NodeMetrics(node);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'no such route')));
+  app.get('/healthz', async () => ({ status: 'ok', networkId: node.networkId, height: node.head.height }));
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
+  registerLedgerRoutes(app, node);
+  registerRegistryRoutes(app, node);
+  return { app, metrics };
+}

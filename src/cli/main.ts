@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// careledger: the command-line front door (init, start, keys, tx, verify, bench).
+import { Command, CommanderError } from 'commander';
+import { isCareLedgerError } from '../ledger/index.js';
+import { registerInit, registerStart } from './run.js';
+import { registerKeys, registerTx } from './client.js';
+import { registerVerify } from './verify.js';
+import { registerBench } from './bench.js';
+
+const program = new Command()
+  .name('careledger')
+  .description('CareLedger: a permissioned ledger for patient-controlled health data')
+  .version('0.1.0')
+  .exitOverride();
+
+registerInit(program);
+registerStart(program);
+registerKeys(program);
+registerTx(program);
+registerVerify(program);
+registerBench(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  if (isCareLedgerError(error)) {
+    process.stderr.write(`careledger: ${error.code}: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`careledger: ${(error as Error).message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,175 @@
+// The executor: applies one ordered batch to state, deterministically.
+// Per transaction, in order: stateless checks (done earlier on the worker
+// pool: parse, size, signature), network, duplicate txId, time window,
+// contract and action, signer registry, args schema, authorise, apply.
+// A failing transaction keeps its place in the block with its result code and
+// changes nothing (results, not rejection: ARCHITECTURE section 3).
+import { canonicalJson } from '../crypto/index.js';
+import { resultsHashOf, sortWrites, stateHashOf, type StateWrite } from './block.js';
+import type { ResultCode } from './codes.js';
+import {
+  KEYS_NAMESPACE,
+  type ContractRegistry,
+  type ExecContext,
+  type JsonValue,
+  type KeyRecord,
+  type LedgerEvent,
+  type Refusal,
+  type StateAccess,
+} from './contract.js';
+import { decodeCheckedEnvelope, type OrderedCheck } from './ordered.js';
+import { RFC3339_MILLIS } from './tx.js';
+
+export const NETWORK_NAMESPACE = 'network';
+export const NETWORK_CONFIG_KEY = 'config';
+export const DEFAULT_TIME_WINDOW_MS = 5 * 60 * 1000;
+
+/** Committed state as the executor sees it. */
+export interface StateSource {
+  getState(namespace: string, key: string): string | undefined;
+  hasTx(txId: string): boolean;
+}
+
+export interface BlockInput {
+  network: string;
+  height: number;
+  prevStateHash: string;
+  /** Time of the previous block, undefined before genesis. */
+  prevTime: string | undefined;
+  /** The proposer's time for this batch (untrusted format). */
+  proposedTime: string;
+  entries: ReadonlyArray<{ bytes: Uint8Array; check: OrderedCheck }>;
+}
+
+export interface ExecutedTx {
+  txId: string;
+  code: ResultCode;
+  detail: string | undefined;
+  events: LedgerEvent[];
+  bytes: Uint8Array;
+}
+
+export interface BlockOutcome {
+  blockTime: string;
+  txs: ExecutedTx[];
+  /** Final writes of the block, sorted; value null = deleted. */
+  writes: StateWrite[];
+  resultsHash: string;
+  stateHash: string;
+}
+
+const SEP = '\u0000';
+
+/** Block time: the proposer's time forced monotonic, max(prev, proposed). */
+export function blockTimeOf(prevTime: string | undefined, proposed: string): string {
+  const valid = RFC3339_MILLIS.test(proposed) && !Number.isNaN(Date.parse(proposed));
+  if (!valid) return prevTime ?? '1970-01-01T00:00:00.000Z';
+  if (prevTime === undefined) return proposed;
+  return proposed > prevTime ? proposed : prevTime;
+}
+
+class Overlay implements StateAccess {
+  readonly writes = new Map<string, JsonValue | null>();
+  constructor(private readonly below: (ns: string, key: string) => JsonValue | undefined) {}
+
+  get(namespace: string, key: string): JsonValue | undefined {
+    const k = namespace + SEP + key;
+    if (this.writes.has(k)) return this.writes.get(k) ?? undefined;
+    return this.below(namespace, key);
+  }
+
+  put(namespace: string, key: string, value: JsonValue): void {
+    // Store a deep copy in canonical form so later mutation by the caller cannot leak in.
+    this.writes.set(namespace + SEP + key, JSON.parse(canonicalJson(value)) as JsonValue);
+  }
+
+  delete(namespace: string, key: string): void {
+    this.writes.set(namespace + SEP + key, null);
+  }
+}
+
+function timeWindowMs(read: (ns: string, key: string) => JsonValue | undefined): number {
+  const config = read(NETWORK_NAMESPACE, NETWORK_CONFIG_KEY);
+  if (config && typeof config === 'object' && !Array.isArray(config)) {
+    const w = config['timeWindowMs'];
+    if (typeof w === 'number' && w > 0) return w;
+  }
+  return DEFAULT_TIME_WINDOW_MS;
+}
+
+/** Executes one batch against committed state; pure given its inputs. */
+export function executeBlock(input: BlockInput, source: StateSource, registry: ContractRegistry): BlockOutcome {
+  const blockTime = blockTimeOf(input.prevTime, input.proposedTime);
+  const blockMs = Date.parse(blockTime);
+  const committed = (ns: string, key: string): JsonValue | undefined => {
+    const text = source.getState(ns, key);
+    return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+  };
+  const block = new Overlay(committed);
+  const seen = new Set<string>();
+  const txs: ExecutedTx[] = [];
+
+  input.entries.forEach((entry, index) => {
+    const { txId } = entry.check;
+    const events: LedgerEvent[] = [];
+    const done = (code: ResultCode, detail?: string) => {
+      txs.push({ txId, code, detail, events: code === 'OK' ? events : [], bytes: entry.bytes });
+    };
+    if (entry.check.code !== 'OK') return done(entry.check.code);
+    const envelope = decodeCheckedEnvelope(entry.bytes);
+    const { tx } = envelope;
+    if (tx.network !== input.network) return done('WRONG_NETWORK');
+    if (seen.has(txId) || source.hasTx(txId)) return done('DUPLICATE_TX');
+    seen.add(txId);
+    if (Math.abs(Date.parse(tx.time) - blockMs) > timeWindowMs(block.get.bind(block))) return done('STALE_TIME');
+    const contract = registry.get(tx.contract);
+    if (!contract) return done('UNKNOWN_CONTRACT');
+    const action = Object.hasOwn(contract.actions, tx.action) ? contract.actions[tx.action] : undefined;
+    if (!action) return done('UNKNOWN_ACTION');
+    const keyValue = block.get(KEYS_NAMESPACE, tx.signer);
+    const signerKey = keyValue && typeof keyValue === 'object' ? (keyValue as unknown as KeyRecord) : undefined;
+    if ((action.signer ?? 'registered') === 'registered') {
+      if (!signerKey) return done('UNKNOWN_SIGNER');
+      if (signerKey.status !== 'active') return done('REVOKED_SIGNER');
+    }
+    const args = action.args.safeParse(tx.args);
+    if (!args.success) return done('INVALID_ARGS', args.error.issues[0]?.path.map(String).join('.'));
+    const txState = new Overlay(block.get.bind(block));
+    const ctx: ExecContext = {
+      network: input.network,
+      txId,
+      height: input.height,
+      index,
+      blockTime,
+      txTime: tx.time,
+      signer: tx.signer,
+      signerKey: signerKey?.status === 'active' ? signerKey : undefined,
+      state: txState,
+      emit: (type, data) => events.push({ contract: contract.name, type, data }),
+    };
+    let refusal: Refusal | undefined;
+    try {
+      refusal = action.authorize(ctx, args.data) ?? action.apply(ctx, args.data);
+    } catch {
+      // A throwing contract is a deterministic failure on every node: record it, change nothing.
+      refusal = { code: 'INTERNAL', detail: 'contract threw' };
+    }
+    if (refusal) return done(refusal.code, refusal.detail);
+    for (const [k, v] of txState.writes) block.writes.set(k, v);
+    done('OK');
+  });
+
+  const writes = sortWrites(
+    [...block.writes].map(([k, v]): StateWrite => {
+      const at = k.indexOf(SEP);
+      return [k.slice(0, at), k.slice(at + 1), v];
+    }),
+  );
+  return {
+    blockTime,
+    txs,
+    writes,
+    resultsHash: resultsHashOf(txs.map((t) => t.code)),
+    stateHash: stateHashOf(input.prevStateHash, writes),
+  };
+}

@@ -1,0 +1,70 @@
+// Public face of the ledger layer.
+export { CareLedgerError, isCareLedgerError } from './errors.js';
+export { RESULT_CODES, isResultCode, httpStatusOf } from './codes.js';
+export type { ResultCode } from './codes.js';
+export {
+  TX_TYPE,
+  TX_SIGNING_DOMAIN,
+  MAX_ENVELOPE_BYTES,
+  RFC3339_MILLIS,
+  txSchema,
+  envelopeSchema,
+  txIdOf,
+  txSigningInput,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  signTx,
+  formatTime,
+} from './tx.js';
+export type { Tx, Envelope, ParsedEnvelope, TxDraft } from './tx.js';
+export { checkOrderedEnvelope, envelopeJcs, decodeCheckedEnvelope } from './ordered.js';
+export type { OrderedCheck } from './ordered.js';
+export { KEYS_NAMESPACE, ContractRegistry, defineAction, refuse } from './contract.js';
+export type {
+  ActionDef,
+  Contract,
+  ExecContext,
+  JsonValue,
+  KeyKind,
+  KeyRecord,
+  LedgerEvent,
+  Refusal,
+  StateAccess,
+  StateReader,
+} from './contract.js';
+export { ZERO_HASH, blockHashOf, resultsHashOf, stateHashOf, sortWrites } from './block.js';
+export type { BlockHeader, StateWrite } from './block.js';
+export {
+  NETWORK_NAMESPACE,
+  NETWORK_CONFIG_KEY,
+  DEFAULT_TIME_WINDOW_MS,
+  executeBlock,
+  blockTimeOf,
+} from './executor.js';
+export type { BlockInput, BlockOutcome, ExecutedTx, StateSource } from './executor.js';
+export {
+  hashLeaf,
+  hashChildren,
+  emptyRoot,
+  appendLeaves,
+  rootAt,
+  inclusionProof,
+  consistencyProof,
+  verifyInclusion,
+  verifyConsistency,
+  MemoryTreeStore,
+} from './merkle/index.js';
+export type { TreeNodeReader, TreeNode } from './merkle/index.js';
+export { EMPTY_HEAD, buildBlock, headAfter } from './build.js';
+export type { ChainHead, BuiltBlock } from './build.js';
+export {
+  MAX_NOTE_BYTES,
+  formatCheckpointBody,
+  parseCheckpoint,
+  parseCheckpointBody,
+  signCheckpoint,
+  addCosignature,
+  verifyCheckpointSignatures,
+  noteKeyHash,
+} from './checkpoint.js';
+export type { CheckpointFields, ParsedCheckpoint, NoteSignature } from './checkpoint.js';

@@ -1,0 +1,16 @@
+// Public face of the node layer.
+export { LedgerNode } from './ledger-node.js';
+export type { CommittedBlock, LedgerNodeOptions, TxResult } from './ledger-node.js';
+export { openNode, closeNode, initDevNetwork } from './bootstrap.js';
+export type { InitOptions, InitResult, OpenedNode, OpenOptions } from './bootstrap.js';
+export { defaultRegistry } from './contracts.js';
+export {
+  paths,
+  isInitialised,
+  readNodeConfig,
+  loadSigningKey,
+  loadHpkeKey,
+  writePrivateFile,
+} from './datadir.js';
+export type { NodeConfig } from './datadir.js';
+export { VerifyPool } from './verify-pool.js';

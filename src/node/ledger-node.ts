@@ -1,0 +1,247 @@
+// A CareLedger node: the pipeline order -> verify -> execute -> commit
+// (ARCHITECTURE section 3) over a LedgerStore and an Orderer, with commit
+// waiters for `?wait=commit`, block listeners for SSE, and a signed
+// checkpoint after every block.
+import { EventEmitter } from 'node:events';
+import { canonicalJson, fromHex, toBase64Url, type SigningKey } from '../crypto/index.js';
+import {
+  CareLedgerError,
+  EMPTY_HEAD,
+  buildBlock,
+  consistencyProof,
+  emptyRoot,
+  formatCheckpointBody,
+  headAfter,
+  inclusionProof,
+  signCheckpoint,
+  type BlockHeader,
+  type ChainHead,
+  type ContractRegistry,
+  type LedgerEvent,
+  type ResultCode,
+  type TreeNodeReader,
+} from '../ledger/index.js';
+import type { OrderedBatch, Orderer } from '../ordering/index.js';
+import type { LedgerStore, TxRow } from '../storage/index.js';
+import { VerifyPool } from './verify-pool.js';
+
+export interface TxResult {
+  txId: string;
+  code: ResultCode;
+  height: number;
+  index: number;
+}
+
+export interface CommittedBlock {
+  header: BlockHeader;
+  hash: string;
+  txs: Array<{ txId: string; code: ResultCode; events: LedgerEvent[] }>;
+}
+
+export interface LedgerNodeOptions {
+  networkId: string;
+  nodeKey: SigningKey;
+  store: LedgerStore;
+  orderer: Orderer;
+  registry: ContractRegistry;
+  /** Worker threads for signature checks; 0 checks inline. */
+  verifyWorkers?: number;
+  /** Called if committing a block fails: the node cannot go on safely. */
+  onFatal?: (error: unknown) => void;
+}
+
+function rootFromHex(hex: string | undefined): Uint8Array {
+  const root = hex === undefined ? undefined : fromHex(hex);
+  return root ?? emptyRoot();
+}
+
+interface Waiter { resolve: (r: TxResult) => void; timer: NodeJS.Timeout }
+
+export class LedgerNode {
+  readonly networkId: string;
+  readonly nodeKey: SigningKey;
+  readonly store: LedgerStore;
+  readonly registry: ContractRegistry;
+  private readonly orderer: Orderer;
+  private readonly pool: VerifyPool;
+  private readonly events = new EventEmitter();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly tree: TreeNodeReader;
+  private readonly onFatal: (error: unknown) => void;
+  private headState: ChainHead;
+  private checkpointNote: string;
+  private closed = false;
+
+  constructor(options: LedgerNodeOptions) {
+    this.networkId = options.networkId;
+    this.nodeKey = options.nodeKey;
+    this.store = options.store;
+    this.registry = options.registry;
+    this.orderer = options.orderer;
+    this.pool = new VerifyPool(options.verifyWorkers);
+    this.onFatal = options.onFatal ?? ((e) => { throw e; });
+    this.tree = { getNode: (level, index) => this.store.getLogNode(level, index) };
+    this.events.setMaxListeners(0);
+    this.headState = this.loadHead();
+    this.checkpointNote = this.signCheckpointNote();
+  }
+
+  private loadHead(): ChainHead {
+    const row = this.store.head();
+    if (!row) return EMPTY_HEAD;
+    const header = JSON.parse(row.header) as BlockHeader;
+    return { height: header.height, hash: row.hash, stateHash: header.stateHash, time: header.time, logSize: header.logSize };
+  }
+
+  /** Starts delivery from the batch after the last committed block. */
+  start(): void {
+    const last = this.store.head()?.ordererSeq ?? 0;
+    this.orderer.start(last, (batch) => this.applyBatch(batch));
+  }
+
+  get head(): ChainHead {
+    return this.headState;
+  }
+
+  /** The latest signed checkpoint (C2SP signed note). */
+  get checkpoint(): string {
+    return this.checkpointNote;
+  }
+
+  private signCheckpointNote(): string {
+    const h = this.headState;
+    const root = rootFromHex(h.height < 0 ? undefined : this.headerOf(h.height)?.logRoot);
+    return signCheckpoint(formatCheckpointBody({ origin: this.networkId, treeSize: h.logSize, root }), this.nodeKey);
+  }
+
+  private headerOf(height: number): BlockHeader | undefined {
+    const row = this.store.getBlock(height);
+    return row && (JSON.parse(row.header) as BlockHeader);
+  }
+
+  private async applyBatch(batch: OrderedBatch): Promise<void> {
+    if (batch.envelopes.length === 0 || this.closed) return;
+    try {
+      const checks = await this.pool.check(batch.envelopes);
+      const entries = batch.envelopes.map((bytes, i) => ({ bytes, check: checks[i]! }));
+      const built = buildBlock(this.headState, this.networkId, batch.time, entries, this.store, this.tree, this.registry);
+      const { header, outcome, firstLeaf } = built;
+      const txRows: TxRow[] = outcome.txs.map((t, index) => ({
+        leafIndex: firstLeaf + index,
+        txId: t.txId,
+        height: header.height,
+        index,
+        envelope: t.bytes,
+        code: t.code,
+        events: JSON.stringify(t.events),
+      }));
+      this.store.commitBlock({
+        block: { height: header.height, hash: built.hash, header: JSON.stringify(header), ordererSeq: batch.seq },
+        txs: txRows,
+        state: outcome.writes.map(([namespace, key, value]) => ({
+          namespace,
+          key,
+          value: value === null ? null : canonicalJson(value),
+        })),
+        logNodes: built.logNodes,
+      });
+      this.headState = headAfter(built);
+      this.checkpointNote = signCheckpoint(
+        formatCheckpointBody({ origin: this.networkId, treeSize: header.logSize, root: rootFromHex(header.logRoot) }),
+        this.nodeKey,
+      );
+      outcome.txs.forEach((t, index) => this.settle({ txId: t.txId, code: t.code, height: header.height, index }));
+      const committed: CommittedBlock = {
+        header,
+        hash: built.hash,
+        txs: outcome.txs.map((t) => ({ txId: t.txId, code: t.code, events: t.events })),
+      };
+      this.events.emit('block', committed);
+    } catch (error) {
+      this.onFatal(error);
+      throw error;
+    }
+  }
+
+  private settle(result: TxResult): void {
+    const list = this.waiters.get(result.txId);
+    if (!list) return;
+    this.waiters.delete(result.txId);
+    for (const w of list) {
+      clearTimeout(w.timer);
+      w.resolve(result);
+    }
+  }
+
+  /**
+   * Orders envelopes (JCS bytes already parsed at the edge). With `wait`,
+   * resolves with each transaction's result once committed (TIMEOUT code if
+   * `timeoutMs` passes first); otherwise once the batch is durably ordered.
+   */
+  async submit(
+    items: ReadonlyArray<{ txId: string; bytes: Uint8Array }>,
+    options: { wait?: boolean; timeoutMs?: number } = {},
+  ): Promise<TxResult[] | undefined> {
+    if (this.closed) throw new CareLedgerError('UNAVAILABLE', 'node is shutting down');
+    const waits = options.wait ? items.map((item) => this.waitFor(item.txId, options.timeoutMs ?? 30_000)) : [];
+    await this.orderer.submit(items.map((i) => i.bytes));
+    return options.wait ? Promise.all(waits) : undefined;
+  }
+
+  private waitFor(txId: string, timeoutMs: number): Promise<TxResult> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const list = this.waiters.get(txId)?.filter((w) => w.timer !== timer);
+        if (list?.length) this.waiters.set(txId, list);
+        else this.waiters.delete(txId);
+        resolve({ txId, code: 'TIMEOUT', height: -1, index: -1 });
+      }, timeoutMs);
+      const list = this.waiters.get(txId) ?? [];
+      list.push({ resolve, timer });
+      this.waiters.set(txId, list);
+    });
+  }
+
+  onBlock(listener: (block: CommittedBlock) => void): () => void {
+    this.events.on('block', listener);
+    return () => this.events.off('block', listener);
+  }
+
+  /** A committed transaction with its inclusion proof against the current checkpoint. */
+  getTransaction(txId: string) {
+    const row = this.store.getTx(txId);
+    if (!row) return undefined;
+    const treeSize = this.headState.logSize;
+    return {
+      row,
+      proof: {
+        treeSize,
+        leafIndex: row.leafIndex,
+        hashes: inclusionProof(this.tree, row.leafIndex, treeSize).map(toBase64Url),
+      },
+      checkpoint: this.checkpointNote,
+    };
+  }
+
+  /** RFC 9162 2.1.4 consistency proof between two tree sizes. */
+  consistency(from: number, to: number): string[] {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to || to > this.headState.logSize) {
+      throw new CareLedgerError('MALFORMED', `need 1 <= from <= to <= ${this.headState.logSize}`, { field: 'from' });
+    }
+    return consistencyProof(this.tree, from, to).map(toBase64Url);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.orderer.close();
+    await this.pool.close();
+    for (const [txId, list] of this.waiters) {
+      for (const w of list) {
+        clearTimeout(w.timer);
+        w.resolve({ txId, code: 'UNAVAILABLE', height: -1, index: -1 });
+      }
+    }
+    this.waiters.clear();
+    this.events.removeAllListeners();
+  }
+}

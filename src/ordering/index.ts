@@ -1,0 +1,5 @@
+// Public face of the ordering layer.
+export { SoloOrderer } from './solo.js';
+export type { SoloOrdererOptions } from './solo.js';
+export { encodeBatch, decodeBatch, MAX_BATCH_ENVELOPES } from './codec.js';
+export type { Orderer, OrderedBatch, BatchHandler } from './types.js';
