@@ -26,7 +26,7 @@ function syntheticReader(treeSize: number): TreeNodeReader {
   return { getNode: (level, index) => ((index + 1) * 2 ** level <= treeSize ? fake : undefined) };
 }
 
-test('proofs and roots on a tree of 2^20+12345 leaves read at most 2*log2(n)+2 nodes', () => {
+void test('proofs and roots on a tree of 2^20+12345 leaves read at most 2*log2(n)+2 nodes', () => {
   const n = 2 ** 20 + 12345;
   const bound = 2 * Math.ceil(Math.log2(n)) + 2;
   const reader = new CountingTreeReader(syntheticReader(n));
@@ -54,7 +54,7 @@ test('proofs and roots on a tree of 2^20+12345 leaves read at most 2*log2(n)+2 n
   assert.ok(worst > 0);
 });
 
-test('a 100k-leaf tree built in batches gives verifying proofs at O(log n) reads', () => {
+void test('a 100k-leaf tree built in batches gives verifying proofs at O(log n) reads', () => {
   const store = new MemoryTreeStore();
   let size = 0;
   const roots = new Map<number, Uint8Array>();
