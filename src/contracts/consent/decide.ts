@@ -1,0 +1,214 @@
+// The pure consent decision (ARCHITECTURE section 5: `decide(state, request,
+// time)`), after FHIR R4 Consent.provision semantics and IHE PCF.
+//
+// Algorithm, for a request (patient, requester org/member, action, resource
+// type, the data's security labels, purpose) at instant `time`:
+//  1. Patient: no identity record -> deny 'unknown-patient'; status 'erased'
+//     -> deny 'patient-erased'.
+//  2. Requester: its organisation ('governance'/org) and membership
+//     ('identity'/member) must be 'active', else deny 'requester-inactive'.
+//  3. Candidate grants: the ids in 'consent'/index/<patient> (active grants
+//     only; point lookups, no scans), whose record is still 'active' and
+//     whose grantee covers the requester: a practitioner grantee matches that
+//     exact (orgId, memberId); an organisation grantee matches every member
+//     of the organisation.
+//  4. A grant is in effect iff its root provision's period contains `time`:
+//     start <= time < end (start inclusive, end exclusive; absent = open).
+//     Grants not in effect neither permit nor deny.
+//  5. Evaluating provision P (type T) against the request gives undefined
+//     when P does not match, otherwise:
+//       - if some nested provision evaluates to 'deny' -> 'deny';
+//       - else if some nested provision evaluates to 'permit' -> 'permit';
+//       - else T.
+//     So nested provisions are exceptions to their parent (a child only
+//     matches inside its parent's criteria) and deny wins among siblings.
+//     P matches iff every criterion it states matches (absent or empty list
+//     = any): its period contains `time`; the action is in `actions`; the
+//     purpose is in `purposes` (exact codes, no ActReason subsumption); the
+//     resource type is in `resourceTypes`; and for `securityLabels`:
+//       - deny:   the data carries at least one listed label (FHIR R4:
+//                 the labels "define which resources are controlled");
+//       - permit: the data carries at least one listed label AND every
+//                 sensitivity label it carries (ETH ETHUD OPIOIDUD HIV PSY
+//                 SEX SUD) is listed: a permit scoped to labels never
+//                 reaches a sensitive category it does not name.
+//  6. Across grants deny wins: if any grant in effect evaluates to 'deny' ->
+//     deny 'denied-by-provision' with the denying grants' ids; else if any
+//     evaluates to 'permit' -> permit 'permitted' with the permitting ids;
+//     else if a grant whose period has ended would have permitted (root
+//     period ignored) -> deny 'expired' with those ids; else deny 'no-consent'.
+// decide reads state only and never mutates it; the same state, request and
+// time give the same decision on every node.
+import { CareLedgerError } from '../../ledger/errors.js';
+import type { StateReader } from '../../ledger/contract.js';
+import { normalizeInstant, SENSITIVITY_CODES, type ConsentAction, type Provision } from './schema.js';
+import { isGranteeActive, patientStatus, readGrant, readIndex, type ConsentRecord } from './state.js';
+
+export type DecisionReason =
+  | 'permitted'
+  | 'denied-by-provision'
+  | 'no-consent'
+  | 'expired'
+  | 'patient-erased'
+  | 'unknown-patient'
+  | 'requester-inactive';
+
+export interface Decision {
+  decision: 'permit' | 'deny';
+  /** The grants that permitted, the grants that denied, or the expired grants; in grant order. */
+  consentIds: string[];
+  reason: DecisionReason;
+}
+
+/** What is asked once per request, whatever the resources. */
+export interface ConsentQuery {
+  patient: string;
+  requester: { orgId: string; memberId: string };
+  action: ConsentAction;
+  /** v3 ActReason code; codes outside the catalogue never match a listed purpose. */
+  purpose: string;
+}
+
+/** What differs per resource. */
+export interface ResourceFacts {
+  resourceType: string;
+  /** Security labels carried by the data (meta.security codes). */
+  securityLabels: readonly string[];
+}
+
+export interface AccessRequest extends ConsentQuery, ResourceFacts {}
+
+/** Decides for one resource of a prepared query. */
+export type Decider = (resource: ResourceFacts) => Decision;
+
+const SENSITIVE: ReadonlySet<string> = new Set(SENSITIVITY_CODES);
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function canonicalTime(time: string): string {
+  const t = CANONICAL_INSTANT.test(time) ? time : normalizeInstant(time);
+  if (t === undefined) throw new CareLedgerError('INVALID_ARGS', 'decision time is not an RFC 3339 date-time', { field: 'time' });
+  return t;
+}
+
+function inPeriod(p: Provision, time: string): boolean {
+  const period = p.period;
+  if (period === undefined) return true;
+  if (period.start !== undefined && time < period.start) return false;
+  return period.end === undefined || time < period.end;
+}
+
+function labelsMatch(p: Provision, listed: readonly string[], data: readonly string[]): boolean {
+  let any = false;
+  for (const label of data) {
+    if (listed.includes(label)) any = true;
+    else if (p.type === 'permit' && SENSITIVE.has(label)) return false;
+  }
+  return any;
+}
+
+function evaluate(
+  p: Provision,
+  q: ConsentQuery,
+  r: ResourceFacts,
+  time: string,
+  checkPeriod: boolean,
+): 'permit' | 'deny' | undefined {
+  if (checkPeriod && !inPeriod(p, time)) return undefined;
+  if (p.actions !== undefined && p.actions.length > 0 && !p.actions.includes(q.action)) return undefined;
+  if (p.purposes !== undefined && p.purposes.length > 0 && !(p.purposes as readonly string[]).includes(q.purpose)) return undefined;
+  if (p.resourceTypes !== undefined && p.resourceTypes.length > 0 && !p.resourceTypes.includes(r.resourceType)) return undefined;
+  if (p.securityLabels !== undefined && p.securityLabels.length > 0 && !labelsMatch(p, p.securityLabels, r.securityLabels)) {
+    return undefined;
+  }
+  let result = p.type;
+  if (p.provisions !== undefined) {
+    let permitted = false;
+    for (const child of p.provisions) {
+      const c = evaluate(child, q, r, time, true);
+      if (c === 'deny') return 'deny';
+      if (c === 'permit') permitted = true;
+    }
+    if (permitted) result = 'permit';
+  }
+  return result;
+}
+
+/** Evaluates one grant's provision tree for one resource; exported for tests and tooling. */
+export function evaluateProvision(
+  provision: Provision,
+  query: ConsentQuery,
+  resource: ResourceFacts,
+  time: string,
+): 'permit' | 'deny' | undefined {
+  return evaluate(provision, query, resource, canonicalTime(time), true);
+}
+
+function coversRequester(grant: ConsentRecord, requester: ConsentQuery['requester']): boolean {
+  const g = grant.grantee;
+  if (g.orgId !== requester.orgId) return false;
+  return g.kind === 'organization' || g.memberId === requester.memberId;
+}
+
+const constant =
+  (decision: Decision['decision'], reason: DecisionReason): Decider =>
+  () => ({ decision, consentIds: [], reason });
+
+/**
+ * Loads everything a query needs once (patient, requester, the requester's
+ * grants) and returns a decider per resource: the FHIR search path prepares
+ * one query and decides for each resource in the page.
+ */
+export function prepareDecision(state: StateReader, query: ConsentQuery, time: string): Decider {
+  const now = canonicalTime(time);
+  const patient = patientStatus(state, query.patient);
+  if (patient === 'unknown') return constant('deny', 'unknown-patient');
+  if (patient === 'erased') return constant('deny', 'patient-erased');
+  const requester = { kind: 'practitioner' as const, orgId: query.requester.orgId, memberId: query.requester.memberId };
+  if (!isGranteeActive(state, requester)) return constant('deny', 'requester-inactive');
+
+  const inEffect: ConsentRecord[] = [];
+  const ended: ConsentRecord[] = [];
+  for (const id of readIndex(state, query.patient)) {
+    const grant = readGrant(state, query.patient, id);
+    if (grant === undefined || grant.status !== 'active' || !coversRequester(grant, query.requester)) continue;
+    if (inPeriod(grant.provision, now)) inEffect.push(grant);
+    else if (grant.provision.period?.end !== undefined && grant.provision.period.end <= now) ended.push(grant);
+  }
+  if (inEffect.length === 0 && ended.length === 0) return constant('deny', 'no-consent');
+
+  return (resource) => {
+    const permitting: string[] = [];
+    const denying: string[] = [];
+    for (const grant of inEffect) {
+      const result = evaluate(grant.provision, query, resource, now, false);
+      if (result === 'deny') denying.push(grant.consentId);
+      else if (result === 'permit') permitting.push(grant.consentId);
+    }
+    if (denying.length > 0) return { decision: 'deny', consentIds: denying, reason: 'denied-by-provision' };
+    if (permitting.length > 0) return { decision: 'permit', consentIds: permitting, reason: 'permitted' };
+    const expired = ended
+      .filter((g) => evaluate(g.provision, query, resource, now, false) === 'permit')
+      .map((g) => g.consentId);
+    if (expired.length > 0) return { decision: 'deny', consentIds: expired, reason: 'expired' };
+    return { decision: 'deny', consentIds: [], reason: 'no-consent' };
+  };
+}
+
+/**
+ * Decides whether `request` is permitted by the patient's consents at `time`
+ * (block time or the serving node's clock). Pure: reads `state` only.
+ */
+export function decide(state: StateReader, request: AccessRequest, time: string): Decision {
+  return prepareDecision(state, request, time)(request);
+}
+
+/** Decides one query for many resources with one round of state lookups. */
+export function decideMany(
+  state: StateReader,
+  query: ConsentQuery,
+  resources: readonly ResourceFacts[],
+  time: string,
+): Decision[] {
+  const decider = prepareDecision(state, query, time);
+  return resources.map((r) => decider(r));
+}

@@ -1,0 +1,106 @@
+// Test world for the consent contract: two organisations, practitioners, a
+// patient with a key, a guardian delegate, and the identity/governance
+// records the contract reads (written directly in the shared state layout,
+// since contracts never import each other).
+import { KEYS_NAMESPACE, type JsonValue, type KeyRecord } from '../../ledger/contract.js';
+import { MemoryState, runAction, testKeyId, type RunResult } from '../testing.js';
+import { consentContract } from './contract.js';
+import { decide, type AccessRequest, type Decision } from './decide.js';
+import type { ConsentGrant, Provision } from './schema.js';
+import { consentIdForTx } from './state.js';
+
+export const T0 = '2026-03-01T08:00:00.000Z';
+export const PATIENT = 'pt_AAAAAAAAAAAAAAAAAAAAAA';
+export const OTHER_PATIENT = 'pt_BBBBBBBBBBBBBBBBBBBBBB';
+export const DELEGATE = 'dg_CCCCCCCCCCCCCCCCCCCCCC';
+export const HOSP = 'hosp-a';
+export const CLINIC = 'clinic-b';
+
+export const KEYS = {
+  patient: testKeyId('patient'),
+  otherPatient: testKeyId('other-patient'),
+  delegate: testKeyId('delegate'),
+  member: testKeyId('dr-y'),
+  admin: testKeyId('admin'),
+} as const;
+
+export function addHours(time: string, hours: number): string {
+  return new Date(Date.parse(time) + hours * 3_600_000).toISOString();
+}
+
+function key(kind: KeyRecord['kind'], owner: string, org: string | null, extra: { [k: string]: JsonValue } = {}): KeyRecord {
+  return { kind, org, owner, roles: [], status: 'active', since: 1, ...extra };
+}
+
+export class World {
+  readonly state = new MemoryState();
+  private tx = 0;
+
+  constructor() {
+    const s = this.state;
+    for (const orgId of [HOSP, CLINIC]) s.put('governance', `org/${orgId}`, { orgId, status: 'active' });
+    for (const [orgId, memberId] of [[HOSP, 'dr-y'], [HOSP, 'dr-z'], [CLINIC, 'dr-w']] as const) {
+      s.put('identity', `member/${orgId}/${memberId}`, { orgId, memberId, roles: ['practitioner'], keys: [], status: 'active' });
+    }
+    for (const [p, k] of [[PATIENT, KEYS.patient], [OTHER_PATIENT, KEYS.otherPatient]] as const) {
+      s.put('identity', `patient/${p}`, { pseudonym: p, keys: [k], custodian: HOSP, status: 'active' });
+      s.put(KEYS_NAMESPACE, k, key('patient', p, null));
+    }
+    this.setDelegate({});
+    s.put(KEYS_NAMESPACE, KEYS.delegate, key('delegate', DELEGATE, null, { patient: PATIENT }));
+    s.put(KEYS_NAMESPACE, KEYS.member, key('member', 'dr-y', HOSP, { roles: ['practitioner'] }));
+    s.put(KEYS_NAMESPACE, KEYS.admin, key('org-admin', HOSP, HOSP));
+  }
+
+  setDelegate(fields: { [k: string]: JsonValue }): void {
+    this.state.put('identity', `delegate/${PATIENT}/${DELEGATE}`, {
+      pseudonym: PATIENT, delegateId: DELEGATE, relationship: 'guardian', keys: [KEYS.delegate], status: 'active', ...fields,
+    });
+  }
+
+  nextTxId(): string {
+    this.tx += 1;
+    return `${this.tx.toString(16).padStart(8, '0')}`.padEnd(64, 'a');
+  }
+
+  run(action: string, args: unknown, opts: { signer?: string; at?: string } = {}): RunResult & { txId: string } {
+    const txId = this.nextTxId();
+    const r = runAction(consentContract, action, args, { signer: opts.signer ?? KEYS.patient, state: this.state, blockTime: opts.at ?? T0, txId });
+    return { ...r, txId };
+  }
+
+  /** Grants and returns the new consent id; throws if refused. */
+  grant(grant: ConsentGrant, opts: { signer?: string; at?: string } = {}): string {
+    const r = this.run('grant', grant, opts);
+    if (r.refusal) throw new Error(`grant refused: ${r.refusal.code} ${r.refusal.detail ?? ''}`);
+    return consentIdForTx(r.txId);
+  }
+
+  revoke(consentId: string, opts: { signer?: string; at?: string; patient?: string } = {}): RunResult {
+    return this.run('revoke', { patient: opts.patient ?? PATIENT, consentId }, opts);
+  }
+
+  decide(req: Partial<AccessRequest>, time: string = T0): Decision {
+    return decide(this.state, request(req), time);
+  }
+}
+
+export function request(req: Partial<AccessRequest> = {}): AccessRequest {
+  return {
+    patient: PATIENT,
+    requester: { orgId: HOSP, memberId: 'dr-y' },
+    action: 'access',
+    resourceType: 'Observation',
+    securityLabels: [],
+    purpose: 'TREAT',
+    ...req,
+  };
+}
+
+export function drY(provision: Provision, patient: string = PATIENT): ConsentGrant {
+  return { patient, grantee: { kind: 'practitioner', orgId: HOSP, memberId: 'dr-y' }, provision };
+}
+
+export function orgGrant(orgId: string, provision: Provision): ConsentGrant {
+  return { patient: PATIENT, grantee: { kind: 'organization', orgId }, provision };
+}
