@@ -26,6 +26,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
           redact: ['req.headers.authorization', 'req.headers.cookie'],
         };
   const app = Fastify({ logger, bodyLimit: 1024 * 1024, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
+  app.removeContentTypeParser('text/plain'); // JSON only: a text body is 415, not a schema error on a string
   const metrics = new NodeMetrics(node);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'no such route')));
