@@ -1,0 +1,22 @@
+// Identifier rules of the governance contract and its deterministic ids.
+// Ids derived inside a contract come from the txId only (no randomness), so
+// every node derives the same id and clients can compute it in advance.
+import { z } from 'zod';
+import { fromBase64Url, publicKeyFromKeyId, sha256, toBase64Url, utf8 } from '../../crypto/index.js';
+
+export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export const PROPOSAL_ID_PATTERN = /^prop_[A-Za-z0-9_-]{22}$/;
+export const PROPOSAL_ID_DOMAIN = 'careledger.proposal/1\n';
+
+export const orgIdSchema = z.string().regex(ORG_ID_PATTERN);
+/** A key id (ARCHITECTURE section 4) that decodes to a 32-byte Ed25519 public key. */
+export const keyIdSchema = z.string().refine((s) => publicKeyFromKeyId(s) !== undefined, 'expected an ed25519 key id');
+/** base64url of a 32-byte X25519 public key (the org's HPKE recipient key). */
+export const hpkePublicKeySchema = z.string().refine((s) => fromBase64Url(s)?.byteLength === 32, 'expected base64url of 32 bytes');
+export const endpointSchema = z.url({ protocol: /^https?$/ }).max(2048);
+export const proposalIdSchema = z.string().regex(PROPOSAL_ID_PATTERN);
+
+/** 'prop_' + base64url(first 16 bytes of SHA-256(utf8('careledger.proposal/1\n' + txId))). */
+export function proposalIdForTx(txId: string): string {
+  return 'prop_' + toBase64Url(sha256(utf8(PROPOSAL_ID_DOMAIN + txId)).subarray(0, 16));
+}
