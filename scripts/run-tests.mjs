@@ -29,10 +29,10 @@ const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...file
 let tail = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString('utf8')).slice(-4000);
+  tail += chunk.toString('utf8');
 });
 child.on('close', (code) => {
-  const num = (label) => Number((tail.match(new RegExp(`ℹ ${label} (\\d+)`)) ?? [])[1] ?? 0);
+  const num = (label) => Number([...tail.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, "gm"))].at(-1)?.[1] ?? 0);
   const passed = num('pass');
   const failed = num('fail') + num('cancelled');
   console.log(`${passed} passed, ${failed} failed`);

@@ -17,7 +17,7 @@ export {
   formatTime,
 } from './tx.js';
 export type { Tx, Envelope, ParsedEnvelope, TxDraft } from './tx.js';
-export { checkOrderedEnvelope, envelopeJcs, decodeCheckedEnvelope } from './ordered.js';
+export { checkOrderedEnvelope, claimsTxId, envelopeJcs, decodeCheckedEnvelope } from './ordered.js';
 export type { OrderedCheck } from './ordered.js';
 export { KEYS_NAMESPACE, ContractRegistry, defineAction, refuse } from './contract.js';
 export type {

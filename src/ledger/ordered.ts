@@ -39,6 +39,16 @@ export function checkOrderedEnvelope(bytes: Uint8Array): OrderedCheck {
   return { code: ok ? 'OK' : 'BAD_SIGNATURE', txId };
 }
 
+/**
+ * Whether an ordered entry with this result claims its txId. Entries that
+ * failed the stateless checks do not: otherwise anyone could copy a pending
+ * transaction with a broken signature and have the genuine one refused as a
+ * duplicate. The executor, the store's lookups and the verifier share this rule.
+ */
+export function claimsTxId(code: string): boolean {
+  return code !== 'MALFORMED' && code !== 'TOO_LARGE' && code !== 'BAD_SIGNATURE';
+}
+
 /** JCS of {"sig","tx"} given JCS(tx): keys sort as "sig" < "tx". */
 export function envelopeJcs(sig: string, txJcs: string): string {
   return `{"sig":${JSON.stringify(sig)},"tx":${txJcs}}`;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   KEY_ID_PATTERN,
+  publicKeyFromKeyId,
   canonicalBytes,
   concatBytes,
   fromBase64Url,
@@ -28,6 +29,12 @@ const NAME = /^[a-z][a-zA-Z0-9_.-]{0,63}$/;
 /** RFC 3339 UTC with exactly millisecond precision, e.g. 2026-01-02T03:04:05.678Z. */
 export const RFC3339_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** True for an RFC 3339 millis UTC string naming a real instant (no 30 February, no hour 24). */
+export function isRealInstant(text: string): boolean {
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === text;
+}
+
 const b64url = (bytes: number) =>
   z.string().refine((s) => fromBase64Url(s)?.byteLength === bytes, { message: `expected base64url of ${bytes} bytes` });
 
@@ -37,9 +44,9 @@ export const txSchema = z.strictObject({
   contract: z.string().regex(NAME),
   action: z.string().regex(NAME),
   args: z.record(z.string(), z.unknown()),
-  signer: z.string().regex(KEY_ID_PATTERN),
+  signer: z.string().regex(KEY_ID_PATTERN).refine((s) => publicKeyFromKeyId(s) !== undefined, 'non-canonical key id'),
   nonce: b64url(16),
-  time: z.string().regex(RFC3339_MILLIS).refine((s) => !Number.isNaN(Date.parse(s)), 'invalid date'),
+  time: z.string().regex(RFC3339_MILLIS).refine(isRealInstant, 'not a real date and time'),
 });
 
 export const envelopeSchema = z.strictObject({ tx: txSchema, sig: b64url(64) });

@@ -3,7 +3,7 @@
 // waiters for `?wait=commit`, block listeners for SSE, and a signed
 // checkpoint after every block.
 import { EventEmitter } from 'node:events';
-import { canonicalJson, fromHex, toBase64Url, type SigningKey } from '../crypto/index.js';
+import { canonicalJson, fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/index.js';
 import {
   CareLedgerError,
   EMPTY_HEAD,
@@ -18,6 +18,7 @@ import {
   type ChainHead,
   type ContractRegistry,
   type LedgerEvent,
+  type OrderedCheck,
   type ResultCode,
   type TreeNodeReader,
 } from '../ledger/index.js';
@@ -55,7 +56,14 @@ function rootFromHex(hex: string | undefined): Uint8Array {
   return root ?? emptyRoot();
 }
 
-interface Waiter { resolve: (r: TxResult) => void; timer: NodeJS.Timeout }
+/** Batches whose signatures are checked ahead of the one being executed. */
+const PIPELINE_DEPTH = 3;
+
+interface Waiter { txId: string; resolve: (r: TxResult) => void; timer: NodeJS.Timeout }
+
+function waiterKey(bytes: Uint8Array): string {
+  return sha256Hex(bytes);
+}
 
 export class LedgerNode {
   readonly networkId: string;
@@ -71,6 +79,8 @@ export class LedgerNode {
   private headState: ChainHead;
   private checkpointNote: string;
   private closed = false;
+  private pipeline: Promise<void> = Promise.resolve();
+  private readonly inFlight: Promise<void>[] = [];
 
   constructor(options: LedgerNodeOptions) {
     this.networkId = options.networkId;
@@ -119,10 +129,26 @@ export class LedgerNode {
     return row && (JSON.parse(row.header) as BlockHeader);
   }
 
+  /**
+   * Pipelines delivery: the worker pool checks the signatures of the next
+   * batches while this thread executes and commits the current one. Blocks
+   * still commit strictly in order; at most PIPELINE_DEPTH batches are ahead.
+   */
   private async applyBatch(batch: OrderedBatch): Promise<void> {
     if (batch.envelopes.length === 0 || this.closed) return;
+    const checks = this.pool.check(batch.envelopes);
+    checks.catch(() => undefined); // observed by commitBatch
+    const committed = this.pipeline.then(() => this.commitBatch(batch, checks));
+    this.pipeline = committed.catch(() => undefined);
+    this.inFlight.push(committed);
+    void committed.finally(() => this.inFlight.splice(this.inFlight.indexOf(committed), 1)).catch(() => undefined);
+    if (this.inFlight.length >= PIPELINE_DEPTH) await this.inFlight[0];
+  }
+
+  private async commitBatch(batch: OrderedBatch, pendingChecks: Promise<OrderedCheck[]>): Promise<void> {
+    if (this.closed) return;
     try {
-      const checks = await this.pool.check(batch.envelopes);
+      const checks = await pendingChecks;
       const entries = batch.envelopes.map((bytes, i) => ({ bytes, check: checks[i]! }));
       const built = buildBlock(this.headState, this.networkId, batch.time, entries, this.store, this.tree, this.registry);
       const { header, outcome, firstLeaf } = built;
@@ -150,7 +176,9 @@ export class LedgerNode {
         formatCheckpointBody({ origin: this.networkId, treeSize: header.logSize, root: rootFromHex(header.logRoot) }),
         this.nodeKey,
       );
-      outcome.txs.forEach((t, index) => this.settle({ txId: t.txId, code: t.code, height: header.height, index }));
+      outcome.txs.forEach((t, index) =>
+        this.settle(waiterKey(t.bytes), { txId: t.txId, code: t.code, height: header.height, index }),
+      );
       const committed: CommittedBlock = {
         header,
         hash: built.hash,
@@ -163,14 +191,14 @@ export class LedgerNode {
     }
   }
 
-  private settle(result: TxResult): void {
-    const list = this.waiters.get(result.txId);
-    if (!list) return;
-    this.waiters.delete(result.txId);
-    for (const w of list) {
-      clearTimeout(w.timer);
-      w.resolve(result);
-    }
+  /** Resolves the oldest waiter for exactly these envelope bytes: one result per occurrence. */
+  private settle(key: string, result: TxResult): void {
+    const list = this.waiters.get(key);
+    const w = list?.shift();
+    if (!w) return;
+    if (list?.length === 0) this.waiters.delete(key);
+    clearTimeout(w.timer);
+    w.resolve(result);
   }
 
   /**
@@ -183,22 +211,27 @@ export class LedgerNode {
     options: { wait?: boolean; timeoutMs?: number } = {},
   ): Promise<TxResult[] | undefined> {
     if (this.closed) throw new CareLedgerError('UNAVAILABLE', 'node is shutting down');
-    const waits = options.wait ? items.map((item) => this.waitFor(item.txId, options.timeoutMs ?? 30_000)) : [];
+    const waits = options.wait ? items.map((item) => this.waitFor(item.txId, waiterKey(item.bytes), options.timeoutMs ?? 30_000)) : [];
     await this.orderer.submit(items.map((i) => i.bytes));
     return options.wait ? Promise.all(waits) : undefined;
   }
 
-  private waitFor(txId: string, timeoutMs: number): Promise<TxResult> {
+  /**
+   * Waiters are keyed by the exact envelope bytes, not the txId: a copy of a
+   * transaction with a broken signature shares its txId but must not answer
+   * for the genuine one, and each occurrence gets its own result.
+   */
+  private waitFor(txId: string, key: string, timeoutMs: number): Promise<TxResult> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        const list = this.waiters.get(txId)?.filter((w) => w.timer !== timer);
-        if (list?.length) this.waiters.set(txId, list);
-        else this.waiters.delete(txId);
+        const list = this.waiters.get(key)?.filter((w) => w.timer !== timer);
+        if (list?.length) this.waiters.set(key, list);
+        else this.waiters.delete(key);
         resolve({ txId, code: 'TIMEOUT', height: -1, index: -1 });
       }, timeoutMs);
-      const list = this.waiters.get(txId) ?? [];
-      list.push({ resolve, timer });
-      this.waiters.set(txId, list);
+      const list = this.waiters.get(key) ?? [];
+      list.push({ txId, resolve, timer });
+      this.waiters.set(key, list);
     });
   }
 
@@ -232,13 +265,14 @@ export class LedgerNode {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     await this.orderer.close();
+    await this.pipeline;
+    this.closed = true;
     await this.pool.close();
-    for (const [txId, list] of this.waiters) {
+    for (const list of this.waiters.values()) {
       for (const w of list) {
         clearTimeout(w.timer);
-        w.resolve({ txId, code: 'UNAVAILABLE', height: -1, index: -1 });
+        w.resolve({ txId: w.txId, code: 'UNAVAILABLE', height: -1, index: -1 });
       }
     }
     this.waiters.clear();

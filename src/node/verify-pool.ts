@@ -1,6 +1,7 @@
 // A pool of worker threads for the CPU-bound stateless checks of ordered
 // envelopes, one worker per core. Small batches are checked inline: a worker
-// round trip costs more than a handful of signatures.
+// round trip costs more than a handful of signatures. Workers keep the
+// process alive until close(): callers close the pool when done.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkOrderedEnvelope, type OrderedCheck } from '../ledger/index.js';
@@ -26,7 +27,6 @@ export class VerifyPool {
         for (const waiting of this.waiting.values()) waiting.reject(e);
         this.waiting.clear();
       });
-      w.unref();
       this.workers.push(w);
     }
   }

@@ -9,6 +9,7 @@ import {
   MemoryTreeStore,
   blockHashOf,
   buildBlock,
+  claimsTxId,
   headAfter,
   type BlockHeader,
   type ChainHead,
@@ -98,7 +99,7 @@ export async function verifyLedger(
       if (value === null) state.values.delete(k);
       else state.values.set(k, { value: canonicalJson(value), height });
     }
-    for (const t of built.outcome.txs) if (t.code !== 'DUPLICATE_TX') state.txIds.add(t.txId);
+    for (const t of built.outcome.txs) if (claimsTxId(t.code)) state.txIds.add(t.txId);
     txCount += txs.length;
     head = headAfter(built);
     onProgress({ height, total });

@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS log_nodes (
 CREATE TABLE IF NOT EXISTS orderer_batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, payload BLOB NOT NULL);
 `;
 
+/** Result codes whose rows do not claim their txId; mirrors claimsTxId in src/ledger/ordered.ts. */
+const UNCLAIMED = "'MALFORMED', 'TOO_LARGE', 'BAD_SIGNATURE'";
+
 interface RawBlock { height: number; hash: string; header: string; orderer_seq: number }
 interface RawTx { leaf_index: number; tx_id: string; height: number; idx: number; envelope: Buffer; code: string; events: string }
 interface RawState { ns: string; key: string; value: string; height: number }
@@ -83,8 +86,9 @@ export class SqliteLedgerStore implements LedgerStore, BatchLogStore {
       block: p<[number]>('SELECT * FROM blocks WHERE height = ?'),
       blocks: p<[number, number]>('SELECT * FROM blocks WHERE height >= ? ORDER BY height LIMIT ?'),
       blockTxs: p<[number]>('SELECT * FROM txs WHERE height = ? ORDER BY idx'),
-      tx: p<[string]>('SELECT * FROM txs WHERE tx_id = ? ORDER BY leaf_index LIMIT 1'),
-      hasTx: p<[string]>('SELECT 1 FROM txs WHERE tx_id = ? LIMIT 1'),
+      // Rows that failed the stateless checks do not claim their txId (ledger claimsTxId).
+      tx: p<[string]>(`SELECT * FROM txs WHERE tx_id = ? ORDER BY code IN (${UNCLAIMED}), leaf_index LIMIT 1`),
+      hasTx: p<[string]>(`SELECT 1 FROM txs WHERE tx_id = ? AND code NOT IN (${UNCLAIMED}) LIMIT 1`),
       txAt: p<[number]>('SELECT * FROM txs WHERE leaf_index = ?'),
       txCount: p('SELECT COUNT(*) AS n FROM txs'),
       state: p<[string, string]>('SELECT value FROM state WHERE ns = ? AND key = ?'),

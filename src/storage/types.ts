@@ -60,8 +60,9 @@ export interface LedgerStore {
   getBlock(height: number): BlockRow | undefined;
   listBlocks(from: number, limit: number): BlockRow[];
   blockTxs(height: number): TxRow[];
-  /** The first ordered occurrence of a transaction id. */
+  /** The occurrence that claimed a transaction id (else the first one, e.g. a bad-signature copy). */
   getTx(txId: string): TxRow | undefined;
+  /** Whether an entry that passed the stateless checks already claimed this txId. */
   hasTx(txId: string): boolean;
   getTxAt(leafIndex: number): TxRow | undefined;
   txCount(): number;

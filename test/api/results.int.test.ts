@@ -120,16 +120,16 @@ void test('a mixed batch keeps every transaction in one block with its own code'
   assert.equal(new Set(results.map((r) => r.height)).size, 1);
 });
 
-// Known bugs, kept as todo tests so they run and report without failing CI.
+// Regressions: one result per occurrence; a forged copy does not claim a txId.
 // src/node/ledger-node.ts settle() resolves every waiter of a txId with the first occurrence's result.
-void test('the same envelope twice in one array reports OK then DUPLICATE_TX', { todo: 'ledger-node settle() answers both with the first result' }, async () => {
+void test('the same envelope twice in one array reports OK then DUPLICATE_TX', async () => {
   const envelope = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
   const results = await submit(fx.app, [envelope, envelope]);
   assert.deepEqual(results.map((r) => [r.code, r.index]), [['OK', 0], ['DUPLICATE_TX', 1]]);
 });
 
 // An ordered copy with a bad signature reserves the txId, so the genuine transaction becomes DUPLICATE_TX.
-void test('a bad-signature copy does not burn the txId of the genuine transaction', { todo: 'executor counts BAD_SIGNATURE txIds as used' }, async () => {
+void test('a bad-signature copy does not burn the txId of the genuine transaction', async () => {
   const genuine = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
   const forged = { ...genuine, sig: sign(fx.adminKey, 'identity', 'register-member', auditorArgs()).sig };
   assert.equal(await submitOne(fx.app, forged), 'BAD_SIGNATURE');

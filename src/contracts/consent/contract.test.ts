@@ -109,7 +109,7 @@ void test('an expired or removed delegation is UNAUTHORIZED', () => {
   assert.equal(late.refusal?.code, 'UNAUTHORIZED');
   w.setDelegate({ status: 'removed' });
   assert.equal(w.run('grant', drY({ type: 'permit' }), { signer: KEYS.delegate }).refusal?.code, 'UNAUTHORIZED');
-  assert.equal(DELEGATE.startsWith('dg_'), true);
+  assert.equal(DELEGATE.startsWith('dg-'), true);
 });
 
 void test('grantee and patient must exist and be active', () => {
@@ -162,7 +162,7 @@ void test('grants whose period ended leave the index at the next grant; the acti
 void test('decide reports unknown patients and inactive requesters; decideMany agrees with decide', () => {
   const w = new World();
   w.grant(drY({ type: 'permit', provisions: [{ type: 'deny', securityLabels: ['SUD'] }] }));
-  assert.equal(w.decide({ patient: 'pt_ZZZZZZZZZZZZZZZZZZZZZZ' }).reason, 'unknown-patient');
+  assert.equal(w.decide({ patient: 'pt-ffffffffffffffffffffffffffffffff' }).reason, 'unknown-patient');
   assert.equal(w.decide({ requester: { orgId: 'nowhere', memberId: 'dr-y' } }).reason, 'requester-inactive');
   const resources = [
     { resourceType: 'Observation', securityLabels: [] },

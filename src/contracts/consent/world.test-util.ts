@@ -10,9 +10,9 @@ import type { ConsentGrant, Provision } from './schema.js';
 import { consentIdForTx } from './state.js';
 
 export const T0 = '2026-03-01T08:00:00.000Z';
-export const PATIENT = 'pt_AAAAAAAAAAAAAAAAAAAAAA';
-export const OTHER_PATIENT = 'pt_BBBBBBBBBBBBBBBBBBBBBB';
-export const DELEGATE = 'dg_CCCCCCCCCCCCCCCCCCCCCC';
+export const PATIENT = 'pt-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+export const OTHER_PATIENT = 'pt-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+export const DELEGATE = 'dg-cccccccccccccccccccccccccccccccc';
 export const HOSP = 'hosp-a';
 export const CLINIC = 'clinic-b';
 

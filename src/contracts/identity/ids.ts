@@ -2,30 +2,31 @@
 // Pseudonyms and delegate ids come from the txId only (no randomness), so all
 // nodes agree and the submitting client can compute them before commit.
 import { z } from 'zod';
-import { publicKeyFromKeyId, sha256, toBase64Url, utf8 } from '../../crypto/index.js';
+import { publicKeyFromKeyId, sha256, toHex, utf8 } from '../../crypto/index.js';
 import { RFC3339_MILLIS } from '../../ledger/tx.js';
 
 export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 export const MEMBER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const PSEUDONYM_PATTERN = /^pt_[A-Za-z0-9_-]{22}$/;
-export const DELEGATE_ID_PATTERN = /^dg_[A-Za-z0-9_-]{22}$/;
+// Hex keeps the ids valid FHIR ids ([A-Za-z0-9.-]{1,64}), so `Patient/<pseudonym>` is a valid reference.
+export const PSEUDONYM_PATTERN = /^pt-[0-9a-f]{32}$/;
+export const DELEGATE_ID_PATTERN = /^dg-[0-9a-f]{32}$/;
 export const PSEUDONYM_DOMAIN = 'careledger.pseudonym/1\n';
 export const DELEGATE_ID_DOMAIN = 'careledger.delegate/1\n';
 
 const MAX_KEYS = 8;
 
 function deriveId(prefix: string, domain: string, txId: string): string {
-  return prefix + toBase64Url(sha256(utf8(domain + txId)).subarray(0, 16));
+  return prefix + toHex(sha256(utf8(domain + txId)).subarray(0, 16));
 }
 
-/** 'pt_' + base64url(first 16 bytes of SHA-256(utf8('careledger.pseudonym/1\n' + txId))). */
+/** 'pt-' + hex(first 16 bytes of SHA-256(utf8('careledger.pseudonym/1\n' + txId))). */
 export function pseudonymForTx(txId: string): string {
-  return deriveId('pt_', PSEUDONYM_DOMAIN, txId);
+  return deriveId('pt-', PSEUDONYM_DOMAIN, txId);
 }
 
-/** 'dg_' + base64url(first 16 bytes of SHA-256(utf8('careledger.delegate/1\n' + txId))). */
+/** 'dg-' + hex(first 16 bytes of SHA-256(utf8('careledger.delegate/1\n' + txId))). */
 export function delegateIdForTx(txId: string): string {
-  return deriveId('dg_', DELEGATE_ID_DOMAIN, txId);
+  return deriveId('dg-', DELEGATE_ID_DOMAIN, txId);
 }
 
 export const orgIdSchema = z.string().regex(ORG_ID_PATTERN);

@@ -61,7 +61,7 @@ function step(state: MemoryState, cmd: { op: (typeof OPS)[number]; a: number; b:
     case 'patient':
       return run(identityContract, 'register-patient', { keys: [cmd.b % 2 === 0 ? signer : fresh()] });
     case 'delegate':
-      return run(identityContract, 'add-delegate', { pseudonym: pick(patients, cmd.b) ?? 'pt_AAAAAAAAAAAAAAAAAAAAAA', relationship: 'proxy', keys: [fresh()] });
+      return run(identityContract, 'add-delegate', { pseudonym: pick(patients, cmd.b) ?? 'pt-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', relationship: 'proxy', keys: [fresh()] });
   }
 }
 
