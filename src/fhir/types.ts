@@ -1,0 +1,123 @@
+// Types shared by the FHIR R4 router, the secure repository behind it and the
+// SMART auth layer that produces actors. HTTP-free: requests and results are
+// plain data (after medplum's fhir-router: (request, repo) => [outcome, resource]).
+
+/** A FHIR R4 resource as JSON. */
+export interface FhirResource {
+  resourceType: string;
+  id?: string;
+  meta?: {
+    versionId?: string;
+    lastUpdated?: string;
+    security?: Array<{ system?: string; code?: string; display?: string }>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** SMART v2 scope, parsed: (patient|user|system)/(Type|*).[c][r][u][d][s]. */
+export interface SmartScope {
+  context: 'patient' | 'user' | 'system';
+  resourceType: string; // '*' for any
+  permissions: { c: boolean; r: boolean; u: boolean; d: boolean; s: boolean };
+}
+
+/** Who is calling, as established by auth/ (token) and checked against the ledger. */
+export type Actor =
+  | { kind: 'member'; orgId: string; memberId: string; keyId: string; roles: string[]; scopes: SmartScope[] }
+  | { kind: 'patient'; pseudonym: string; keyId: string; scopes: SmartScope[] }
+  | { kind: 'delegate'; pseudonym: string; delegateId: string; keyId: string; scopes: SmartScope[] };
+
+export type PurposeOfUse = 'TREAT' | 'HPAYMT' | 'HOPERAT' | 'HRESCH' | 'ETREAT' | 'BTG';
+
+export type Interaction = 'read' | 'vread' | 'search' | 'history' | 'create' | 'update' | 'delete' | 'everything' | 'transaction' | 'batch';
+
+export interface RequestContext {
+  actor: Actor;
+  /** Purpose of use (header X-Purpose-Of-Use; default TREAT). */
+  purpose: PurposeOfUse;
+  /** Break-glass reason (header X-Break-Glass-Reason); requires purpose ETREAT or BTG. */
+  breakGlassReason?: string;
+  interaction: Interaction;
+  /** Correlates the request with its access events (no health data). */
+  requestId: string;
+}
+
+export interface DateRange {
+  /** Inclusive lower bound (ISO instant), from ge/gt/eq prefixes. */
+  from?: string;
+  /** Inclusive upper bound (ISO instant), from le/lt/eq prefixes. */
+  to?: string;
+}
+
+export interface TokenParam {
+  system?: string;
+  code: string;
+}
+
+export interface SearchQuery {
+  resourceType: string;
+  ids?: string[];
+  lastUpdated?: DateRange[];
+  /** Patient id (pseudonym) from `patient` or `subject` (Patient/<id> or <id>). */
+  patient?: string;
+  code?: TokenParam[];
+  identifier?: TokenParam[];
+  date?: DateRange[];
+  count: number;
+  offset: number;
+}
+
+export interface SearchResult {
+  resources: FhirResource[];
+  /** Matches the caller may see, before paging. */
+  total: number;
+}
+
+export interface HistoryEntry {
+  versionId: string;
+  lastUpdated: string;
+  method: 'POST' | 'PUT' | 'DELETE';
+  /** Absent for a delete. */
+  resource?: FhirResource;
+}
+
+export interface EverythingOptions {
+  start?: string;
+  end?: string;
+  since?: string;
+  types?: string[];
+  count: number;
+  offset: number;
+}
+
+/** One write inside a transaction bundle (references already resolved by the router). */
+export type WriteOp =
+  | { op: 'create'; resource: FhirResource }
+  | { op: 'update'; resource: FhirResource; ifMatch?: string }
+  | { op: 'delete'; resourceType: string; id: string };
+
+export interface WriteResult {
+  resource?: FhirResource;
+  status: 201 | 200 | 204;
+  versionId?: string;
+}
+
+/**
+ * The repository behind the router. Implementations enforce access control:
+ * errors are CareLedgerError with codes NOT_FOUND, GONE (deleted or erased),
+ * FORBIDDEN (consent or scope), PRECONDITION_FAILED (If-Match), CONFLICT.
+ */
+export interface FhirRepository {
+  create(ctx: RequestContext, resource: FhirResource): Promise<FhirResource>;
+  read(ctx: RequestContext, resourceType: string, id: string): Promise<FhirResource>;
+  vread(ctx: RequestContext, resourceType: string, id: string, versionId: string): Promise<FhirResource>;
+  /** ifMatch is the bare versionId. Creates when the id does not exist (update-as-create). */
+  update(ctx: RequestContext, resource: FhirResource, ifMatch?: string): Promise<{ resource: FhirResource; created: boolean }>;
+  delete(ctx: RequestContext, resourceType: string, id: string): Promise<void>;
+  history(ctx: RequestContext, resourceType: string, id: string): Promise<HistoryEntry[]>;
+  search(ctx: RequestContext, query: SearchQuery): Promise<SearchResult>;
+  everything(ctx: RequestContext, patientId: string, options: EverythingOptions): Promise<SearchResult>;
+  /** All or nothing: either every op is applied (and anchored) or none is. */
+  transaction(ctx: RequestContext, ops: WriteOp[]): Promise<WriteResult[]>;
+}
