@@ -40,7 +40,7 @@ export class SoloOrderer implements Orderer {
   constructor(store: BatchLogStore, options: SoloOrdererOptions = {}) {
     this.store = store;
     this.delayMs = options.batchDelayMs ?? 2;
-    this.maxEnvelopes = Math.min(options.maxBatchEnvelopes ?? 2000, MAX_BATCH_ENVELOPES);
+    this.maxEnvelopes = Math.min(options.maxBatchEnvelopes ?? 256, MAX_BATCH_ENVELOPES);
     this.maxBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
     this.now = options.now ?? (() => new Date());
   }
