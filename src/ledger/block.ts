@@ -25,7 +25,14 @@ export interface BlockHeader {
   stateHash: string;
 }
 
-export type StateWrite = [namespace: string, key: string, value: JsonValue | null];
+/** A block's final write of one (namespace, key); value/text null = deleted. */
+export interface StateWrite {
+  namespace: string;
+  key: string;
+  value: JsonValue | null;
+  /** JCS text of value, computed once and reused for the state hash and storage. */
+  text: string | null;
+}
 
 export function blockHashOf(header: BlockHeader): string {
   return sha256Hex(canonicalBytes(header));
@@ -36,8 +43,8 @@ export function resultsHashOf(codes: readonly ResultCode[]): string {
 }
 
 function compareWrites(a: StateWrite, b: StateWrite): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
   return 0;
 }
 
@@ -46,6 +53,13 @@ export function sortWrites(writes: Iterable<StateWrite>): StateWrite[] {
   return [...writes].sort(compareWrites);
 }
 
+/**
+ * The state hash over sorted writes. JCS([[ns, key, value|null], ...]) is
+ * assembled from the precomputed value texts: JCS serialises strings exactly
+ * as JSON.stringify does (RFC 8785 section 3.2.2.2), so this equals
+ * canonicalJson of the tuple array without canonicalising every value again.
+ */
 export function stateHashOf(prevStateHash: string, sortedWrites: readonly StateWrite[]): string {
-  return sha256Hex(concatBytes(utf8(STATE_DOMAIN), utf8(prevStateHash + '\n'), canonicalBytes(sortedWrites)));
+  const parts = sortedWrites.map((w) => `[${JSON.stringify(w.namespace)},${JSON.stringify(w.key)},${w.text ?? 'null'}]`);
+  return sha256Hex(concatBytes(utf8(STATE_DOMAIN), utf8(prevStateHash + '\n'), utf8(`[${parts.join(',')}]`)));
 }

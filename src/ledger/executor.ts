@@ -68,23 +68,30 @@ export function blockTimeOf(prevTime: string | undefined, proposed: string): str
   return proposed > prevTime ? proposed : prevTime;
 }
 
+interface Written {
+  value: JsonValue | null;
+  text: string | null;
+}
+
 class Overlay implements StateAccess {
-  readonly writes = new Map<string, JsonValue | null>();
+  readonly writes = new Map<string, Written>();
   constructor(private readonly below: (ns: string, key: string) => JsonValue | undefined) {}
 
   get(namespace: string, key: string): JsonValue | undefined {
-    const k = namespace + SEP + key;
-    if (this.writes.has(k)) return this.writes.get(k) ?? undefined;
+    const w = this.writes.get(namespace + SEP + key);
+    if (w) return w.value ?? undefined;
     return this.below(namespace, key);
   }
 
   put(namespace: string, key: string, value: JsonValue): void {
-    // Store a deep copy in canonical form so later mutation by the caller cannot leak in.
-    this.writes.set(namespace + SEP + key, JSON.parse(canonicalJson(value)) as JsonValue);
+    // Keep the canonical text (hashed and stored later) and a deep copy parsed
+    // from it, so later mutation by the caller cannot leak in.
+    const text = canonicalJson(value);
+    this.writes.set(namespace + SEP + key, { value: JSON.parse(text) as JsonValue, text });
   }
 
   delete(namespace: string, key: string): void {
-    this.writes.set(namespace + SEP + key, null);
+    this.writes.set(namespace + SEP + key, { value: null, text: null });
   }
 }
 
@@ -160,9 +167,9 @@ export function executeBlock(input: BlockInput, source: StateSource, registry: C
   });
 
   const writes = sortWrites(
-    [...block.writes].map(([k, v]): StateWrite => {
+    [...block.writes].map(([k, w]): StateWrite => {
       const at = k.indexOf(SEP);
-      return [k.slice(0, at), k.slice(at + 1), v];
+      return { namespace: k.slice(0, at), key: k.slice(at + 1), value: w.value, text: w.text };
     }),
   );
   return {

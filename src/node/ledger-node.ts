@@ -3,7 +3,7 @@
 // waiters for `?wait=commit`, block listeners for SSE, and a signed
 // checkpoint after every block.
 import { EventEmitter } from 'node:events';
-import { canonicalJson, fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/index.js';
+import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/index.js';
 import {
   CareLedgerError,
   EMPTY_HEAD,
@@ -24,6 +24,7 @@ import {
 } from '../ledger/index.js';
 import type { OrderedBatch, Orderer } from '../ordering/index.js';
 import type { LedgerStore, TxRow } from '../storage/index.js';
+import { StateCache } from './state-cache.js';
 import { VerifyPool } from './verify-pool.js';
 
 export interface TxResult {
@@ -75,6 +76,7 @@ export class LedgerNode {
   private readonly events = new EventEmitter();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly tree: TreeNodeReader;
+  private readonly stateCache: StateCache;
   private readonly onFatal: (error: unknown) => void;
   private headState: ChainHead;
   private checkpointNote: string;
@@ -91,6 +93,7 @@ export class LedgerNode {
     this.pool = new VerifyPool(options.verifyWorkers);
     this.onFatal = options.onFatal ?? ((e) => { throw e; });
     this.tree = { getNode: (level, index) => this.store.getLogNode(level, index) };
+    this.stateCache = new StateCache(this.store);
     this.events.setMaxListeners(0);
     this.headState = this.loadHead();
     this.checkpointNote = this.signCheckpointNote();
@@ -150,7 +153,7 @@ export class LedgerNode {
     try {
       const checks = await pendingChecks;
       const entries = batch.envelopes.map((bytes, i) => ({ bytes, check: checks[i]! }));
-      const built = buildBlock(this.headState, this.networkId, batch.time, entries, this.store, this.tree, this.registry);
+      const built = buildBlock(this.headState, this.networkId, batch.time, entries, this.stateCache, this.tree, this.registry);
       const { header, outcome, firstLeaf } = built;
       const txRows: TxRow[] = outcome.txs.map((t, index) => ({
         leafIndex: firstLeaf + index,
@@ -164,13 +167,10 @@ export class LedgerNode {
       this.store.commitBlock({
         block: { height: header.height, hash: built.hash, header: JSON.stringify(header), ordererSeq: batch.seq },
         txs: txRows,
-        state: outcome.writes.map(([namespace, key, value]) => ({
-          namespace,
-          key,
-          value: value === null ? null : canonicalJson(value),
-        })),
+        state: outcome.writes.map((w) => ({ namespace: w.namespace, key: w.key, value: w.text })),
         logNodes: built.logNodes,
       });
+      this.stateCache.applyCommitted(outcome.writes);
       this.headState = headAfter(built);
       this.checkpointNote = signCheckpoint(
         formatCheckpointBody({ origin: this.networkId, treeSize: header.logSize, root: rootFromHex(header.logRoot) }),

@@ -94,10 +94,10 @@ export async function verifyLedger(
       if (!sameBytes(store.getLogNode(n.level, n.index), n.hash)) return fail(`log node (${n.level}, ${n.index}) differs`);
       tree.put(n.level, n.index, n.hash);
     }
-    for (const [ns, key, value] of built.outcome.writes) {
-      const k = ns + '\u0000' + key;
-      if (value === null) state.values.delete(k);
-      else state.values.set(k, { value: canonicalJson(value), height });
+    for (const w of built.outcome.writes) {
+      const k = w.namespace + '\u0000' + w.key;
+      if (w.text === null) state.values.delete(k);
+      else state.values.set(k, { value: w.text, height });
     }
     for (const t of built.outcome.txs) if (claimsTxId(t.code)) state.txIds.add(t.txId);
     txCount += txs.length;
