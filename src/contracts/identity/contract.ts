@@ -1,6 +1,7 @@
 // The identity contract: members, patients, delegates, key rotation and
-// revocation (ARCHITECTURE section 5).
+// revocation, patient erasure (ARCHITECTURE section 5).
 import type { Contract } from '../../ledger/contract.js';
+import { erasePatient } from './erase.js';
 import { revokeKeyAction, rotateKey } from './key-actions.js';
 import { deactivateMember, registerMember, setMemberRoles } from './members.js';
 import { addDelegate, registerPatient, removeDelegate } from './patients.js';
@@ -19,5 +20,6 @@ export const identityContract: Contract = {
     'remove-delegate': removeDelegate,
     'rotate-key': rotateKey,
     'revoke-key': revokeKeyAction,
+    'erase-patient': erasePatient,
   },
 };

@@ -18,11 +18,13 @@ export {
   patientKey,
   delegateKey,
   orgMembersKey,
+  patientDelegatesKey,
   getMember,
   getPatient,
   getDelegate,
   getKey,
   getOrgMemberIds,
+  getPatientDelegateIds,
   isDelegateActive,
 } from './records.js';
 export { isOrgAdmin, isAdminOrPractitioner } from './authority.js';

@@ -6,6 +6,7 @@ import { defineAction, refuse, type ExecContext, type Refusal } from '../../ledg
 import { actsForPatient, isAdminOrPractitioner } from './authority.js';
 import { delegateIdForTx, delegateIdSchema, keyListSchema, pseudonymForTx, pseudonymSchema, shortTextSchema, timestampSchema } from './ids.js';
 import {
+  addPatientDelegate,
   firstRegistered,
   getDelegate,
   getKey,
@@ -108,6 +109,7 @@ export const addDelegate = defineAction({
       since: ctx.height,
     };
     putDelegate(ctx.state, delegate);
+    addPatientDelegate(ctx.state, args.pseudonym, delegateId);
     for (const k of args.keys) {
       putKey(ctx.state, k, {
         kind: 'delegate',

@@ -27,6 +27,8 @@ export interface PatientRecord {
   custodian: string | null;
   status: 'active' | 'erased';
   since: number;
+  /** Block time of erase-patient (GDPR Art. 17), present once erased. */
+  erasedAt?: string;
 }
 
 export interface DelegateRecord {
@@ -54,6 +56,8 @@ export const patientKey = (pseudonym: string): string => `patient/${pseudonym}`;
 export const delegateKey = (pseudonym: string, delegateId: string): string => `delegate/${pseudonym}/${delegateId}`;
 /** Index of an org's member ids (governance reads it to revoke member keys on removal). */
 export const orgMembersKey = (orgId: string): string => `org-members/${orgId}`;
+/** Index of a patient's delegate ids (erase-patient reads it to revoke every delegate key). */
+export const patientDelegatesKey = (pseudonym: string): string => `patient-delegates/${pseudonym}`;
 
 function asObject(value: JsonValue | undefined): { [k: string]: JsonValue } | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
@@ -78,6 +82,12 @@ export function getKey(reader: StateReader, keyId: string): KeyRecord | undefine
 /** Member ids registered in an org, in registration order. */
 export function getOrgMemberIds(reader: StateReader, orgId: string): string[] {
   const ids = asObject(reader.get(IDENTITY_NAMESPACE, orgMembersKey(orgId)))?.['memberIds'];
+  return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Delegate ids ever added for a patient, in order (delegates added from this index's introduction on). */
+export function getPatientDelegateIds(reader: StateReader, pseudonym: string): string[] {
+  const ids = asObject(reader.get(IDENTITY_NAMESPACE, patientDelegatesKey(pseudonym)))?.['delegateIds'];
   return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
 }
 
@@ -110,6 +120,11 @@ export function putDelegate(state: StateAccess, delegate: DelegateRecord): void 
 export function addOrgMember(state: StateAccess, orgId: string, memberId: string): void {
   const ids = getOrgMemberIds(state, orgId);
   if (!ids.includes(memberId)) state.put(IDENTITY_NAMESPACE, orgMembersKey(orgId), { orgId, memberIds: [...ids, memberId] });
+}
+
+export function addPatientDelegate(state: StateAccess, pseudonym: string, delegateId: string): void {
+  const ids = getPatientDelegateIds(state, pseudonym);
+  if (!ids.includes(delegateId)) state.put(IDENTITY_NAMESPACE, patientDelegatesKey(pseudonym), { pseudonym, delegateIds: [...ids, delegateId] });
 }
 
 export function putKey(state: StateAccess, keyId: string, record: KeyRecord): void {

@@ -1,0 +1,57 @@
+// identity/erase-patient: the ledger side of GDPR Art. 17 erasure. The
+// custodian crypto-shreds the data off-ledger (ARCHITECTURE sections 1.6 and
+// 6); on the ledger the pseudonym is marked erased, which other contracts read
+// (records and consent refuse new writes with GONE), and every key that could
+// still act for the patient is revoked.
+import { z } from 'zod';
+import { defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
+import { activeSignerKey, isActingDelegate } from './authority.js';
+import { pseudonymSchema } from './ids.js';
+import { getDelegate, getPatient, getPatientDelegateIds, putDelegate, putPatient, revokeKey, type PatientRecord } from './records.js';
+
+/**
+ * The active patient the signer may erase: one of its active keys, or an
+ * acting (active, unexpired) delegate whose relationship is 'guardian'.
+ * NOT_FOUND unknown patient, GONE already erased, UNAUTHORIZED otherwise.
+ */
+function erasable(ctx: ExecContext, pseudonym: string): PatientRecord | Refusal {
+  const patient = getPatient(ctx.state, pseudonym);
+  if (patient === undefined) return refuse('NOT_FOUND', 'no such patient');
+  if (patient.status === 'erased') return refuse('GONE', 'patient is already erased');
+  const key = activeSignerKey(ctx);
+  if (key?.kind === 'patient' && key.owner === pseudonym) return patient;
+  if (isActingDelegate(ctx, key, pseudonym) && key !== undefined) {
+    if (getDelegate(ctx.state, pseudonym, key.owner)?.relationship === 'guardian') return patient;
+  }
+  return refuse('UNAUTHORIZED', 'only the patient or a guardian may erase the patient');
+}
+
+const isPatient = (v: PatientRecord | Refusal): v is PatientRecord => 'pseudonym' in v;
+
+/**
+ * Sets status 'erased' and erasedAt (block time) on the patient, revokes the
+ * patient's keys and every key of its delegates, and marks active delegates
+ * 'removed'. Key lists are kept as the record of which keys were held; they
+ * are public key ids, not personal data about the patient's health.
+ */
+export const erasePatient = defineAction({
+  args: z.strictObject({ pseudonym: pseudonymSchema }),
+  authorize(ctx, args) {
+    const patient = erasable(ctx, args.pseudonym);
+    return isPatient(patient) ? undefined : patient;
+  },
+  apply(ctx, args) {
+    const patient = erasable(ctx, args.pseudonym);
+    if (!isPatient(patient)) return patient;
+    putPatient(ctx.state, { ...patient, status: 'erased', erasedAt: ctx.blockTime });
+    for (const k of patient.keys) revokeKey(ctx.state, k, ctx.height);
+    for (const delegateId of getPatientDelegateIds(ctx.state, args.pseudonym)) {
+      const delegate = getDelegate(ctx.state, args.pseudonym, delegateId);
+      if (delegate === undefined) continue;
+      for (const k of delegate.keys) revokeKey(ctx.state, k, ctx.height);
+      if (delegate.status === 'active') putDelegate(ctx.state, { ...delegate, status: 'removed' });
+    }
+    ctx.emit('patient-erased', { pseudonym: args.pseudonym });
+    return undefined;
+  },
+});
