@@ -1,6 +1,7 @@
 // The router driven by a real FHIR client (fhir-kit-client) over loopback HTTP.
 // A tiny fastify server forwards /fhir/R4/* to handleFhirRequest with a
 // MemoryFhirRepository and a fixed member actor (the node's real routes live in api/).
+/* eslint-disable @typescript-eslint/no-explicit-any -- assertions walk arbitrary FHIR JSON */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';

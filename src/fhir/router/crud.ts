@@ -31,9 +31,9 @@ export function prepareResource(body: unknown, type: string, id: 'strip' | strin
   else if (resource.id === undefined) fail('MALFORMED', 'the resource must carry the id named in the URL', { expression: `${type}.id` });
   else if (resource.id !== id) fail('MALFORMED', 'the id in the resource does not match the URL', { expression: `${type}.id` });
   if (resource.meta !== undefined) {
-    const { versionId: _v, lastUpdated: _l, ...meta } = resource.meta;
-    if (Object.keys(meta).length === 0) delete resource.meta;
-    else resource.meta = meta;
+    delete resource.meta.versionId;
+    delete resource.meta.lastUpdated;
+    if (Object.keys(resource.meta).length === 0) delete resource.meta;
   }
   return resource;
 }
@@ -43,7 +43,8 @@ export function writeBody(env: RouterEnv, resource: FhirResource, text: string):
   switch (env.prefer.return) {
     case 'minimal': return undefined;
     case 'OperationOutcome': return informationOutcome(text);
-    default: return resource;
+    case 'representation':
+    case undefined: return resource;
   }
 }
 

@@ -1,4 +1,5 @@
 // Search, paging, strict handling, conditional create and $everything.
+/* eslint-disable @typescript-eslint/no-explicit-any -- assertions walk arbitrary FHIR JSON */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureFhirDefinitions } from './validate.js';

@@ -1,4 +1,5 @@
 // Transaction bundles (atomic, urn:uuid rewriting) and batch bundles (independent entries).
+/* eslint-disable @typescript-eslint/no-explicit-any -- assertions walk arbitrary FHIR JSON */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureFhirDefinitions } from './validate.js';
