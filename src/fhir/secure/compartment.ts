@@ -1,0 +1,145 @@
+// What the repository needs to know about a resource without keeping its
+// content: which patient's compartment it is in, its searchable token values
+// (code, identifier), its clinical date range and its security labels.
+// After the FHIR R4 Patient compartment (compartmentdefinition-patient): a
+// resource belongs to patient P if it is Patient/P or its subject, patient,
+// beneficiary or individual references Patient/P.
+import type { FhirResource, TokenParam } from '../types.js';
+
+/** Types outside any patient compartment: readable by members, not consent-controlled. */
+export const NON_PATIENT_TYPES: ReadonlySet<string> = new Set([
+  'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'HealthcareService', 'Endpoint',
+  'Medication', 'Substance', 'Device', 'ValueSet', 'CodeSystem', 'ConceptMap', 'StructureDefinition',
+  'Questionnaire', 'PlanDefinition', 'ActivityDefinition', 'Library', 'Measure',
+]);
+
+const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary', 'individual'] as const;
+const PATIENT_REF = /(?:^|\/)Patient\/([A-Za-z0-9.-]{1,64})$/;
+
+export type Owner = { kind: 'patient'; pseudonym: string } | { kind: 'none' } | { kind: 'invalid'; reason: string };
+
+/** The compartment a resource belongs to. */
+export function ownerOf(resource: FhirResource): Owner {
+  if (resource.resourceType === 'Patient') {
+    return typeof resource.id === 'string' ? { kind: 'patient', pseudonym: resource.id } : { kind: 'invalid', reason: 'Patient needs an id' };
+  }
+  const found = new Set<string>();
+  for (const field of PATIENT_FIELDS) {
+    const ref = referenceOf(resource[field]);
+    if (ref === undefined) continue;
+    const m = PATIENT_REF.exec(ref);
+    if (m?.[1] !== undefined) found.add(m[1]);
+  }
+  if (found.size > 1) return { kind: 'invalid', reason: 'resource references more than one patient' };
+  const [only] = found;
+  if (only !== undefined) return { kind: 'patient', pseudonym: only };
+  if (NON_PATIENT_TYPES.has(resource.resourceType)) return { kind: 'none' };
+  return { kind: 'invalid', reason: `${resource.resourceType} must reference its patient (subject or patient: Patient/<pseudonym>)` };
+}
+
+function referenceOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const ref = (value as { reference?: unknown }).reference;
+  return typeof ref === 'string' ? ref : undefined;
+}
+
+/** meta.security codes (what consent provisions match against). */
+export function securityLabelsOf(resource: FhirResource): string[] {
+  const out = new Set<string>();
+  for (const s of resource.meta?.security ?? []) if (typeof s.code === 'string') out.add(s.code);
+  return [...out].sort();
+}
+
+interface Coding {
+  system?: unknown;
+  code?: unknown;
+  value?: unknown;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+function codingsOf(concept: unknown): Coding[] {
+  if (typeof concept !== 'object' || concept === null) return [];
+  return asArray((concept as { coding?: unknown }).coding).filter((c): c is Coding => typeof c === 'object' && c !== null);
+}
+
+/** Token values of the `code` and `identifier` search parameters, as [param, system|undefined, code]. */
+export function tokenValuesOf(resource: FhirResource): Array<[string, string | undefined, string]> {
+  const out: Array<[string, string | undefined, string]> = [];
+  for (const field of ['code', 'medicationCodeableConcept', 'vaccineCode']) {
+    for (const concept of asArray(resource[field])) {
+      for (const c of codingsOf(concept)) {
+        if (typeof c.code === 'string') out.push(['code', typeof c.system === 'string' ? c.system : undefined, c.code]);
+      }
+    }
+  }
+  for (const id of asArray(resource['identifier'])) {
+    if (typeof id !== 'object' || id === null) continue;
+    const { system, value } = id as Coding;
+    if (typeof value === 'string') out.push(['identifier', typeof system === 'string' ? system : undefined, value]);
+  }
+  return out;
+}
+
+/** Query-side token: a system-less query matches any system; '|code' means "no system". */
+export function queryTokenParts(param: string, t: TokenParam): string[] {
+  return t.system === undefined ? [param, '*', t.code] : [param, 's', t.system, t.code];
+}
+
+/** Index-side tokens of one value: the any-system form, and the exact-system (or no-system) form. */
+export function indexTokenParts(param: string, system: string | undefined, code: string): string[][] {
+  return [[param, '*', code], [param, 's', system ?? '', code]];
+}
+
+const DATE_FIELDS = [
+  'effectiveDateTime', 'effectiveInstant', 'effectivePeriod', 'occurrenceDateTime', 'occurrencePeriod',
+  'performedDateTime', 'performedPeriod', 'onsetDateTime', 'period', 'authoredOn', 'recordedDate',
+  'date', 'dateTime', 'issued',
+] as const;
+
+const DAY_MS = 86_400_000;
+/** Open ends of a period. */
+export const OPEN_LO = Number.MIN_SAFE_INTEGER;
+export const OPEN_HI = Number.MAX_SAFE_INTEGER;
+const PARTIAL = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))?)?)?$/;
+
+/** [first ms, last ms] covered by a FHIR date/dateTime/instant at its precision. */
+export function dateBounds(text: string): [number, number] | undefined {
+  const m = PARTIAL.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, time] = m;
+  if (time !== undefined) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? undefined : [ms, ms];
+  }
+  const year = Number(y);
+  if (mo === undefined) return [Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1) - 1];
+  const month = Number(mo) - 1;
+  if (d === undefined) return [Date.UTC(year, month, 1), Date.UTC(year, month + 1, 1) - 1];
+  const start = Date.UTC(year, month, Number(d));
+  return Number.isNaN(start) ? undefined : [start, start + DAY_MS - 1];
+}
+
+/** Clinical date range of a resource in ms, from the first date field it has. */
+export function clinicalRange(resource: FhirResource): [number, number] | undefined {
+  for (const field of DATE_FIELDS) {
+    const v = resource[field];
+    if (typeof v === 'string') return dateBounds(v);
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const { start, end } = v as { start?: unknown; end?: unknown };
+      const lo = typeof start === 'string' ? dateBounds(start)?.[0] : OPEN_LO;
+      const hi = typeof end === 'string' ? dateBounds(end)?.[1] : OPEN_HI;
+      if (lo === undefined || hi === undefined) return undefined;
+      return [lo, hi];
+    }
+  }
+  return undefined;
+}
+
+/** UTC day number of an instant in ms (open ends stay open). */
+export function dayOf(ms: number): number {
+  if (ms === OPEN_LO || ms === OPEN_HI) return ms;
+  return Math.floor(ms / DAY_MS);
+}

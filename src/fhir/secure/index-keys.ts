@@ -1,0 +1,88 @@
+// Keys of the blind search index. One random 32-byte master key per node,
+// stored only wrapped by the vault's KEK (fhir_meta 'index_key'); subkeys are
+// derived with HKDF-SHA-256 (RFC 5869): one for HMAC tokens (ids, codes,
+// identifiers), one for sealing security labels (AES-256-GCM). Without the KEK
+// the tables show which rows share a token, never what the token stands for.
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { canonicalBytes, concatBytes, hmacSha256, utf8 } from '../../crypto/index.js';
+import { CareLedgerError } from '../../ledger/index.js';
+import type { Kek } from '../../vault/index.js';
+
+/** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */
+const WRAP_NAME = 'careledger.fhir-index';
+const WRAP_VERSION = 1;
+const TOKEN_INFO = 'careledger.fhir-index/1 token';
+const LABEL_INFO = 'careledger.fhir-index/1 labels';
+const LABEL_AAD = 'careledger.fhir-labels/1\n';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class IndexKeys {
+  readonly #tokenKey: Uint8Array;
+  readonly #labelKey: KeyObject;
+
+  private constructor(master: Uint8Array) {
+    this.#tokenKey = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), TOKEN_INFO, 32));
+    const labelRaw = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), LABEL_INFO, 32));
+    this.#labelKey = createSecretKey(labelRaw);
+    labelRaw.fill(0);
+  }
+
+  /** Loads the wrapped master key from fhir_meta, creating it on first use. */
+  static load(db: Database.Database, kek: Kek): IndexKeys {
+    const row = db.prepare<[], { value: Uint8Array }>(`SELECT value FROM fhir_meta WHERE name = 'index_key'`).get();
+    let master: Uint8Array | undefined;
+    if (row === undefined) {
+      master = new Uint8Array(randomBytes(32));
+      const { iv, sealed } = kek.wrapDek(master, WRAP_NAME, WRAP_VERSION);
+      db.prepare(`INSERT INTO fhir_meta (name, value) VALUES ('index_key', ?)`).run(concatBytes(iv, sealed));
+    } else {
+      const blob = new Uint8Array(row.value);
+      master = kek.unwrapDek(blob.subarray(0, IV_BYTES), blob.subarray(IV_BYTES), WRAP_NAME, WRAP_VERSION);
+      if (master === undefined) throw new CareLedgerError('INTERNAL', 'search index key does not unwrap with this KEK', { field: 'kek' });
+    }
+    try {
+      return new IndexKeys(master);
+    } finally {
+      master.fill(0);
+    }
+  }
+
+  /** Blind token of one searchable value: HMAC(tokenKey, JCS([kind, ...parts])). */
+  token(kind: string, ...parts: string[]): Buffer {
+    return Buffer.from(hmacSha256(this.#tokenKey, canonicalBytes([kind, ...parts])));
+  }
+
+  /** Blind token of a logical id: the FHIR id is never stored in the clear. */
+  idToken(resourceType: string, id: string): Buffer {
+    return this.token('id', resourceType, id);
+  }
+
+  /** Seals a version's security label codes, bound to its record id and version. */
+  sealLabels(labels: readonly string[], recordId: string, version: number): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#labelKey, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(labelAad(recordId, version));
+    const body = Buffer.concat([cipher.update(canonicalBytes([...labels])), cipher.final(), cipher.getAuthTag()]);
+    return Buffer.concat([iv, body]);
+  }
+
+  openLabels(blob: Uint8Array, recordId: string, version: number): string[] {
+    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#labelKey, b.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+      decipher.setAAD(labelAad(recordId, version));
+      decipher.setAuthTag(b.subarray(b.byteLength - TAG_BYTES));
+      const text = Buffer.concat([decipher.update(b.subarray(IV_BYTES, b.byteLength - TAG_BYTES)), decipher.final()]).toString('utf8');
+      const parsed = JSON.parse(text) as unknown;
+      return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+    } catch (cause) {
+      throw new CareLedgerError('INTERNAL', `security labels of record ${recordId} failed authentication`, { field: 'labels', cause });
+    }
+  }
+}
+
+function labelAad(recordId: string, version: number): Uint8Array {
+  return utf8(`${LABEL_AAD}${recordId}\n${version}`);
+}

@@ -1,0 +1,8 @@
+// Public face of the secure FHIR repository: consent-checked, ledger-anchored,
+// audited FHIR storage over the vault (ARCHITECTURE sections 1, 5 and 6).
+export { SecureFhirRepository } from './repository.js';
+export type { SecureRepositoryOptions, ErasureReport } from './repository.js';
+export { ledgerPortOf, committedState } from './ports.js';
+export type { LedgerPort, NodeLike, StateRow, SubmitResult } from './ports.js';
+export type { AccessEvent, OutboxOptions } from './outbox.js';
+export { NON_PATIENT_TYPES, ownerOf } from './compartment.js';

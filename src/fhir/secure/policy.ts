@@ -1,0 +1,170 @@
+// Who may write and read what (ARCHITECTURE sections 1.2 and 5). Writes: an
+// active practitioner or org admin of the custodian organisation, with a SMART
+// scope for the interaction, for a patient registered here and not erased.
+// Reads of a patient's data: the patient, an active delegate, or a member
+// permitted by consent.decide (prepared once per patient), or a practitioner
+// breaking the glass (purpose ETREAT/BTG with a reason), which is flagged on
+// the access event. Decisions use the wall clock, so an expired grant or
+// delegation denies at once rather than at the next block.
+import { prepareDecision, type Decider } from '../../contracts/consent/index.js';
+import { CareLedgerError, type JsonValue, type StateReader } from '../../ledger/index.js';
+import type { Actor, RequestContext } from '../types.js';
+import type { LedgerPort } from './ports.js';
+
+export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
+
+type JsonObject = { [k: string]: JsonValue };
+function asObject(v: JsonValue | undefined): JsonObject | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
+}
+
+export function scopeAllows(actor: Actor, resourceType: string, permission: Permission): boolean {
+  return actor.scopes.some((s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.permissions[permission]);
+}
+
+export function requireScope(actor: Actor, resourceType: string, permission: Permission): void {
+  if (!scopeAllows(actor, resourceType, permission)) {
+    throw new CareLedgerError('FORBIDDEN', `SMART scope does not allow '${permission}' on ${resourceType}`, { field: 'scope' });
+  }
+}
+
+function statusOf(state: StateReader, namespace: string, key: string): string | undefined {
+  const s = asObject(state.get(namespace, key))?.['status'];
+  return typeof s === 'string' ? s : undefined;
+}
+
+export function patientRecord(state: StateReader, pseudonym: string): { status: string; custodian: string | null } | undefined {
+  const rec = asObject(state.get('identity', `patient/${pseudonym}`));
+  if (rec === undefined) return undefined;
+  const custodian = rec['custodian'];
+  return { status: typeof rec['status'] === 'string' ? rec['status'] : 'unknown', custodian: typeof custodian === 'string' ? custodian : null };
+}
+
+/** An active member of an active organisation. */
+export function isActiveMember(state: StateReader, orgId: string, memberId: string): boolean {
+  return statusOf(state, 'governance', `org/${orgId}`) === 'active' && statusOf(state, 'identity', `member/${orgId}/${memberId}`) === 'active';
+}
+
+/** Throws unless the actor may write `resourceType` with `permission` at this custodian. */
+export function authorizeWriter(ctx: RequestContext, port: LedgerPort, resourceType: string, permission: Permission): void {
+  const actor = ctx.actor;
+  if (actor.kind !== 'member' || actor.orgId !== port.orgId) {
+    throw new CareLedgerError('FORBIDDEN', 'only members of the custodian organisation may write records', { field: 'actor' });
+  }
+  if (!actor.roles.includes('practitioner') && !actor.roles.includes('org-admin')) {
+    throw new CareLedgerError('FORBIDDEN', 'writing records needs the practitioner or org-admin role', { field: 'actor' });
+  }
+  if (!isActiveMember(port.state, actor.orgId, actor.memberId)) {
+    throw new CareLedgerError('FORBIDDEN', 'member is not active on the ledger', { field: 'actor' });
+  }
+  requireScope(actor, resourceType, permission);
+}
+
+/** Throws unless the patient is registered here (custodian = this org) and not erased. */
+export function requireCustodialPatient(port: LedgerPort, pseudonym: string): void {
+  const rec = patientRecord(port.state, pseudonym);
+  if (rec === undefined) {
+    throw new CareLedgerError('UNPROCESSABLE', 'the referenced patient is not registered on the ledger (identity/register-patient)', {
+      field: 'patient',
+    });
+  }
+  if (rec.status === 'erased') throw new CareLedgerError('GONE', 'patient data has been erased', { field: 'patient' });
+  if (rec.custodian !== port.orgId) {
+    throw new CareLedgerError('FORBIDDEN', 'this organisation is not the custodian of the patient', { field: 'patient' });
+  }
+}
+
+/** Outcome of an access check for one resource. */
+export interface Verdict {
+  permit: boolean;
+  consentIds: string[];
+}
+
+/** Decides reads of one patient's resources for one request; built once per patient. */
+export type PatientGate = (resourceType: string, labels: readonly string[]) => Verdict;
+
+export interface ReadAccess {
+  /** The gate for a patient's compartment (patient status already checked). */
+  gate(pseudonym: string): PatientGate;
+  /** Set when the request is a break-glass access. */
+  breakGlass: { reason: string } | undefined;
+  /** Only this patient's compartment is visible (patient and delegate actors). */
+  onlyPatient: string | undefined;
+}
+
+const PERMIT: Verdict = { permit: true, consentIds: [] };
+const DENY: Verdict = { permit: false, consentIds: [] };
+
+/** Prepares the read policy of a request (scope checked by the caller). */
+export function readAccess(ctx: RequestContext, port: LedgerPort): ReadAccess {
+  const actor = ctx.actor;
+  const now = port.now();
+  if (actor.kind === 'patient' || actor.kind === 'delegate') {
+    const own = actor.pseudonym;
+    const ok = actor.kind === 'patient' || isActiveDelegate(port.state, own, actor.delegateId, now);
+    return { gate: (p) => (ok && p === own ? () => PERMIT : () => DENY), breakGlass: undefined, onlyPatient: own };
+  }
+  const breakGlass = breakGlassOf(ctx);
+  if (breakGlass !== undefined && isActiveMember(port.state, actor.orgId, actor.memberId)) {
+    return { gate: () => () => PERMIT, breakGlass, onlyPatient: undefined };
+  }
+  if (ctx.purpose === 'BTG') {
+    throw new CareLedgerError('FORBIDDEN', 'purpose BTG needs a break-glass reason from an active practitioner', { field: 'purpose' });
+  }
+  const gates = new Map<string, PatientGate>();
+  return {
+    gate: (pseudonym) => {
+      let g = gates.get(pseudonym);
+      if (g === undefined) {
+        const decider: Decider = prepareDecision(
+          port.state,
+          { patient: pseudonym, requester: { orgId: actor.orgId, memberId: actor.memberId }, action: 'access', purpose: ctx.purpose },
+          now,
+        );
+        g = (resourceType, labels) => {
+          const d = decider({ resourceType, securityLabels: labels });
+          return { permit: d.decision === 'permit', consentIds: d.consentIds };
+        };
+        gates.set(pseudonym, g);
+      }
+      return g;
+    },
+    breakGlass: undefined,
+    onlyPatient: undefined,
+  };
+}
+
+const BREAK_GLASS_REASON = /^\P{Cc}{1,500}$/u;
+
+/**
+ * The break-glass claim of a request: a reason, purpose ETREAT or BTG, and an
+ * actor holding the practitioner role. A malformed reason is refused
+ * (UNPROCESSABLE): it lands on the ledger as one line of at most 500
+ * characters and must not carry health data.
+ */
+export function breakGlassOf(ctx: RequestContext): { reason: string } | undefined {
+  const reason = ctx.breakGlassReason;
+  if (reason === undefined) return undefined;
+  if (!BREAK_GLASS_REASON.test(reason) || reason.trim() === '') {
+    throw new CareLedgerError('UNPROCESSABLE', 'break-glass reason must be one non-blank line of at most 500 characters', {
+      field: 'breakGlassReason',
+    });
+  }
+  if (ctx.purpose !== 'ETREAT' && ctx.purpose !== 'BTG') return undefined;
+  if (ctx.actor.kind !== 'member' || !ctx.actor.roles.includes('practitioner')) return undefined;
+  return { reason };
+}
+
+/** Non-patient resources (Practitioner, Organization, ...): any active member, patient or delegate with scope. */
+export function mayReadShared(ctx: RequestContext, port: LedgerPort): boolean {
+  const a = ctx.actor;
+  if (a.kind === 'member') return isActiveMember(port.state, a.orgId, a.memberId);
+  return true;
+}
+
+function isActiveDelegate(state: StateReader, pseudonym: string, delegateId: string, now: string): boolean {
+  const rec = asObject(state.get('identity', `delegate/${pseudonym}/${delegateId}`));
+  if (rec?.['status'] !== 'active') return false;
+  const until = rec['validUntil'];
+  return typeof until !== 'string' || Date.parse(until) > Date.parse(now);
+}

@@ -1,0 +1,250 @@
+// The write path: every request's versions go to the vault, then ONE
+// records.anchor transaction (signed by the node key) for all of them, which
+// is submitted and waited for before the answer (docs/records.md).
+// Consistency of vault and ledger: versions are staged first (vault row +
+// fhir_versions 'pending' + the signed envelope in fhir_pending, one SQLite
+// transaction) and are invisible to reads. Committed OK -> the versions are
+// finalised (head, tokens). Refused -> the staged rows are retracted. TIMEOUT
+// or UNAVAILABLE -> left pending; `reconcile` (at start) asks the ledger for
+// the tx result, resubmits the same envelope if unknown, and finalises or
+// retracts accordingly.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { canonicalJson, utf8 } from '../../crypto/index.js';
+import { CareLedgerError, isCareLedgerError, parseEnvelope, signTx, type ParsedEnvelope, type ResultCode } from '../../ledger/index.js';
+import { COMMITMENT_SALT_BYTES, commitmentOf } from '../../vault/index.js';
+import type { FhirResource, RequestContext } from '../types.js';
+import { clinicalRange, dayOf, indexTokenParts, ownerOf, securityLabelsOf, tokenValuesOf } from './compartment.js';
+import type { AccessEvent } from './outbox.js';
+import { readEvents } from './events.js';
+import { authorizeWriter, breakGlassOf, requireCustodialPatient, type Permission } from './policy.js';
+import type { VersionOp } from './schema.js';
+import type { Deps } from './tables.js';
+
+export const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
+const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
+
+export type WriteRequest =
+  | { kind: 'create'; resource: FhirResource }
+  | { kind: 'update'; resource: FhirResource; ifMatch?: string | undefined }
+  | { kind: 'delete'; resourceType: string; id: string };
+
+/** One staged version (or a no-op delete of a deleted resource). */
+export interface Staged {
+  op: VersionOp;
+  recordId: string;
+  idToken: Buffer;
+  isNew: boolean;
+  resourceType: string;
+  owner: string;
+  patient: string | undefined;
+  version: number;
+  lastUpdated: string;
+  /** The stored resource; undefined for a delete. */
+  resource: FhirResource | undefined;
+  plaintext: Uint8Array;
+  salt: Uint8Array;
+  commitment: string;
+  labels: string[];
+  noop: boolean;
+}
+
+const newRecordId = (): string => 'r-' + randomBytes(16).toString('hex');
+
+function ownerFor(deps: Deps, resource: FhirResource): { owner: string; patient: string | undefined } {
+  const o = ownerOf(resource);
+  if (o.kind === 'invalid') throw new CareLedgerError('UNPROCESSABLE', o.reason, { field: 'subject' });
+  if (o.kind === 'none') return { owner: `org.${deps.port.orgId}`, patient: undefined };
+  if (!PSEUDONYM.test(o.pseudonym)) {
+    throw new CareLedgerError('UNPROCESSABLE', 'patient references must name a ledger pseudonym (Patient/pt-<32 hex>)', { field: 'subject' });
+  }
+  requireCustodialPatient(deps.port, o.pseudonym);
+  return { owner: o.pseudonym, patient: o.pseudonym };
+}
+
+function seal(resource: FhirResource | undefined, tombstone: object): { plaintext: Uint8Array; salt: Uint8Array; commitment: string } {
+  const plaintext = utf8(resource === undefined ? canonicalJson(tombstone) : JSON.stringify(resource));
+  const salt = new Uint8Array(randomBytes(COMMITMENT_SALT_BYTES));
+  return { plaintext, salt, commitment: commitmentOf(salt, plaintext) };
+}
+
+/** Checks authority and builds the next version of one write (nothing is stored yet). */
+export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest): Staged {
+  const now = deps.port.now();
+  const type = req.kind === 'delete' ? req.resourceType : req.resource.resourceType;
+  const permission: Permission = req.kind === 'create' ? 'c' : req.kind === 'update' ? 'u' : 'd';
+  authorizeWriter(ctx, deps.port, type, permission);
+  if (ctx.purpose === 'BTG' && breakGlassOf(ctx) === undefined) {
+    throw new CareLedgerError('FORBIDDEN', 'purpose BTG needs a break-glass reason from a practitioner', { field: 'purpose' });
+  }
+  if (req.kind === 'create' && type === 'Patient') {
+    throw new CareLedgerError(
+      'UNPROCESSABLE',
+      'Patient ids are ledger pseudonyms: register the patient (identity/register-patient), then PUT Patient/<pseudonym>',
+      { field: 'id' },
+    );
+  }
+  const id = req.kind === 'create' ? randomUUID() : req.kind === 'delete' ? req.id : req.resource.id;
+  if (typeof id !== 'string' || !FHIR_ID.test(id)) throw new CareLedgerError('UNPROCESSABLE', 'resource id is missing or invalid', { field: 'id' });
+  const idToken = deps.keys.idToken(type, id);
+  if (deps.tables.isErased(idToken)) throw new CareLedgerError('GONE', `${type}/${id} was erased`, { field: 'id' });
+  const row = req.kind === 'create' ? undefined : deps.tables.byToken(idToken);
+  if (row !== undefined && deps.tables.hasPending(row.record_id)) {
+    throw new CareLedgerError('CONFLICT', `${type}/${id} has a write still being committed`, { field: 'id' });
+  }
+  if (row !== undefined && row.version === 0) throw new CareLedgerError('CONFLICT', `${type}/${id} is being created`, { field: 'id' });
+
+  if (req.kind === 'delete') {
+    if (row === undefined) throw new CareLedgerError('NOT_FOUND', `${type}/${id} not found`, { field: 'id' });
+    const patient = row.is_patient === 1 ? row.owner : undefined;
+    if (patient !== undefined) requireCustodialPatient(deps.port, patient);
+    const prev = deps.tables.version(row.record_id, row.version);
+    const labels = prev === undefined ? [] : deps.keys.openLabels(prev.labels, row.record_id, row.version);
+    const version = row.version + 1;
+    const sealed = seal(undefined, { resourceType: type, id, versionId: String(version), deleted: true });
+    return {
+      op: 'delete', recordId: row.record_id, idToken, isNew: false, resourceType: type, owner: row.owner, patient,
+      version, lastUpdated: now, resource: undefined, ...sealed, labels, noop: row.deleted === 1,
+    };
+  }
+
+  const { owner, patient } = ownerFor(deps, { ...req.resource, id });
+  if (type === 'Patient' && patient !== id) throw new CareLedgerError('UNPROCESSABLE', 'Patient id must be its pseudonym', { field: 'id' });
+  if (row !== undefined && row.owner !== owner) {
+    throw new CareLedgerError('CONFLICT', `${type}/${id} belongs to another compartment; references to the patient cannot change`, {
+      field: 'subject',
+    });
+  }
+  if (req.kind === 'update' && req.ifMatch !== undefined && req.ifMatch !== String(row?.version ?? '')) {
+    throw new CareLedgerError('PRECONDITION_FAILED', `If-Match ${req.ifMatch} is not the current version`, { field: 'ifMatch' });
+  }
+  const version = (row?.version ?? 0) + 1;
+  const resource: FhirResource = { ...req.resource, id, meta: { ...req.resource.meta, versionId: String(version), lastUpdated: now } };
+  return {
+    op: version === 1 ? 'create' : 'update', recordId: row?.record_id ?? newRecordId(), idToken, isNew: row === undefined,
+    resourceType: type, owner, patient, version, lastUpdated: now, resource, ...seal(resource, {}),
+    labels: securityLabelsOf(resource), noop: false,
+  };
+}
+
+function anchorEnvelope(deps: Deps, staged: readonly Staged[]): ParsedEnvelope | undefined {
+  const anchors = staged
+    .filter((s) => s.patient !== undefined)
+    .map((s) => ({ recordId: s.recordId, patient: s.patient, resourceType: s.resourceType, version: s.version, commitment: s.commitment, op: s.op }));
+  if (anchors.length === 0) return undefined;
+  const draft = { network: deps.port.networkId, contract: 'records', action: 'anchor', args: { anchors }, time: deps.port.now() };
+  try {
+    return parseEnvelope(signTx(draft, deps.port.nodeKey));
+  } catch (e) {
+    if (isCareLedgerError(e) && e.code === 'TOO_LARGE') {
+      throw new CareLedgerError('TOO_LARGE', 'too many resources for one anchor transaction; split the bundle', { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Stores, anchors and finalises the staged versions; all or nothing. */
+export async function commitWrites(deps: Deps, staged: readonly Staged[]): Promise<void> {
+  const live = staged.filter((s) => !s.noop);
+  if (new Set(live.map((s) => s.recordId)).size !== live.length) {
+    throw new CareLedgerError('UNPROCESSABLE', 'a resource is written twice in one transaction', { field: 'entry' });
+  }
+  if (live.length === 0) return;
+  const envelope = anchorEnvelope(deps, live);
+  const txId = envelope?.txId ?? null;
+  try {
+    deps.tables.atomically(() => {
+      if (envelope !== undefined) deps.tables.insertPending(envelope.txId, canonicalJson(envelope.envelope));
+      for (const s of live) {
+        if (s.isNew) deps.tables.insertResource(s.recordId, s.idToken, s.resourceType, s.owner, s.patient !== undefined, s.lastUpdated);
+        deps.tables.insertVersion(s.recordId, s.version, s.op, s.lastUpdated, deps.keys.sealLabels(s.labels, s.recordId, s.version), txId);
+        deps.vault.put({
+          pseudonym: s.owner, resourceType: s.resourceType, recordId: s.recordId, version: s.version,
+          plaintext: s.plaintext, lastUpdated: s.lastUpdated, salt: s.salt,
+        });
+      }
+    });
+  } catch (e) {
+    if (isCareLedgerError(e) && e.code !== 'ALREADY_EXISTS') throw e;
+    throw new CareLedgerError('CONFLICT', 'a concurrent write touched the same resource', { cause: e });
+  }
+  if (envelope === undefined) {
+    finalize(deps, live.map((s) => ({ ...s, txId: null })));
+    return;
+  }
+  let code: ResultCode;
+  try {
+    code = (await deps.port.submit([envelope]))[0]?.code ?? 'UNAVAILABLE';
+  } catch {
+    code = 'UNAVAILABLE';
+  }
+  if (code === 'OK') finalize(deps, live.map((s) => ({ ...s, txId: envelope.txId })));
+  else if (code === 'TIMEOUT' || code === 'UNAVAILABLE') {
+    throw new CareLedgerError(code, 'the anchor transaction was not confirmed; the write will be reconciled', { field: 'anchor' });
+  } else {
+    retract(deps, envelope.txId);
+    throw new CareLedgerError(ANCHOR_REFUSALS[code] ?? 'INTERNAL', `the ledger refused the anchor: ${code}`, { field: 'anchor' });
+  }
+}
+
+const ANCHOR_REFUSALS: Partial<Record<ResultCode, ResultCode>> = {
+  ALREADY_EXISTS: 'CONFLICT',
+  CONFLICT: 'CONFLICT',
+  GONE: 'GONE',
+  NOT_FOUND: 'UNPROCESSABLE',
+  UNAUTHORIZED: 'FORBIDDEN',
+  UNKNOWN_SIGNER: 'FORBIDDEN',
+  REVOKED_SIGNER: 'FORBIDDEN',
+};
+
+export interface Finalizable {
+  recordId: string;
+  version: number;
+  op: VersionOp;
+  lastUpdated: string;
+  resource: FhirResource | undefined;
+  txId: string | null;
+}
+
+/** Marks versions committed and moves each resource's head, search tokens and date bounds to them. */
+export function finalize(deps: Deps, versions: readonly Finalizable[]): void {
+  deps.tables.atomically(() => {
+    for (const v of versions) {
+      deps.tables.commitVersion(v.recordId, v.version);
+      const range = v.resource === undefined ? undefined : clinicalRange(v.resource);
+      deps.tables.updateHead({
+        recordId: v.recordId, version: v.version, deleted: v.op === 'delete', lastUpdated: v.lastUpdated,
+        dateLo: range === undefined ? null : dayOf(range[0]), dateHi: range === undefined ? null : dayOf(range[1]),
+      });
+      const tokens = v.resource === undefined ? [] : tokenValuesOf(v.resource).flatMap(([param, system, code]) =>
+        indexTokenParts(param, system, code).map((parts) => deps.keys.token('search', ...parts)));
+      deps.tables.replaceTokens(v.recordId, tokens);
+    }
+    for (const txId of new Set(versions.map((v) => v.txId))) if (txId !== null) deps.tables.deletePending(txId);
+  });
+}
+
+/** Retracts every version staged under an anchor that will never commit. */
+export function retract(deps: Deps, txId: string): void {
+  deps.tables.atomically(() => {
+    for (const v of deps.tables.versionsOfTx(txId)) if (v.status === 'pending') deps.tables.retractVersion(v.record_id, v.version);
+    deps.tables.deletePending(txId);
+  });
+}
+
+/** Access events of a write request: one per patient and interaction. */
+export function writeEvents(ctx: RequestContext, deps: Deps, staged: readonly Staged[]): AccessEvent[] {
+  if (ctx.actor.kind !== 'member') return [];
+  const groups = new Map<string, Staged[]>();
+  for (const s of staged) {
+    if (s.patient === undefined || s.noop) continue;
+    const key = `${s.patient}\n${s.op}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const at = deps.port.now();
+  const breakGlass = breakGlassOf(ctx);
+  return [...groups.values()].flatMap((list) => {
+    const first = list[0] as Staged;
+    const hits = list.map((s) => ({ patient: s.owner, recordId: s.recordId, version: s.version, resourceType: s.resourceType, consentIds: [] }));
+    return readEvents(ctx, first.op, hits, breakGlass, at);
+  });
+}
