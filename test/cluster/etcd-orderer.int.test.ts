@@ -103,6 +103,24 @@ describe('EtcdOrderer on a 3-member etcd cluster', { skip: skip ?? false, timeou
     assert.equal(ca.batches.flatMap((x) => x.envelopes).length, 2000);
     console.log(`# etcd orderer: 2000 envelopes in ${ca.batches.length} batches, ${Math.round(submitMs)} ms to acknowledge all (${Math.round((2000 / submitMs) * 1000)} envelopes/s, ${Math.round((ca.batches.length / submitMs) * 1000)} batches/s)`);
 
+    // Closed loop: 50 clients, each submitting one envelope at a time.
+    const loopTexts: string[] = [];
+    const t1 = performance.now();
+    const before = ca.batches.length;
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, c) => {
+        for (let k = 0; k < 20; k++) {
+          const text = `loop${c}-${k}`;
+          loopTexts.push(text);
+          await (c % 2 ? a : b).submit([enc(text)]);
+        }
+      }),
+    );
+    const loopMs = performance.now() - t1;
+    await ca.waitFor(loopTexts);
+    const loopBatches = ca.batches.length - before;
+    console.log(`# etcd orderer closed loop (50 clients x 20): ${Math.round((1000 / loopMs) * 1000)} envelopes/s in ${loopBatches} batches (${Math.round((loopBatches / loopMs) * 1000)} batches/s)`);
+
     // Delivery latency: one envelope at a time, submit start -> delivered on the other orderer.
     const samples: number[] = [];
     for (let i = 0; i < 30; i++) {
