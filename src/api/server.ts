@@ -1,7 +1,11 @@
 // The HTTP front door: fastify with the ledger routes, /healthz and /metrics.
 // Logs never carry request bodies or credentials.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { LedgerNode } from '../node/index.js';
+import { authenticate } from '../auth/index.js';
+import type { LedgerNode, RecordsService } from '../node/index.js';
+import { registerAuthRoutes } from './auth-routes.js';
+import { registerFhirRoutes } from './fhir-routes.js';
+import { registerPatientRoutes } from './patient-routes.js';
 import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
@@ -10,6 +14,10 @@ import { registerRegistryRoutes } from './registry-routes.js';
 export interface ServerOptions {
   /** pino logger options, or false for none. */
   logger?: boolean | { level: string };
+  /** The records side (vault, FHIR, SMART auth); without it only the ledger API is served. */
+  records?: RecordsService;
+  /** Public base URL of this node (token issuer, FHIR base). */
+  baseUrl?: string;
 }
 
 export interface Server {
@@ -34,5 +42,20 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
   registerLedgerRoutes(app, node);
   registerRegistryRoutes(app, node);
+  const records = options.records;
+  if (records) {
+    const authenticateHeader = (header: string | undefined) => authenticate(header, records.auth);
+    registerAuthRoutes(app, records.auth);
+    registerFhirRoutes(app, {
+      repository: records.repository,
+      authenticate: authenticateHeader,
+      baseUrl: options.baseUrl ?? records.auth.baseUrl,
+    });
+    registerPatientRoutes(app, {
+      node,
+      authenticate: authenticateHeader,
+      erasePatient: (pseudonym) => records.repository.erasePatient(pseudonym),
+    });
+  }
   return { app, metrics };
 }

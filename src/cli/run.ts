@@ -2,7 +2,7 @@
 // run a node on the embedded default (solo orderer, SQLite).
 import type { Command } from 'commander';
 import { buildServer } from '../api/index.js';
-import { closeNode, initDevNetwork, isInitialised, openNode, paths } from '../node/index.js';
+import { closeNode, initDevNetwork, isInitialised, openNode, openRecords, paths } from '../node/index.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';
 export const DEFAULT_PORT = 8080;
@@ -50,7 +50,13 @@ export function registerStart(program: Command): void {
           process.exit(70);
         },
       });
-      const { app } = buildServer(opened.node, { logger: o.logLevel === 'silent' ? false : { level: o.logLevel } });
+      const baseUrl = `http://${o.host}:${port}`;
+      const records = await openRecords(o.dataDir, opened, baseUrl);
+      const { app } = buildServer(opened.node, {
+        logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
+        records,
+        baseUrl,
+      });
       const address = await app.listen({ port, host: o.host });
       process.stdout.write(
         `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, data ${paths(o.dataDir).ledger})\n`,
@@ -60,6 +66,7 @@ export function registerStart(program: Command): void {
         if (stopping) return;
         stopping = true;
         await app.close();
+        await records.close();
         await closeNode(opened);
         process.exit(0);
       };

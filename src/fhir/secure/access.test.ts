@@ -121,24 +121,17 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
     assert.ok(w.accessLog(q).some((e) => e['requestId'] === ctx.requestId));
   });
 
-  test('reads do not wait for the ledger: the read path itself has p99 under 5 ms', async () => {
-    // The flusher is parked so block commits of this in-process node do not land in the sample.
+  test('reads do not wait for the ledger: events queue in the outbox and land when flushed', async () => {
+    // The flusher is parked: a read must complete with its event still queued
+    // and the ledger unchanged. (Read latency is measured in bench/, not here.)
     const repo = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, ledger: w.port, audit: { intervalMs: 60_000, flushAt: 1e9 } });
     await w.repo.flush();
-    // Best of three rounds: other test files run in parallel processes on the same cores.
-    let p99 = Infinity;
-    for (let round = 0; round < 3 && p99 >= 5; round++) {
-      const times: number[] = [];
-      for (let i = 0; i < 110; i++) {
-        const t0 = process.hrtime.bigint();
-        await repo.read(w.ctx(w.member('dr-b')), 'Observation', String(plain.id));
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-      times.sort((a, b) => a - b);
-      p99 = Math.min(p99, times[Math.floor(times.length * 0.99)] ?? Infinity);
+    const before = w.opened.node.head.height;
+    for (let i = 0; i < 110; i++) {
+      await repo.read(w.ctx(w.member('dr-b')), 'Observation', String(plain.id));
     }
-    assert.ok(p99 < 5, `p99 ${p99.toFixed(2)} ms`);
-    assert.ok(repo.pendingAccessEvents() >= 110);
+    assert.equal(w.opened.node.head.height, before);
+    assert.equal(repo.pendingAccessEvents(), 110);
     await repo.close();
     assert.equal(repo.pendingAccessEvents(), 0);
   });

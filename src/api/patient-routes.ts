@@ -1,0 +1,120 @@
+// Patient rights under /ledger/v1/patients/{pseudonym}: the patient's consents,
+// the HIPAA 164.528 accounting of disclosures (JSON rows or a Bundle of
+// BALP-shaped AuditEvents), GDPR erasure, and the privacy officer's
+// break-glass review queue. Readable by the patient, their delegates, and the
+// custodian organisation's privacy officers and auditors.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../fhir/types.js';
+import { auditEventOf, disclosureRow, type StoredAccessEvent } from '../fhir/audit-event.js';
+import { CareLedgerError, parseEnvelope, RFC3339_MILLIS } from '../ledger/index.js';
+import type { LedgerNode } from '../node/index.js';
+import { parseWith } from './ledger-routes.js';
+
+const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
+const ORG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const OVERSIGHT_ROLES = ['privacy-officer', 'auditor', 'org-admin'];
+const MAX_ROWS = 5000;
+
+const periodQuery = z.object({
+  from: z.string().regex(RFC3339_MILLIS).optional(),
+  to: z.string().regex(RFC3339_MILLIS).optional(),
+  format: z.enum(['json', 'bundle']).default('json'),
+});
+
+export interface PatientRoutesDeps {
+  node: LedgerNode;
+  authenticate: (authorization: string | undefined) => Promise<Actor>;
+  /** Crypto-shreds the patient's vault data after the erasure transaction committed. */
+  erasePatient: (pseudonym: string) => Promise<{ records: number }>;
+}
+
+function stateJson(node: LedgerNode, namespace: string, key: string): Record<string, unknown> | undefined {
+  const text = node.store.getState(namespace, key);
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** Patient, delegate, or an overseer of the patient's custodian organisation. */
+function mayOversee(node: LedgerNode, actor: Actor, pseudonym: string): boolean {
+  if (actor.kind !== 'member') return actor.pseudonym === pseudonym;
+  const patient = stateJson(node, 'identity', `patient/${pseudonym}`);
+  return patient?.['custodian'] === actor.orgId && actor.roles.some((r) => OVERSIGHT_ROLES.includes(r));
+}
+
+function scanAll(node: LedgerNode, namespace: string, prefix: string, after = '', until?: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  let cursor = after;
+  for (;;) {
+    const rows = node.store.scanState(namespace, prefix, 500, cursor);
+    for (const r of rows) {
+      if (until !== undefined && r.key > until) return out;
+      out.push(JSON.parse(r.value) as Record<string, unknown>);
+      if (out.length >= MAX_ROWS) throw new CareLedgerError('TOO_LARGE', `more than ${MAX_ROWS} rows: narrow the period`);
+    }
+    if (rows.length < 500) return out;
+    cursor = rows.at(-1)!.key;
+  }
+}
+
+export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesDeps): void {
+  const { node } = deps;
+  const patientParam = (params: unknown) =>
+    parseWith(z.strictObject({ pseudonym: z.string().regex(PSEUDONYM) }), params, 'params').pseudonym;
+
+  const guard = async (authorization: string | undefined, pseudonym: string): Promise<Actor> => {
+    const actor = await deps.authenticate(authorization);
+    if (stateJson(node, 'identity', `patient/${pseudonym}`) === undefined) throw new CareLedgerError('NOT_FOUND', 'no such patient');
+    if (!mayOversee(node, actor, pseudonym)) throw new CareLedgerError('FORBIDDEN', 'not the patient, a delegate or an overseer of the custodian');
+    return actor;
+  };
+
+  app.get('/ledger/v1/patients/:pseudonym/consents', async (request) => {
+    const pseudonym = patientParam(request.params);
+    await guard(request.headers.authorization, pseudonym);
+    return { consents: scanAll(node, 'consent', `grant/${pseudonym}/`) };
+  });
+
+  app.get('/ledger/v1/patients/:pseudonym/disclosures', async (request, reply) => {
+    const pseudonym = patientParam(request.params);
+    await guard(request.headers.authorization, pseudonym);
+    const { from, to, format } = parseWith(periodQuery, request.query, 'query');
+    const prefix = `log/${pseudonym}/`;
+    // Keys are log/<p>/<at>/<eventId>: a key range is a period.
+    const events = scanAll(node, 'access', prefix, from ? prefix + from : '', to ? `${prefix}${to}/\u{10FFFF}` : undefined) as unknown as StoredAccessEvent[];
+    if (format === 'bundle') {
+      return reply.type('application/fhir+json; charset=utf-8').send({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        total: events.length,
+        entry: events.map((e) => ({ resource: auditEventOf(e), search: { mode: 'match' } })),
+      });
+    }
+    return { patient: pseudonym, from: from ?? null, to: to ?? null, disclosures: events.map(disclosureRow) };
+  });
+
+  app.post('/ledger/v1/patients/:pseudonym/erasure', async (request) => {
+    const pseudonym = patientParam(request.params);
+    const parsed = parseEnvelope(request.body);
+    const { tx } = parsed.envelope;
+    if (tx.contract !== 'identity' || tx.action !== 'erase-patient' || tx.args['pseudonym'] !== pseudonym) {
+      throw new CareLedgerError('MALFORMED', 'body must be a signed identity/erase-patient transaction for this patient', { field: 'tx' });
+    }
+    const [result] = (await node.submit([parsed], { wait: true })) ?? [];
+    if (!result || result.code !== 'OK') {
+      throw new CareLedgerError(result?.code ?? 'INTERNAL', `erasure not committed: ${result?.code ?? 'no result'}`);
+    }
+    const shredded = await deps.erasePatient(pseudonym);
+    return { txId: result.txId, height: result.height, erased: true, recordsShredded: shredded.records };
+  });
+
+  app.get('/ledger/v1/orgs/:orgId/break-glass', async (request) => {
+    const orgId = parseWith(z.strictObject({ orgId: z.string().regex(ORG) }), request.params, 'params').orgId;
+    const { status } = parseWith(z.object({ status: z.enum(['pending', 'reviewed', 'all']).default('pending') }), request.query, 'query');
+    const actor = await deps.authenticate(request.headers.authorization);
+    if (actor.kind !== 'member' || actor.orgId !== orgId || !actor.roles.some((r) => OVERSIGHT_ROLES.includes(r))) {
+      throw new CareLedgerError('FORBIDDEN', "only the organisation's privacy officers, auditors and admins");
+    }
+    const items = scanAll(node, 'access', `btg/${orgId}/`).filter((e) => status === 'all' || e['status'] === status);
+    return { orgId, status, items };
+  });
+}

@@ -1,0 +1,75 @@
+// Wires the patient-records side of a node: the encrypted vault (its own
+// SQLite file, WAL + secure_delete), the key-encryption key (CARELEDGER_KEK or
+// D/keys/kek, created on first use with mode 0600), the secure FHIR
+// repository over the ledger, and the SMART auth store.
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuthStore, committedState, type AuthDeps } from '../auth/index.js';
+import { SecureFhirRepository, ledgerPortOf } from '../fhir/secure/index.js';
+import { ensureFhirDefinitions } from '../fhir/router/index.js';
+import { Vault, loadKek, createKekFile, KEK_ENV_VAR, type Kek } from '../vault/index.js';
+import type { OpenedNode } from './bootstrap.js';
+import { paths } from './datadir.js';
+
+export interface RecordsService {
+  repository: SecureFhirRepository;
+  auth: AuthDeps;
+  close(): Promise<void>;
+}
+
+function openSqlite(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export function kekFile(dataDir: string): string {
+  return join(paths(dataDir).keys, 'kek');
+}
+
+/** The node's KEK: the environment wins; else the key file, created on first use. */
+export function openKek(dataDir: string): Kek {
+  const env = process.env[KEK_ENV_VAR];
+  const file = kekFile(dataDir);
+  if ((env === undefined || env.trim() === '') && !existsSync(file)) return createKekFile(file);
+  return loadKek({ ...(env === undefined ? {} : { env }), file });
+}
+
+export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: string): Promise<RecordsService> {
+  ensureFhirDefinitions();
+  const kek = openKek(dataDir);
+  const vaultDb = openSqlite(join(dataDir, 'vault.sqlite'));
+  const authDb = openSqlite(join(dataDir, 'auth.sqlite'));
+  try {
+    const vault = new Vault(vaultDb, kek);
+    const repository = await SecureFhirRepository.open({
+      db: vaultDb,
+      vault,
+      kek,
+      ledger: ledgerPortOf(opened.node, opened.config.orgId),
+    });
+    const auth: AuthDeps = {
+      state: committedState(opened.node.store),
+      nodeKey: opened.node.nodeKey,
+      store: new AuthStore(authDb),
+      baseUrl,
+    };
+    return {
+      repository,
+      auth,
+      close: async () => {
+        await repository.close();
+        vaultDb.close();
+        authDb.close();
+      },
+    };
+  } catch (error) {
+    vaultDb.close();
+    authDb.close();
+    throw error;
+  }
+}
