@@ -69,6 +69,8 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
     db.pragma('synchronous = FULL');
   }
   db.pragma('busy_timeout = 5000');
+  // A larger page cache keeps the hot b-tree pages (state, log nodes, txId index) in memory.
+  db.pragma('cache_size = -65536');
   return db;
 }
 
