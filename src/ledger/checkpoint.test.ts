@@ -146,3 +146,31 @@ void test('malformed notes throw MALFORMED', () => {
   }
   assert.throws(() => signCheckpoint('careledger-test\n8\n', key), isMalformed);
 });
+
+void test('the careledger-block extension line round-trips and is signed', () => {
+  const hash = 'ab'.repeat(32);
+  const body = formatCheckpointBody({ origin: 'careledger-test', treeSize: 8, root: root8, block: { height: 3, hash } });
+  assert.equal(body, `careledger-test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ncareledger-block 3 ${hash}\n`);
+  const note = signCheckpoint(body, key);
+  const parsed = parseCheckpoint(note);
+  assert.deepEqual(parsed.block, { height: 3, hash });
+  assert.deepEqual(verifyText(note, [key.keyId]), [key.keyId]);
+  // The extension is covered by the signature: another block hash breaks it.
+  assert.deepEqual(verifyText(note.replace(hash, 'cd'.repeat(32)), [key.keyId]), []);
+  // Notes without the extension keep their exact form.
+  assert.equal(parseCheckpoint(EXPECTED).block, undefined);
+  const sigLine = EXPECTED.split('\n\n')[1] ?? '';
+  const base = 'careledger-test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n';
+  for (const extension of [
+    `careledger-block 3 ${hash.toUpperCase()}`,
+    `careledger-block 03 ${hash}`,
+    `careledger-block 3 ${hash.slice(2)}`,
+    `careledger-block -1 ${hash}`,
+    `careledger-block 3 ${hash} x`,
+    `careledger-block 3 ${hash}\ncareledger-block 3 ${hash}`,
+  ]) {
+    assert.throws(() => parseCheckpoint(`${base}${extension}\n\n${sigLine}`), isMalformed, extension);
+  }
+  assert.throws(() => formatCheckpointBody({ origin: 'a', treeSize: 1, root: root8, block: { height: -1, hash } }), isMalformed);
+  assert.throws(() => formatCheckpointBody({ origin: 'a', treeSize: 1, root: root8, block: { height: 1, hash: 'xyz' } }), isMalformed);
+});

@@ -3,7 +3,10 @@
 // head every node publishes after each block and that peers cosign (witness).
 // Body: "<origin>\n<tree size>\n<base64 root>\n"; then a blank line; then
 // signature lines "— <key name> <base64(key hash || signature)>\n".
-// CareLedger checkpoints carry no extension lines, so parsing rejects them.
+// CareLedger defines one optional extension line after the root (C2SP allows
+// extension lines): "careledger-block <height> <hex block hash>", so that two
+// nodes whose state diverged (same log, different block hash) disagree on the
+// signed body too. Any other extension line is rejected.
 import {
   concatBytes,
   publicKeyFromKeyId,
@@ -25,13 +28,22 @@ export const SIGNED_NOTE_ED25519 = 0x01;
 const SIGNATURE_PREFIX = '\u2014 '; // em dash, space
 const SIZE_PATTERN = /^(?:0|[1-9][0-9]*)$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const BLOCK_EXTENSION = /^careledger-block (0|[1-9][0-9]*) ([0-9a-f]{64})$/;
 const KEY_NAME_FORBIDDEN = /[\s\u0085+]/u; // Unicode spaces and '+'
 
-/** The three lines of a checkpoint body. */
+/** The head block a checkpoint names (the `careledger-block` extension line). */
+export interface CheckpointBlock {
+  height: number;
+  /** Lowercase hex block hash. */
+  hash: string;
+}
+
+/** The lines of a checkpoint body: origin, size, root, and the optional block extension. */
 export interface CheckpointFields {
   origin: string;
   treeSize: number;
   root: Uint8Array;
+  block?: CheckpointBlock;
 }
 
 /** One signature line of a signed note. */
@@ -92,21 +104,35 @@ export function formatCheckpointBody(fields: CheckpointFields): string {
   }
   if (!Number.isSafeInteger(treeSize) || treeSize < 0) throw malformed('tree size must be a non-negative integer', 'treeSize');
   if (!(root instanceof Uint8Array) || root.byteLength !== 32) throw malformed('root must be 32 bytes', 'root');
-  return `${origin}\n${treeSize}\n${toBase64(root)}\n`;
+  const base = `${origin}\n${treeSize}\n${toBase64(root)}\n`;
+  const block = fields.block;
+  if (block === undefined) return base;
+  const line = `careledger-block ${block.height} ${block.hash}`;
+  if (!Number.isSafeInteger(block.height) || block.height < 0 || !BLOCK_EXTENSION.test(line)) {
+    throw malformed('block must be a non-negative height and a 64-digit lowercase hex hash', 'block');
+  }
+  return `${base}${line}\n`;
 }
 
-/** Strictly parses a checkpoint body (exactly origin, size, root lines). Throws MALFORMED. */
+/**
+ * Strictly parses a checkpoint body: origin, size, root lines, then at most
+ * the one `careledger-block` extension line. Throws MALFORMED.
+ */
 export function parseCheckpointBody(body: string): CheckpointFields {
   if (!body.endsWith('\n')) throw malformed('body must end with a newline', 'body');
   const lines = body.slice(0, -1).split('\n');
-  if (lines.length !== 3) throw malformed(`body must have 3 lines, not ${lines.length}`, 'body');
-  const [origin, sizeText, rootText] = lines as [string, string, string];
+  if (lines.length !== 3 && lines.length !== 4) throw malformed(`body must have 3 or 4 lines, not ${lines.length}`, 'body');
+  const [origin, sizeText, rootText, extension] = lines as [string, string, string, string | undefined];
   if (origin.length === 0 || hasForbiddenChars(origin)) throw malformed('empty or invalid origin', 'origin');
   const treeSize = Number(sizeText);
   if (!SIZE_PATTERN.test(sizeText) || !Number.isSafeInteger(treeSize)) throw malformed('tree size is not canonical decimal', 'treeSize');
   const root = fromBase64(rootText);
   if (!root || root.byteLength !== 32) throw malformed('root is not base64 of 32 bytes', 'root');
-  return { origin, treeSize, root };
+  if (extension === undefined) return { origin, treeSize, root };
+  const m = BLOCK_EXTENSION.exec(extension);
+  const height = Number(m?.[1]);
+  if (!m || !Number.isSafeInteger(height)) throw malformed('unknown extension line', 'block');
+  return { origin, treeSize, root, block: { height, hash: m[2]! } };
 }
 
 function parseSignatureLine(line: string, i: number): NoteSignature {
@@ -124,7 +150,7 @@ function parseSignatureLine(line: string, i: number): NoteSignature {
 /**
  * Parses a checkpoint note strictly (C2SP signed-note and tlog-checkpoint):
  * at most 1 MiB, UTF-8 text without control characters other than newline,
- * a 3-line body, a blank line, then 1 to 100 signature lines. Signatures are
+ * a 3-line body (4 with the block extension), a blank line, then 1 to 100 signature lines. Signatures are
  * not verified here. Throws CareLedgerError MALFORMED with the field.
  */
 export function parseCheckpoint(noteText: string): ParsedCheckpoint {
