@@ -6,3 +6,4 @@ export { ledgerPortOf, committedState } from './ports.js';
 export type { LedgerPort, NodeLike, StateRow, SubmitResult } from './ports.js';
 export type { AccessEvent, OutboxOptions } from './outbox.js';
 export { NON_PATIENT_TYPES, ownerOf } from './compartment.js';
+export { DisclosureReader, type DisclosureRecord, type DisclosureReaderOptions } from './disclosure.js';

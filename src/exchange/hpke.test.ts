@@ -1,0 +1,68 @@
+// HPKE seal/open round trip (RFC 9180 base mode, X25519/HKDF-SHA256/AES-256-GCM)
+// as property tests: random bundles open to the same bytes with the right key
+// and request; a changed enc, ciphertext, aad or key never opens.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { fromBase64Url, toBase64Url } from '../crypto/index.js';
+import { isCareLedgerError } from '../ledger/index.js';
+import { importHpkePrivateKey, openBundle, sealBundle, type SealedBundle } from './hpke.js';
+
+function keyPair() {
+  const { privateKey } = generateKeyPairSync('x25519');
+  const x = String(privateKey.export({ format: 'jwk' }).x);
+  return { privateKey, publicKey: x };
+}
+
+const flipByte = (b64: string, index: number): string => {
+  const bytes = fromBase64Url(b64) as Uint8Array;
+  const i = index % bytes.byteLength;
+  bytes[i] = (bytes[i] as number) ^ 0x01;
+  return toBase64Url(bytes);
+};
+
+async function rejects(p: Promise<unknown>): Promise<void> {
+  await assert.rejects(p, (e: unknown) => isCareLedgerError(e) && e.code === 'CONFLICT' && e.field === 'sealed');
+}
+
+test('seal then open returns the bundle for random plaintexts and aads', async () => {
+  const k = keyPair();
+  const recipient = await importHpkePrivateKey(k.privateKey);
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), fc.uint8Array({ maxLength: 512 }), async (pt, aad) => {
+      const sealed = await sealBundle(k.publicKey, pt, aad);
+      assert.equal(fromBase64Url(sealed.enc)?.byteLength, 32);
+      assert.deepEqual(await openBundle(recipient, sealed, aad), pt);
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('a tampered enc, ciphertext or aad, or another key, never opens', async () => {
+  const k = keyPair();
+  const other = await importHpkePrivateKey(keyPair().privateKey);
+  const recipient = await importHpkePrivateKey(k.privateKey);
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 1024 }), fc.uint8Array({ minLength: 1, maxLength: 256 }), fc.nat(), async (pt, aad, at) => {
+      const sealed = await sealBundle(k.publicKey, pt, aad);
+      const tampered: SealedBundle[] = [
+        { ...sealed, enc: flipByte(sealed.enc, at) },
+        { ...sealed, ciphertext: flipByte(sealed.ciphertext, at) },
+      ];
+      for (const t of tampered) await rejects(openBundle(recipient, t, aad));
+      const aad2 = aad.slice();
+      aad2[at % aad2.byteLength] = (aad2[at % aad2.byteLength] as number) ^ 0x80;
+      await rejects(openBundle(recipient, sealed, aad2));
+      await rejects(openBundle(other, sealed, aad));
+    }),
+    { numRuns: 25 },
+  );
+});
+
+test('sealing refuses a recipient key that is not 32 bytes; opening refuses an undecodable bundle', async () => {
+  await assert.rejects(sealBundle(toBase64Url(new Uint8Array(31)), new Uint8Array(1), new Uint8Array(0)), (e: unknown) => isCareLedgerError(e) && e.code === 'UNPROCESSABLE');
+  const recipient = await importHpkePrivateKey(keyPair().privateKey);
+  await rejects(openBundle(recipient, { enc: 'AAAA', ciphertext: 'AAAA' }, new Uint8Array(0)));
+  await rejects(openBundle(recipient, { enc: toBase64Url(new Uint8Array(32)), ciphertext: '!!' }, new Uint8Array(0)));
+});

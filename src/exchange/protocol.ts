@@ -1,0 +1,129 @@
+// The wire format of node-to-node exchange (ARCHITECTURE section 6, docs/exchange.md):
+// a request signed by the requesting organisation's node key, and a response
+// carrying ONE HPKE-sealed bundle, signed by the custodian's node key so that
+// a record failing its on-ledger commitment is attributable to the custodian.
+// Everything here is parsed with zod: both sides treat the other as hostile.
+import { z } from 'zod';
+import { canonicalBytes, fromBase64Url, signCanonical, toBase64Url, verifyCanonical, type SigningKey } from '../crypto/index.js';
+import { CareLedgerError, RFC3339_MILLIS } from '../ledger/index.js';
+
+export const EXCHANGE_REQUEST_TYPE = 'careledger.exchange-request/1';
+export const EXCHANGE_RESPONSE_TYPE = 'careledger.exchange-response/1';
+export const EXCHANGE_BUNDLE_TYPE = 'careledger.exchange-bundle/1';
+/** Signature domain of requests: Ed25519 over this || JCS(request). */
+export const EXCHANGE_REQUEST_DOMAIN = 'careledger.exchange/1\n';
+/** Signature domain of responses (distinct, so neither can stand for the other). */
+export const EXCHANGE_RESPONSE_DOMAIN = 'careledger.exchange-response/1\n';
+/** Requests older or newer than this (against the custodian's clock) are STALE_TIME. */
+export const EXCHANGE_WINDOW_MS = 5 * 60_000;
+/** One disclosure is one access event, and an access event names at most 1000 records. */
+export const MAX_RECORDS_PER_EXCHANGE = 1000;
+export const EXCHANGE_PATH = '/exchange/v1/requests';
+/** Purposes a cross-organisation request may name (no break-glass across organisations). */
+export const EXCHANGE_PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT'] as const;
+
+const ORG_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const MEMBER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
+const REQUEST_ID = /^xr-[0-9a-f]{32}$/;
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+const RECORD_ID = /^[A-Za-z0-9.-]{1,80}$/;
+const KEY_ID = /^ed25519:[A-Za-z0-9_-]{43}$/;
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+const b64 = (max: number) => z.string().max(max).regex(B64URL);
+
+export const exchangeRequestSchema = z.strictObject({
+  type: z.literal(EXCHANGE_REQUEST_TYPE),
+  network: z.string().min(1).max(63),
+  from: z.string().regex(ORG_ID),
+  to: z.string().regex(ORG_ID),
+  requester: z.strictObject({ orgId: z.string().regex(ORG_ID), memberId: z.string().regex(MEMBER_ID) }),
+  patient: z.string().regex(PSEUDONYM),
+  resourceTypes: z
+    .array(z.string().regex(RESOURCE_TYPE))
+    .min(1)
+    .max(64)
+    .refine((l) => new Set(l).size === l.length, 'a resource type is listed twice')
+    .optional(),
+  purpose: z.enum(EXCHANGE_PURPOSES),
+  requestId: z.string().regex(REQUEST_ID),
+  time: z.string().regex(RFC3339_MILLIS),
+});
+export type ExchangeRequest = z.infer<typeof exchangeRequestSchema>;
+
+export const signedRequestSchema = z.strictObject({
+  request: exchangeRequestSchema,
+  keyId: z.string().regex(KEY_ID),
+  signature: b64(128),
+});
+export type SignedExchangeRequest = z.infer<typeof signedRequestSchema>;
+
+export const exchangeResponseSchema = z.strictObject({
+  type: z.literal(EXCHANGE_RESPONSE_TYPE),
+  requestId: z.string().regex(REQUEST_ID),
+  custodian: z.string().regex(ORG_ID),
+  recipient: z.string().regex(ORG_ID),
+  /** Custodian's ledger height with the disclosure event committed: the requester waits for it before checking anchors. */
+  height: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  enc: b64(128),
+  ciphertext: b64(64 * 1024 * 1024),
+  keyId: z.string().regex(KEY_ID),
+  signature: b64(128),
+});
+export type ExchangeResponse = z.infer<typeof exchangeResponseSchema>;
+
+/** One disclosed record version: its exact vault bytes and commitment salt. */
+export const bundleRecordSchema = z.strictObject({
+  recordId: z.string().regex(RECORD_ID),
+  version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  resourceType: z.string().regex(RESOURCE_TYPE),
+  plaintext: b64(4 * 1024 * 1024),
+  salt: b64(64),
+});
+
+/** The HPKE plaintext: what the custodian disclosed for one request. */
+export const exchangeBundleSchema = z.strictObject({
+  type: z.literal(EXCHANGE_BUNDLE_TYPE),
+  requestId: z.string().regex(REQUEST_ID),
+  patient: z.string().regex(PSEUDONYM),
+  records: z.array(bundleRecordSchema).max(MAX_RECORDS_PER_EXCHANGE),
+});
+export type ExchangeBundle = z.infer<typeof exchangeBundleSchema>;
+
+/** Parses hostile input with a schema; MALFORMED with the failing field. */
+export function parseWire<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue === undefined ? what : [what, ...issue.path.map(String)].join('.');
+  throw new CareLedgerError('MALFORMED', `invalid ${what} at ${field}: ${issue?.message ?? 'schema'}`, { field });
+}
+
+/** Signs a request with the requesting node's key (Ed25519 over the request domain || JCS(request)). */
+export function signRequest(request: ExchangeRequest, key: SigningKey): SignedExchangeRequest {
+  return { request, keyId: key.keyId, signature: toBase64Url(signCanonical(key, EXCHANGE_REQUEST_DOMAIN, request)) };
+}
+
+export function verifyRequestSignature(signed: SignedExchangeRequest): boolean {
+  const sig = fromBase64Url(signed.signature);
+  return sig !== undefined && verifyCanonical(signed.keyId, EXCHANGE_REQUEST_DOMAIN, signed.request, sig);
+}
+
+type UnsignedResponse = Omit<ExchangeResponse, 'keyId' | 'signature'>;
+
+export function signResponse(response: UnsignedResponse, key: SigningKey): ExchangeResponse {
+  const body = { ...response, keyId: key.keyId };
+  return { ...body, signature: toBase64Url(signCanonical(key, EXCHANGE_RESPONSE_DOMAIN, body)) };
+}
+
+export function verifyResponseSignature(response: ExchangeResponse): boolean {
+  const { signature, ...body } = response;
+  const sig = fromBase64Url(signature);
+  return sig !== undefined && verifyCanonical(response.keyId, EXCHANGE_RESPONSE_DOMAIN, body, sig);
+}
+
+/** HPKE aad of a response: JCS of the request it answers (binds the bundle to the request). */
+export function requestAad(request: ExchangeRequest): Uint8Array {
+  return canonicalBytes(request);
+}

@@ -1,0 +1,81 @@
+// The HTTP transport of exchange (the only place exchange/ speaks HTTP): POST
+// the signed request as JSON to <endpoint>/exchange/v1/requests with a
+// timeout and a response size cap. A custodian's error body
+// {"error":{"code","message","field"}} becomes a CareLedgerError with the
+// same code (unknown codes and network failures are UNAVAILABLE).
+import { CareLedgerError, isResultCode } from '../ledger/index.js';
+import type { ExchangeTransport } from './ports.js';
+import { EXCHANGE_PATH } from './protocol.js';
+
+export interface HttpTransportOptions {
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+function trimSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > max) throw new CareLedgerError('UNAVAILABLE', 'custodian response is too large', { field: 'response' });
+  const reader = res.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw new CareLedgerError('UNAVAILABLE', 'custodian response is too large', { field: 'response' });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function refusalOf(status: number, text: string): CareLedgerError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
+  const code = typeof err?.code === 'string' && isResultCode(err.code) && err.code !== 'OK' ? err.code : 'UNAVAILABLE';
+  const message = typeof err?.message === 'string' ? err.message.slice(0, 300) : `HTTP ${status}`;
+  const field = typeof err?.field === 'string' ? err.field.slice(0, 64) : undefined;
+  return new CareLedgerError(code, `custodian refused: ${message}`, field === undefined ? {} : { field });
+}
+
+export function httpTransport(options: HttpTransportOptions = {}): ExchangeTransport {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const max = options.maxResponseBytes ?? 96 * 1024 * 1024;
+  return {
+    async send(endpoint, request) {
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(trimSlash(endpoint) + EXCHANGE_PATH, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(request),
+          signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'error',
+        });
+        text = await readCapped(res, max);
+      } catch (cause) {
+        if (cause instanceof CareLedgerError) throw cause;
+        throw new CareLedgerError('UNAVAILABLE', 'custodian endpoint unreachable', { field: 'endpoint', cause });
+      }
+      if (!res.ok) throw refusalOf(res.status, text);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new CareLedgerError('CONFLICT', 'custodian response rejected: not JSON', { field: 'response' });
+      }
+    },
+  };
+}
