@@ -7,7 +7,8 @@
 // The client also works against a node running as a child process.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -27,7 +28,7 @@ import {
   type OpenedNode,
   type RecordsService,
 } from '../../src/node/index.js';
-import { freePort, LOOPBACK } from '../helpers/proc.js';
+import { CLI, freePort, LOOPBACK } from '../helpers/proc.js';
 
 /** Assertions walk arbitrary FHIR JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -300,4 +301,103 @@ export async function startRecordsNode(): Promise<RecordsNode> {
     await close();
     throw error;
   }
+}
+
+export interface ChildNode {
+  child: ChildProcess;
+  url: string;
+  client: RecordsClient;
+  /** Everything the child wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after timeoutMs; resolves with how it exited. */
+  stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Spawns `careledger start --data-dir D --port P --host 127.0.0.1 --log-level L`
+ * as a child process (the data dir is initialised on first start), keeps all
+ * of its output, and waits (bounded) for /healthz.
+ */
+export async function spawnRecordsNode(dataDir: string, logLevel = 'debug', timeoutMs = 20_000): Promise<ChildNode> {
+  const port = await freePort();
+  const args = [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--host', LOOPBACK, '--log-level', logLevel];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => chunks.push(b));
+  child.stderr.on('data', (b: Buffer) => chunks.push(b));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const output = () => Buffer.concat(chunks).toString('utf8');
+  const stop = async (ms = 10_000) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const url = `http://${LOOPBACK}:${port}`;
+  try {
+    const health = await poll(async () => {
+      if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}:\n${output()}`);
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+        return res.status === 200 ? ((await res.json()) as { networkId: string }) : undefined;
+      } catch {
+        return undefined;
+      }
+    }, `careledger start on ${url}`, timeoutMs);
+    return { child, url, client: new RecordsClient(url, health.networkId), output, stop };
+  } catch (e) {
+    await stop(1000);
+    throw e;
+  }
+}
+
+/** Every regular file under dir, recursively. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(p));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Byte patterns under which a secret could sit in a file: UTF-8, UTF-16LE,
+ * hex, and base64/base64url at each of the three byte alignments (the middle
+ * of the encoding, which does not depend on neighbouring bytes).
+ */
+export function leakPatterns(secret: string): Array<{ form: string; bytes: Buffer }> {
+  const raw = Buffer.from(secret, 'utf8');
+  const out = [
+    { form: 'utf8', bytes: raw },
+    { form: 'utf16le', bytes: Buffer.from(secret, 'utf16le') },
+    { form: 'hex', bytes: Buffer.from(raw.toString('hex'), 'latin1') },
+  ];
+  for (const encoding of ['base64', 'base64url'] as const) {
+    for (let k = 0; k < 3; k++) {
+      const enc = Buffer.concat([Buffer.alloc(k), raw]).toString(encoding).replace(/=+$/, '');
+      const core = enc.slice(k === 0 ? 0 : 4, enc.length - 4);
+      out.push({ form: `${encoding}@${k}`, bytes: Buffer.from(core, 'latin1') });
+    }
+  }
+  return out;
+}
+
+/** The (file, form) pairs in which any of the secrets' patterns occurs. */
+export function findLeaks(files: readonly string[], secrets: ReadonlyArray<string | Buffer>, extra: ReadonlyArray<{ name: string; bytes: Buffer }> = []): string[] {
+  const found: string[] = [];
+  const haystacks = [...files.map((f) => ({ name: f, bytes: readFileSync(f) })), ...extra];
+  for (const h of haystacks) {
+    for (const s of secrets) {
+      const patterns = typeof s === 'string' ? leakPatterns(s) : [{ form: 'bytes', bytes: s }];
+      for (const p of patterns) if (h.bytes.includes(p.bytes)) found.push(`${h.name}: ${p.form}`);
+    }
+  }
+  return found;
 }
