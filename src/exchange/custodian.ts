@@ -7,7 +7,7 @@
 // the request by aad, and sign the response with A's node key.
 import { ACCESS_CONTRACT } from '../contracts/access/index.js';
 import { prepareDecision, type DecisionReason } from '../contracts/consent/index.js';
-import { canonicalBytes, toBase64Url } from '../crypto/index.js';
+import { canonicalBytes, fromBase64Url, toBase64Url } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx, type JsonValue } from '../ledger/index.js';
 import { sealBundle } from './hpke.js';
 import { activeOrg, isActiveNodeKey } from './peers.js';
@@ -137,6 +137,9 @@ export async function answerExchangeRequest(deps: CustodianDeps, input: unknown)
   const r = verifyExchangeRequest(deps, input);
   const recipient = activeOrg(deps.ledger.state, r.from);
   if (recipient === undefined) throw refuse('FORBIDDEN', 'the requesting organisation is not active', 'from');
+  if (fromBase64Url(recipient.hpkePublicKey)?.byteLength !== 32) {
+    throw new CareLedgerError('UNPROCESSABLE', 'the requesting organisation has no valid registered HPKE key', { field: 'hpkePublicKey' });
+  }
   const now = deps.ledger.now();
   const permitted = permittedRecords(deps, r, now);
   let height = deps.ledger.height();
