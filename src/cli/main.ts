@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// careledger: the command-line front door (init, start, keys, tx, verify, bench).
+// careledger: the command-line front door (init, start, keys, tx, verify, bench, demo, token).
 import { Command, CommanderError } from 'commander';
 import { isCareLedgerError } from '../ledger/index.js';
 import { registerInit, registerStart } from './run.js';
 import { registerKeys, registerTx } from './client.js';
 import { registerVerify } from './verify.js';
 import { registerBench } from './bench.js';
+import { registerDemo, registerToken } from './demo.js';
 
 const program = new Command()
   .name('careledger')
@@ -19,6 +20,8 @@ registerKeys(program);
 registerTx(program);
 registerVerify(program);
 registerBench(program);
+registerDemo(program);
+registerToken(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,292 @@
+// `careledger demo` and `careledger token`: a one-minute way into the records
+// API. `demo` runs a single node (a fresh temporary data directory unless
+// --data-dir is given) seeded, through its own HTTP API as any client would,
+// with organisation org1, two practitioners (dr-x, dr-y), a privacy officer
+// and a patient who consents to treatment by dr-x. Each actor's Ed25519 key
+// is written under D/demo/ (mode 0600). It prints ONE JSON object (URLs, the
+// actors with fresh five-minute access tokens, example curl commands) and
+// serves until SIGINT/SIGTERM. `token` gets a new access token for a key
+// file: SMART backend services (private_key_jwt, EdDSA) for a member, the
+// signed challenge for a patient.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { SignJWT } from 'jose';
+import { buildServer } from '../api/index.js';
+import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
+import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
+import { pseudonymForTx } from '../contracts/identity/index.js';
+import { CareLedgerError, signTx, txIdOf, type Envelope } from '../ledger/index.js';
+import { closeNode, initDevNetwork, isInitialised, loadSigningKey, openNode, openRecords, paths, writePrivateFile } from '../node/index.js';
+
+const DEMO_ORG = 'org1';
+const MEMBER_SCOPE = 'system/*.cruds';
+const OFFICER_SCOPE = 'system/AuditEvent.rs';
+
+interface DemoState {
+  networkId: string;
+  patient: string;
+}
+
+interface MemberActor {
+  memberId: string;
+  keyFile: string;
+  keyId: string;
+  accessToken: string;
+}
+
+interface PatientActor {
+  pseudonym: string;
+  keyFile: string;
+  keyId: string;
+  accessToken: string;
+}
+
+async function postJson(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Submits one envelope with ?wait=commit; throws unless it committed OK. */
+async function submitTx(baseUrl: string, envelope: Envelope): Promise<string> {
+  const { status, json } = await postJson(`${baseUrl}/ledger/v1/transactions?wait=commit`, envelope);
+  const code = (json['results'] as Array<{ code: string }> | undefined)?.[0]?.code;
+  if (status !== 200 || code !== 'OK') {
+    throw new CareLedgerError('INTERNAL', `${envelope.tx.contract}/${envelope.tx.action} not committed: ${code ?? status}`);
+  }
+  return txIdOf(envelope.tx);
+}
+
+/** SMART backend services token for a member's ledger key (client_id = kid = key id, EdDSA assertion). */
+export async function memberAccessToken(baseUrl: string, key: SigningKey, scope: string): Promise<string> {
+  const tokenUrl = `${baseUrl}/auth/token`;
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({ jti: randomUUID() })
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.keyId })
+    .setIssuer(key.keyId)
+    .setSubject(key.keyId)
+    .setAudience(tokenUrl)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(key.privateKey);
+  const res = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope, client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion }).toString(),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  if (res.status !== 200 || body.access_token === undefined) throw new CareLedgerError('UNAUTHENTICATED', `token refused: ${body.error ?? res.status}`);
+  return body.access_token;
+}
+
+/** Patient sign-in: a fresh challenge signed with the patient's key. */
+export async function patientAccessToken(baseUrl: string, key: SigningKey, pseudonym: string): Promise<string> {
+  const challenge = (await postJson(`${baseUrl}/auth/challenge`, {})).json['challenge'];
+  if (typeof challenge !== 'string') throw new CareLedgerError('UNAVAILABLE', 'no sign-in challenge');
+  const payload = { aud: `${baseUrl}/auth/token`, challenge, keyId: key.keyId, pseudonym };
+  const signature = toBase64Url(signCanonical(key, PATIENT_AUTH_DOMAIN, payload));
+  const { status, json } = await postJson(`${baseUrl}/auth/patient-token`, { pseudonym, keyId: key.keyId, challenge, signature });
+  const token = json['access_token'];
+  if (status !== 200 || typeof token !== 'string') throw new CareLedgerError('UNAUTHENTICATED', `sign-in refused: ${String(json['error'] ?? status)}`);
+  return token;
+}
+
+/** A port that was free on `host` a moment ago. */
+function pickPort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolvePort(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+function keyFor(dir: string, name: string): SigningKey {
+  const file = join(dir, `${name}.pem`);
+  if (existsSync(file)) return loadSigningKey(file);
+  const key = generateSigningKey();
+  writePrivateFile(file, signingKeyToPem(key));
+  return key;
+}
+
+/** Registers the demo actors and the patient's consent, once per data directory. */
+async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId: string): Promise<DemoState> {
+  const stateFile = join(demoDir, 'demo.json');
+  if (existsSync(stateFile)) return JSON.parse(readFileSync(stateFile, 'utf8')) as DemoState;
+  const admin = loadSigningKey(paths(dataDir).adminKey);
+  const sign = (key: SigningKey, contract: string, action: string, args: Record<string, unknown>) =>
+    signTx({ network: networkId, contract, action, args }, key);
+  const members: Array<[string, string]> = [['dr-x', 'practitioner'], ['dr-y', 'practitioner'], ['privacy-officer', 'privacy-officer']];
+  for (const [memberId, role] of members) {
+    const key = keyFor(demoDir, memberId);
+    await submitTx(baseUrl, sign(admin, 'identity', 'register-member', { memberId, roles: [role], keys: [key.keyId], display: `demo ${memberId}` }));
+  }
+  const drX = keyFor(demoDir, 'dr-x');
+  const patientKey = keyFor(demoDir, 'patient');
+  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, 'identity', 'register-patient', { keys: [patientKey.keyId] })));
+  await submitTx(
+    baseUrl,
+    sign(patientKey, 'consent', 'grant', {
+      patient,
+      grantee: { kind: 'practitioner', orgId: DEMO_ORG, memberId: 'dr-x' },
+      provision: { type: 'permit', actions: ['access'], purposes: ['TREAT'] },
+    }),
+  );
+  // The patient's FHIR Patient resource, written by her practitioner.
+  const token = await memberAccessToken(baseUrl, drX, MEMBER_SCOPE);
+  const res = await fetch(`${baseUrl}/fhir/R4/Patient/${patient}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Patient', id: patient, active: true, gender: 'female', birthDate: '1980-02-02' }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (res.status !== 201 && res.status !== 200) throw new CareLedgerError('INTERNAL', `Patient resource not written: ${res.status}`);
+  const state: DemoState = { networkId, patient };
+  writePrivateFile(stateFile, JSON.stringify(state, null, 2) + '\n');
+  return state;
+}
+
+function curlExamples(fhir: string, ledger: string, a: { drX: MemberActor; drY: MemberActor; privacyOfficer: MemberActor; patient: PatientActor }) {
+  const bearer = (t: string) => `-H 'Authorization: Bearer ${t}'`;
+  const obs = {
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+    subject: { reference: `Patient/${a.patient.pseudonym}` },
+    effectiveDateTime: '2025-01-01T09:00:00Z',
+    valueQuantity: { value: 72, unit: 'beats/minute' },
+  };
+  const p = a.patient.pseudonym;
+  return {
+    capabilityStatement: `curl -s ${fhir}/metadata`,
+    createObservationAsDrX: `curl -s -X POST ${fhir}/Observation ${bearer(a.drX.accessToken)} -H 'Content-Type: application/fhir+json' -d '${JSON.stringify(obs)}'`,
+    searchAsDrX: `curl -s '${fhir}/Observation?patient=${p}' ${bearer(a.drX.accessToken)}`,
+    readOwnRecordAsPatient: `curl -s '${fhir}/Observation?patient=${p}' ${bearer(a.patient.accessToken)}`,
+    deniedWithoutConsentAsDrY: `curl -s -i ${fhir}/Patient/${p} ${bearer(a.drY.accessToken)}`,
+    breakGlassAsDrY: `curl -s ${fhir}/Patient/${p} ${bearer(a.drY.accessToken)} -H 'X-Purpose-Of-Use: ETREAT' -H 'X-Break-Glass-Reason: unconscious in the emergency department'`,
+    consentsAsPatient: `curl -s ${ledger}/patients/${p}/consents ${bearer(a.patient.accessToken)}`,
+    disclosuresAsPatient: `curl -s ${ledger}/patients/${p}/disclosures ${bearer(a.patient.accessToken)}`,
+    breakGlassQueueAsPrivacyOfficer: `curl -s ${ledger}/orgs/${DEMO_ORG}/break-glass ${bearer(a.privacyOfficer.accessToken)}`,
+  };
+}
+
+interface DemoOptions {
+  json?: boolean;
+  port: string;
+  host: string;
+  dataDir?: string;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('run a seeded single-node demo of the records API and print URLs, actors, tokens and curl examples as JSON')
+    .option('--json', 'print the JSON object on one line')
+    .option('--port <port>', 'HTTP port (0: any free port)', '8080')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--data-dir <dir>', 'data directory (default: a fresh temporary directory, removed on exit)')
+    .action(async (o: DemoOptions) => {
+      let port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CareLedgerError('MALFORMED', `invalid port ${o.port}`, { field: 'port' });
+      if (port === 0) port = await pickPort(o.host);
+      const temporary = o.dataDir === undefined;
+      const dataDir = resolve(o.dataDir ?? join(mkdtempSync(join(tmpdir(), 'careledger-demo-')), 'node'));
+      const baseUrl = `http://${o.host}:${port}`;
+      if (!isInitialised(dataDir)) await initDevNetwork(dataDir, { orgId: DEMO_ORG, endpoint: baseUrl });
+      const demoDir = join(dataDir, 'demo');
+      mkdirSync(demoDir, { recursive: true, mode: 0o700 });
+
+      const opened = openNode(dataDir, {
+        onFatal: (e) => {
+          process.stderr.write(`careledger: fatal: cannot commit a block: ${(e as Error).message}\n`);
+          process.exit(70);
+        },
+      });
+      const records = await openRecords(dataDir, opened, baseUrl);
+      const { app } = buildServer(opened.node, { logger: false, records, baseUrl });
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        await app.close();
+        await records.close();
+        await closeNode(opened);
+        if (temporary) rmSync(join(dataDir, '..'), { recursive: true, force: true });
+        process.exit(code);
+      };
+      process.on('SIGINT', () => void stop(0));
+      process.on('SIGTERM', () => void stop(0));
+      try {
+        await app.listen({ port, host: o.host });
+        if (opened.config.orgId !== DEMO_ORG) throw new CareLedgerError('CONFLICT', `${dataDir} is not a demo network (organisation ${opened.config.orgId})`);
+        const state = await seed(baseUrl, dataDir, demoDir, opened.config.networkId);
+        const member = async (memberId: string, scope: string): Promise<MemberActor> => {
+          const key = loadSigningKey(join(demoDir, `${memberId}.pem`));
+          return { memberId, keyFile: join(demoDir, `${memberId}.pem`), keyId: key.keyId, accessToken: await memberAccessToken(baseUrl, key, scope) };
+        };
+        const patientKey = loadSigningKey(join(demoDir, 'patient.pem'));
+        const actors = {
+          drX: await member('dr-x', MEMBER_SCOPE),
+          drY: await member('dr-y', MEMBER_SCOPE),
+          privacyOfficer: await member('privacy-officer', OFFICER_SCOPE),
+          patient: {
+            pseudonym: state.patient,
+            keyFile: join(demoDir, 'patient.pem'),
+            keyId: patientKey.keyId,
+            accessToken: await patientAccessToken(baseUrl, patientKey, state.patient),
+          },
+        };
+        const fhirBaseUrl = `${baseUrl}/fhir/R4`;
+        const ledgerUrl = `${baseUrl}/ledger/v1`;
+        const cli = 'node dist/src/cli/main.js';
+        const out = {
+          fhirBaseUrl,
+          ledgerUrl,
+          tokenUrl: `${baseUrl}/auth/token`,
+          network: state.networkId,
+          orgId: DEMO_ORG,
+          dataDir,
+          actors,
+          tokensExpireInSeconds: ACCESS_TOKEN_TTL_S,
+          newToken: {
+            member: `${cli} token --url ${baseUrl} --key ${actors.drX.keyFile}`,
+            patient: `${cli} token --url ${baseUrl} --key ${actors.patient.keyFile} --patient ${state.patient}`,
+          },
+          curl: curlExamples(fhirBaseUrl, ledgerUrl, actors),
+        };
+        process.stdout.write((o.json ? JSON.stringify(out) : JSON.stringify(out, null, 2)) + '\n');
+      } catch (error) {
+        process.stderr.write(`careledger: demo failed: ${(error as Error).message}\n`);
+        await stop(2);
+      }
+    });
+}
+
+export function registerToken(program: Command): void {
+  program
+    .command('token')
+    .description('get a five-minute access token for a key file (a member: SMART backend services; a patient: with --patient)')
+    .requiredOption('--key <file>', 'the member\'s or patient\'s Ed25519 key (PKCS#8 PEM)')
+    .option('--url <url>', 'node URL', 'http://127.0.0.1:8080')
+    .option('--scope <scope>', 'SMART scopes requested by a member', MEMBER_SCOPE)
+    .option('--patient <pseudonym>', 'sign in as this patient')
+    .action(async (o: { key: string; url: string; scope: string; patient?: string }) => {
+      const key = loadSigningKey(o.key);
+      const url = o.url.replace(/\/+$/, '');
+      const token = o.patient === undefined ? await memberAccessToken(url, key, o.scope) : await patientAccessToken(url, key, o.patient);
+      process.stdout.write(`${token}\n`);
+    });
+}
