@@ -10,6 +10,7 @@ import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none. */
@@ -18,6 +19,8 @@ export interface ServerOptions {
   records?: RecordsService;
   /** Public base URL of this node (token issuer, FHIR base). */
   baseUrl?: string;
+  /** Consortium node: witness, divergence and the sync gate on /ledger/v1. */
+  network?: NetworkRuntime;
 }
 
 export interface Server {
@@ -38,7 +41,17 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
   const metrics = new NodeMetrics(node);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'no such route')));
-  app.get('/healthz', async () => ({ status: 'ok', networkId: node.networkId, height: node.head.height }));
+  const network = options.network;
+  if (network) {
+    app.get('/healthz', async (_request, reply) => {
+      const { code, body } = networkHealth(node, network);
+      return reply.code(code).send(body);
+    });
+    metrics.addSection(() => network.witness.metrics());
+    registerWitnessRoutes(app, node, network);
+  } else {
+    app.get('/healthz', async () => ({ status: 'ok', networkId: node.networkId, height: node.head.height }));
+  }
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
   registerLedgerRoutes(app, node);
   registerRegistryRoutes(app, node);

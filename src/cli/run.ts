@@ -1,42 +1,143 @@
-// `careledger init` and `careledger start`: create a development network and
-// run a node on the embedded default (solo orderer, SQLite).
+// `careledger init` and `careledger start`: create a development network or a
+// consortium's data directories, and run a node on the embedded default (solo
+// orderer, SQLite) or on an etcd cluster (`--orderer etcd`, or D/network.json).
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { buildServer } from '../api/index.js';
-import { closeNode, initDevNetwork, isInitialised, openNode, openRecords, paths } from '../node/index.js';
+import { CareLedgerError } from '../ledger/index.js';
+import { closeNode, initDevNetwork, isInitialised, openNode, openRecords, paths, type OpenedNode } from '../node/index.js';
+import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/network-config.js';
+import { initConsortium, initJoin } from '../node/network-init.js';
+import { openNetworkNode, type NetworkNode } from '../node/network-node.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';
 export const DEFAULT_PORT = 8080;
 
+interface InitFlags {
+  dataDir: string;
+  network: string;
+  org: string;
+  name?: string;
+  endpoint: string;
+  networkGenesis?: string;
+  join?: boolean;
+  etcd?: string;
+  peer?: string;
+}
+
+const genesisFileSchema = z.strictObject({
+  networkId: z.string(),
+  etcd: z.array(z.string().url()).optional(),
+  timeWindowMs: z.number().int().positive().optional(),
+  orgs: z.array(z.strictObject({ orgId: z.string(), name: z.string().optional(), endpoint: z.string().url(), dataDir: z.string() })).min(1),
+});
+
+async function initNetworkGenesis(file: string, etcdFlag: string | undefined): Promise<void> {
+  const parsed = genesisFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new CareLedgerError('MALFORMED', `${file} is invalid`, { field: parsed.error.issues[0]?.path.join('.') ?? 'file' });
+  const etcd = etcdFlag ? parseHostList(etcdFlag) : parsed.data.etcd;
+  if (!etcd || etcd.length === 0) throw new CareLedgerError('MALFORMED', 'the consortium genesis is ordered through etcd: pass --etcd HOSTS', { field: 'etcd' });
+  const { timeWindowMs, ...rest } = parsed.data;
+  const r = await initConsortium({ ...rest, etcd, ...(timeWindowMs === undefined ? {} : { timeWindowMs }) });
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+}
+
+function printJoin(o: InitFlags): void {
+  if (!o.etcd) throw new CareLedgerError('MALFORMED', '--join needs --etcd HOSTS', { field: 'etcd' });
+  const peers = o.peer ? parseHostList(o.peer) : [];
+  const r = initJoin({ dataDir: o.dataDir, networkId: o.network, orgId: o.org, name: o.name ?? o.org, endpoint: o.endpoint, etcd: parseHostList(o.etcd), peers });
+  const args = JSON.stringify(r.proposal);
+  process.stdout.write(
+    `initialised ${r.org.orgId} for network ${o.network} in ${r.org.dataDir}\n` +
+      `  admin key: ${r.org.adminKeyFile} (${r.org.adminKeyId})\n  node key:  ${r.org.nodeKeyId}\n\n` +
+      `admit-org proposal payload:\n${JSON.stringify(r.proposal.payload, null, 2)}\n\n` +
+      `an admin of an existing organisation proposes it:\n` +
+      `  careledger tx --key ADMIN_KEY.pem --url ${peers[0] ?? 'EXISTING_NODE_URL'} --contract governance --action propose --args '${args}'\n` +
+      `then other admins approve it (governance/approve with the proposalId from the result).\n` +
+      `start this node (it syncs and verifies the history before serving):\n` +
+      `  careledger start --data-dir ${o.dataDir} --port ${new URL(o.endpoint).port || DEFAULT_PORT}\n`,
+  );
+}
+
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('create a one-organisation development network (keys and genesis)')
+    .description('create a development network, a consortium (--network-genesis) or a joining organisation (--join)')
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--network <id>', 'network id', 'careledger-dev')
     .option('--org <id>', 'organisation id', 'org1')
+    .option('--name <name>', 'organisation name (default: its id)')
     .option('--endpoint <url>', 'this node\'s public URL', `http://127.0.0.1:${DEFAULT_PORT}`)
-    .action(async (o: { dataDir: string; network: string; org: string; endpoint: string }) => {
+    .option('--network-genesis <file>', 'JSON {networkId, orgs:[{orgId,name,endpoint,dataDir}]}: one data dir per org and one genesis ordered through etcd')
+    .option('--join', 'create keys for an organisation joining an existing network and print its admit-org proposal')
+    .option('--etcd <hosts>', 'etcd client URLs, comma-separated')
+    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated')
+    .action(async (o: InitFlags) => {
+      if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, o.etcd);
+      if (o.join) return printJoin(o);
       const r = await initDevNetwork(o.dataDir, { networkId: o.network, orgId: o.org, endpoint: o.endpoint });
       process.stdout.write(
         `initialised network ${r.config.networkId} in ${r.dataDir}\n` +
           `  organisation admin key: ${r.adminKeyFile} (${r.adminKeyId})\n` +
           `  node key:               ${r.nodeKeyFile} (${r.nodeKeyId})\n`,
       );
+      return undefined;
     });
 }
+
+interface StartFlags {
+  dataDir: string;
+  port: string;
+  host: string;
+  logLevel: string;
+  orderer?: string;
+  etcd?: string;
+  peer?: string;
+  witnessInterval?: string;
+  compactInterval?: string;
+}
+
+/** Flags override D/network.json and are saved there, so restarts need none. */
+function networkSettings(o: StartFlags): NetworkSettings | undefined {
+  const saved = readNetworkConfig(o.dataDir);
+  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined;
+  if (!flagged) return saved;
+  const kind = o.orderer ?? (o.etcd ? 'etcd' : saved?.orderer.kind ?? 'solo');
+  if (kind !== 'etcd' && kind !== 'solo') throw new CareLedgerError('MALFORMED', `unknown orderer ${kind} (solo or etcd)`, { field: 'orderer' });
+  const hosts = o.etcd ? parseHostList(o.etcd) : saved?.orderer.kind === 'etcd' ? saved.orderer.hosts : [];
+  if (kind === 'etcd' && hosts.length === 0) throw new CareLedgerError('MALFORMED', '--orderer etcd needs --etcd HOSTS', { field: 'etcd' });
+  return writeNetworkConfig(o.dataDir, {
+    orderer: kind === 'etcd' ? { kind, hosts } : { kind },
+    peers: o.peer ? parseHostList(o.peer) : saved?.peers ?? [],
+    witnessIntervalMs: o.witnessInterval ? Number(o.witnessInterval) : saved?.witnessIntervalMs ?? 1_000,
+    compactIntervalMs: o.compactInterval ? Number(o.compactInterval) : saved?.compactIntervalMs ?? 0,
+  });
+}
+
+const fatal = (what: string) => (e: unknown) => {
+  process.stderr.write(`careledger: fatal: ${what}: ${(e as Error).message}\n`);
+  process.exit(70);
+};
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run a node (initialises the data directory on first start)')
+    .description('run a node (initialises a development network on first start)')
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--port <port>', 'HTTP port', String(DEFAULT_PORT))
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--log-level <level>', 'log level (silent, error, warn, info, debug)', 'info')
-    .action(async (o: { dataDir: string; port: string; host: string; logLevel: string }) => {
+    .option('--orderer <kind>', 'solo (embedded) or etcd; saved in D/network.json')
+    .option('--etcd <hosts>', 'etcd client URLs, comma-separated')
+    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated')
+    .option('--witness-interval <ms>', 'how often to fetch and compare peers\' checkpoints')
+    .option('--compact-interval <ms>', 'how often to prune batches every live node applied (0: never)')
+    .action(async (o: StartFlags) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
       if (!isInitialised(o.dataDir)) {
+        if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
         const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}` });
         process.stdout.write(
           `first start: initialised network ${r.config.networkId} in ${r.dataDir}\n` +
@@ -44,22 +145,28 @@ export function registerStart(program: Command): void {
             `  node key:               ${r.nodeKeyFile}\n`,
         );
       }
-      const opened = openNode(o.dataDir, {
-        onFatal: (e) => {
-          process.stderr.write(`careledger: fatal: cannot commit a block: ${(e as Error).message}\n`);
-          process.exit(70);
-        },
-      });
+      const settings = networkSettings(o);
+      let network: NetworkNode | undefined;
+      let opened: OpenedNode;
+      if (settings?.orderer.kind === 'etcd') {
+        const log = (m: string) => process.stdout.write(`careledger: ${m}\n`);
+        network = openNetworkNode(o.dataDir, settings, { log, onFatal: fatal('the node cannot go on') });
+        opened = network.opened;
+      } else {
+        opened = openNode(o.dataDir, { onFatal: fatal('cannot commit a block') });
+      }
       const baseUrl = `http://${o.host}:${port}`;
       const records = await openRecords(o.dataDir, opened, baseUrl);
       const { app } = buildServer(opened.node, {
         logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
         records,
         baseUrl,
+        ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
       });
       const address = await app.listen({ port, host: o.host });
       process.stdout.write(
-        `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, data ${paths(o.dataDir).ledger})\n`,
+        `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, ` +
+          `orderer ${settings?.orderer.kind ?? 'solo'}, data ${paths(o.dataDir).ledger})\n`,
       );
       let stopping = false;
       const stop = async () => {
@@ -67,7 +174,8 @@ export function registerStart(program: Command): void {
         stopping = true;
         await app.close();
         await records.close();
-        await closeNode(opened);
+        if (network) await network.close();
+        else await closeNode(opened);
         process.exit(0);
       };
       process.on('SIGINT', () => void stop());

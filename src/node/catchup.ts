@@ -2,11 +2,23 @@
 // section 3): fetch the missing blocks from a peer's GET /ledger/v1/blocks and
 // hand back, per block, the envelope bytes and the batch time, so the caller
 // re-executes them through its own pipeline and compares the block hashes it
-// computes with the peer's. Nothing from the peer is trusted: this only parses
-// the response defensively; a hash mismatch is the caller's divergence report.
+// computes with the peer's. Nothing from the peer is trusted: responses are
+// parsed defensively and reexecuteFromPeer recomputes every block before the
+// node commits it, stopping at the first hash that differs.
 import { z } from 'zod';
 import { canonicalBytes } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import {
+  CareLedgerError,
+  EMPTY_HEAD,
+  buildBlock,
+  checkOrderedEnvelope,
+  type BlockHeader,
+  type ChainHead,
+  type ContractRegistry,
+  type TreeNodeReader,
+} from '../ledger/index.js';
+import type { OrderedBatch } from '../ordering/index.js';
+import type { LedgerStore } from '../storage/index.js';
 
 export interface PeerBlock {
   height: number;
@@ -72,4 +84,117 @@ export async function fetchBlocksFromPeer(url: string, fromHeight: number, limit
     return { height: b.height, hash: b.hash, time: b.header.time, envelopes: txs.map((t) => canonicalBytes(t.envelope)) };
   });
   return { blocks, peerHeight: parsed.data.height };
+}
+
+// ---- re-executing a peer's blocks ------------------------------------------
+
+/** One block's position in the peer's order: the batch seq it was committed from. */
+export interface PeerBlockSeq {
+  height: number;
+  hash: string;
+  ordererSeq: number;
+}
+
+const seqsSchema = z.object({
+  blocks: z.array(z.object({ height: z.number().int().min(0), hash: z.string().regex(/^[0-9a-f]{64}$/), ordererSeq: z.number().int().min(0) })).max(MAX_PAGE),
+});
+
+/** GETs `${url}/ledger/v1/network/block-seqs?from=&limit=` (served next to the witness routes). */
+export async function fetchBlockSeqsFromPeer(url: string, fromHeight: number, limit: number, timeoutMs = 10_000): Promise<PeerBlockSeq[]> {
+  const target = new URL('/ledger/v1/network/block-seqs', new URL(url));
+  target.searchParams.set('from', String(fromHeight));
+  target.searchParams.set('limit', String(Math.min(Math.max(1, limit), MAX_PAGE)));
+  let body: unknown;
+  try {
+    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = await res.json();
+  } catch (cause) {
+    throw new CareLedgerError('UNAVAILABLE', `peer ${target.origin} did not return block seqs from ${fromHeight}`, { cause, field: 'peer' });
+  }
+  const parsed = seqsSchema.safeParse(body);
+  if (!parsed.success) throw new CareLedgerError('MALFORMED', 'peer block seqs do not parse', { field: 'blocks' });
+  return parsed.data.blocks;
+}
+
+export interface ReexecuteOptions {
+  url: string;
+  networkId: string;
+  store: LedgerStore;
+  registry: ContractRegistry;
+  /** Stop once a block from batch seq >= this is committed (the pruned position). */
+  untilSeq: number;
+  /** Hands a batch to the node's own pipeline (LedgerNode's delivery handler). */
+  deliver: (batch: OrderedBatch) => Promise<void>;
+  pageSize?: number;
+  commitTimeoutMs?: number;
+}
+
+export interface ReexecuteResult {
+  blocks: number;
+  /** Batch seq of the last block now committed locally (0 if none). */
+  lastSeq: number;
+}
+
+function headOf(store: LedgerStore): ChainHead {
+  const row = store.head();
+  if (!row) return EMPTY_HEAD;
+  const h = JSON.parse(row.header) as BlockHeader;
+  return { height: h.height, hash: row.hash, stateHash: h.stateHash, time: h.time, logSize: h.logSize };
+}
+
+async function waitForHeight(store: LedgerStore, height: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((store.head()?.height ?? -1) < height) {
+    if (Date.now() > deadline) throw new CareLedgerError('UNAVAILABLE', `block ${height} was not committed within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Catches up from one peer: pages its blocks after our head, re-executes each
+ * one on our own state with buildBlock BEFORE committing it, and stops with
+ * CONFLICT naming the height if our block hash differs from the peer's (the
+ * peer's bytes are never adopted). Matching blocks go through `deliver`, so
+ * the node commits them exactly as if etcd had delivered the batch, with the
+ * peer's batch seq as ordererSeq. A peer that lies about a seq can only make
+ * this node skip or repeat batches, which changes its next block hashes and
+ * is caught by the witnesses.
+ */
+export async function reexecuteFromPeer(options: ReexecuteOptions): Promise<ReexecuteResult> {
+  const { url, networkId, store, registry } = options;
+  const tree: TreeNodeReader = { getNode: (level, index) => store.getLogNode(level, index) };
+  let blocks = 0;
+  let lastSeq = store.head()?.ordererSeq ?? 0;
+  while (lastSeq < options.untilSeq) {
+    const from = (store.head()?.height ?? -1) + 1;
+    const page = await fetchBlocksFromPeer(url, from, options.pageSize ?? 50);
+    if (page.blocks.length === 0) {
+      throw new CareLedgerError('UNAVAILABLE', `peer ${url} is at height ${page.peerHeight}, still before batch seq ${options.untilSeq}`, { field: 'peer' });
+    }
+    const seqs = await fetchBlockSeqsFromPeer(url, from, page.blocks.length);
+    for (const [i, block] of page.blocks.entries()) {
+      const seq = seqs[i];
+      if (!seq || seq.height !== block.height || seq.hash !== block.hash || seq.ordererSeq <= lastSeq) {
+        throw new CareLedgerError('MALFORMED', `peer block ${block.height} has no consistent batch seq`, { field: 'ordererSeq' });
+      }
+      const entries = block.envelopes.map((bytes) => ({ bytes, check: checkOrderedEnvelope(bytes) }));
+      const built = buildBlock(headOf(store), networkId, block.time, entries, store, tree, registry);
+      if (built.hash !== block.hash) {
+        throw new CareLedgerError(
+          'CONFLICT',
+          `catch-up from ${url} stopped at height ${block.height}: re-executed block hash ${built.hash} differs from the peer's ${block.hash}`,
+          { field: 'blockHash' },
+        );
+      }
+      await options.deliver({ seq: seq.ordererSeq, time: block.time, envelopes: block.envelopes });
+      await waitForHeight(store, block.height, options.commitTimeoutMs ?? 30_000);
+      if (store.head()?.hash !== block.hash) {
+        throw new CareLedgerError('CONFLICT', `committed block ${block.height} differs from the re-executed one`, { field: 'blockHash' });
+      }
+      lastSeq = seq.ordererSeq;
+      blocks++;
+    }
+  }
+  return { blocks, lastSeq };
 }

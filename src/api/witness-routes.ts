@@ -1,0 +1,67 @@
+// Consortium routes (ARCHITECTURE section 3): the witnessed checkpoint, the
+// divergence proof, batch seqs for peers catching up, and the sync gate.
+// Thin: the witness and catch-up logic live in src/node.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CareLedgerError } from '../ledger/index.js';
+import type { LedgerNode } from '../node/index.js';
+import type { Witness } from '../node/witness.js';
+import { errorBody } from './errors.js';
+import { parseWith } from './ledger-routes.js';
+
+/** What a consortium node adds to the server. */
+export interface NetworkRuntime {
+  witness: Witness;
+  /** True until the node has delivered everything ordered before it started (and verified it, if new). */
+  syncing(): boolean;
+}
+
+const seqsQuery = z.object({
+  from: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+/** /healthz for a consortium node: 503 while syncing or once diverged. */
+export function networkHealth(node: LedgerNode, network: NetworkRuntime): { code: number; body: Record<string, unknown> } {
+  const proof = network.witness.divergence;
+  if (proof) {
+    return {
+      code: 503,
+      body: { status: 'diverged', networkId: node.networkId, height: node.head.height, divergedAt: proof.height, orgId: proof.orgId, proof: proof.notes },
+    };
+  }
+  if (network.syncing()) return { code: 503, body: { status: 'syncing', networkId: node.networkId, height: node.head.height } };
+  return { code: 200, body: { status: 'ok', networkId: node.networkId, height: node.head.height } };
+}
+
+export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, network: NetworkRuntime): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (!path.startsWith('/ledger/v1/')) return;
+    if (network.syncing()) {
+      return reply.code(503).send(errorBody('UNAVAILABLE', 'node is syncing the ledger history; try again shortly'));
+    }
+    // The checkpoint with the careledger-block extension supersedes the node's plain note.
+    if (request.method === 'GET' && path === '/ledger/v1/checkpoint') {
+      return reply.type('text/plain; charset=utf-8').send(network.witness.note);
+    }
+    return undefined;
+  });
+
+  app.get('/ledger/v1/checkpoint/witnessed', async (_request, reply) => {
+    const w = network.witness.witnessed();
+    if (!w) throw new CareLedgerError('NOT_FOUND', 'no checkpoint has been cosigned by a peer yet');
+    return reply.type('text/plain; charset=utf-8').header('x-careledger-height', String(w.height)).send(w.note);
+  });
+
+  app.get('/ledger/v1/divergence', async () => {
+    const proof = network.witness.divergence;
+    if (!proof) throw new CareLedgerError('NOT_FOUND', 'no divergence detected');
+    return proof;
+  });
+
+  app.get('/ledger/v1/network/block-seqs', async (request) => {
+    const { from, limit } = parseWith(seqsQuery, request.query, 'query');
+    return { blocks: node.store.listBlocks(from, limit).map((b) => ({ height: b.height, hash: b.hash, ordererSeq: b.ordererSeq })) };
+  });
+}
