@@ -6,7 +6,7 @@ import { toHex } from '../crypto/index.js';
 import { blockHashOf, ZERO_HASH, type BlockHeader } from './block.js';
 import type { ContractRegistry } from './contract.js';
 import { executeBlock, type BlockOutcome, type StateSource } from './executor.js';
-import { appendLeaves, hashLeaf, type TreeNode, type TreeNodeReader } from './merkle/index.js';
+import { appendLeaves, type TreeNode, type TreeNodeReader } from './merkle/index.js';
 import type { OrderedCheck } from './ordered.js';
 
 /** What a node knows about the last committed block. */
@@ -48,7 +48,7 @@ export function buildBlock(
   const appended = appendLeaves(
     tree,
     head.logSize,
-    outcome.txs.map((t) => hashLeaf(t.bytes)),
+    entries.map((e) => e.check.leafHash),
   );
   const header: BlockHeader = {
     height,

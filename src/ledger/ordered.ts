@@ -3,6 +3,7 @@
 // worker pool; the executor then applies the stateful checks in order.
 import { fromBase64Url, toHex, utf8, verifyBytes, canonicalJson, sha256 } from '../crypto/index.js';
 import { CareLedgerError } from './errors.js';
+import { hashLeaf } from './merkle/index.js';
 import { MAX_ENVELOPE_BYTES, TX_SIGNING_DOMAIN, envelopeSchema } from './tx.js';
 import type { Envelope } from './tx.js';
 
@@ -11,12 +12,20 @@ export interface OrderedCheck {
   code: 'OK' | 'MALFORMED' | 'TOO_LARGE' | 'BAD_SIGNATURE';
   /** txId; for unparseable bytes, hex SHA-256 of the raw bytes. */
   txId: string;
+  /** RFC 9162 leaf hash of the bytes, computed here off the main thread. */
+  leafHash: Uint8Array;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Validates the bytes of an ordered envelope (JCS(envelope) as submitted). */
 export function checkOrderedEnvelope(bytes: Uint8Array): OrderedCheck {
+  const leafHash = hashLeaf(bytes);
+  const result = checkEnvelope(bytes);
+  return { ...result, leafHash };
+}
+
+function checkEnvelope(bytes: Uint8Array): Omit<OrderedCheck, 'leafHash'> {
   const rawId = () => toHex(sha256(bytes));
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) return { code: 'TOO_LARGE', txId: rawId() };
   let parsed: Envelope;

@@ -6,15 +6,25 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuthStore, committedState, type AuthDeps } from '../auth/index.js';
-import { SecureFhirRepository, ledgerPortOf } from '../fhir/secure/index.js';
+import {
+  exchangeLedgerOf,
+  httpTransport,
+  importHpkePrivateKey,
+  ReplayGuard,
+  type CustodianDeps,
+  type RequesterDeps,
+} from '../exchange/index.js';
+import { DisclosureReader, SecureFhirRepository, ledgerPortOf } from '../fhir/secure/index.js';
 import { ensureFhirDefinitions } from '../fhir/router/index.js';
 import { Vault, loadKek, createKekFile, KEK_ENV_VAR, type Kek } from '../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
-import { paths } from './datadir.js';
+import { loadHpkeKey, paths } from './datadir.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
   auth: AuthDeps;
+  /** Node-to-node exchange: this node as custodian and as requester. */
+  exchange: { custodian: CustodianDeps; requester: RequesterDeps };
   close(): Promise<void>;
 }
 
@@ -52,6 +62,15 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       kek,
       ledger: ledgerPortOf(opened.node, opened.config.orgId),
     });
+    const exchangeLedger = exchangeLedgerOf(opened.node, opened.config.orgId);
+    const exchange = {
+      custodian: { ledger: exchangeLedger, source: new DisclosureReader({ db: vaultDb, vault, kek }), replay: new ReplayGuard() },
+      requester: {
+        ledger: exchangeLedger,
+        hpkeKey: await importHpkePrivateKey(loadHpkeKey(paths(dataDir).hpkeKey).privateKey),
+        transport: httpTransport(),
+      },
+    };
     const auth: AuthDeps = {
       state: committedState(opened.node.store),
       nodeKey: opened.node.nodeKey,
@@ -61,6 +80,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
     return {
       repository,
       auth,
+      exchange,
       close: async () => {
         await repository.close();
         vaultDb.close();

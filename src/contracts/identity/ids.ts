@@ -15,8 +15,17 @@ export const DELEGATE_ID_DOMAIN = 'careledger.delegate/1\n';
 
 const MAX_KEYS = 8;
 
+// authorize and apply both derive the same id for a transaction: remember the last few.
+const derived = new Map<string, string>();
+
 function deriveId(prefix: string, domain: string, txId: string): string {
-  return prefix + toHex(sha256(utf8(domain + txId)).subarray(0, 16));
+  const memo = domain + txId;
+  const hit = derived.get(memo);
+  if (hit !== undefined) return hit;
+  const id = prefix + toHex(sha256(utf8(memo)).subarray(0, 16));
+  if (derived.size >= 64) derived.clear();
+  derived.set(memo, id);
+  return id;
 }
 
 /** 'pt-' + hex(first 16 bytes of SHA-256(utf8('careledger.pseudonym/1\n' + txId))). */
