@@ -83,10 +83,16 @@ export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest): 
       { field: 'id' },
     );
   }
-  const id = req.kind === 'create' ? randomUUID() : req.kind === 'delete' ? req.id : req.resource.id;
+  // A create keeps an id the router assigned (transaction bundles rewrite
+  // urn:uuid references to it); the router strips client ids on plain creates.
+  const assigned = req.kind === 'create' && typeof req.resource.id === 'string' && FHIR_ID.test(req.resource.id) ? req.resource.id : undefined;
+  const id = req.kind === 'create' ? (assigned ?? randomUUID()) : req.kind === 'delete' ? req.id : req.resource.id;
   if (typeof id !== 'string' || !FHIR_ID.test(id)) throw new CareLedgerError('UNPROCESSABLE', 'resource id is missing or invalid', { field: 'id' });
   const idToken = deps.keys.idToken(type, id);
   if (deps.tables.isErased(idToken)) throw new CareLedgerError('GONE', `${type}/${id} was erased`, { field: 'id' });
+  if (assigned !== undefined && deps.tables.byToken(idToken) !== undefined) {
+    throw new CareLedgerError('CONFLICT', `${type}/${id} already exists`, { field: 'id' });
+  }
   const row = req.kind === 'create' ? undefined : deps.tables.byToken(idToken);
   if (row !== undefined && deps.tables.hasPending(row.record_id)) {
     throw new CareLedgerError('CONFLICT', `${type}/${id} has a write still being committed`, { field: 'id' });
