@@ -22,6 +22,7 @@ registerVerify(program);
 registerBench(program);
 registerDemo(program);
 registerToken(program);
+(await import('./demo-network.js')).registerDemoNetwork(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,140 @@
+// `careledger demo-network --network 3 --json`: a local consortium to try.
+// N organisations, each with its own node process (`careledger start`), on a
+// local etcd cluster of three members when `etcd` is on the PATH (or on the
+// cluster given with --etcd). Prints every node's URL and each organisation's
+// admin key file, then runs until SIGINT/SIGTERM, when it stops every child
+// it started and (unless --dir was given) removes the data.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { CareLedgerError } from '../ledger/index.js';
+import { parseHostList } from '../node/network-config.js';
+import { initConsortium } from '../node/network-init.js';
+
+const HOST = '127.0.0.1';
+const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, HOST, () => {
+      const a = server.address();
+      server.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitFor(url: string, ok: (res: Response) => Promise<boolean>, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new CareLedgerError('UNAVAILABLE', `${url}: process exited with ${child.exitCode}`);
+    try {
+      if (await ok(await fetch(url, { signal: AbortSignal.timeout(1_000) }))) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new CareLedgerError('UNAVAILABLE', `${url} not ready within ${timeoutMs} ms`);
+}
+
+/** Three etcd members on loopback; returns their client URLs. */
+async function startEtcd(dir: string, children: ChildProcess[]): Promise<string[]> {
+  const members = await Promise.all([1, 2, 3].map(async (n) => ({ name: `m${n}`, client: await freePort(), peer: await freePort() })));
+  const initial = members.map((m) => `${m.name}=http://${HOST}:${m.peer}`).join(',');
+  const token = `careledger-demo-${randomBytes(4).toString('hex')}`;
+  for (const m of members) {
+    const client = `http://${HOST}:${m.client}`;
+    const peer = `http://${HOST}:${m.peer}`;
+    children.push(
+      spawn('etcd', ['--name', m.name, '--data-dir', join(dir, 'etcd', m.name), '--listen-client-urls', client, '--advertise-client-urls', client,
+        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', initial, '--initial-cluster-state', 'new',
+        '--initial-cluster-token', token, '--log-level', 'error'], { stdio: 'ignore' }),
+    );
+  }
+  const hosts = members.map((m) => `http://${HOST}:${m.client}`);
+  await Promise.all(hosts.map((h, i) => waitFor(`${h}/health`, async (r) => r.ok && ((await r.json()) as { health?: string }).health === 'true', 20_000, children[i]!)));
+  return hosts;
+}
+
+interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string; basePort?: string }
+
+export function registerDemoNetwork(program: Command): void {
+  program
+    .command('demo-network')
+    .description('run a local consortium: N organisations, one node process each, on a 3-member etcd cluster')
+    .option('--network <n>', 'number of organisations', '3')
+    .option('--json', 'print one JSON object')
+    .option('--dir <dir>', 'keep the data here (default: a temporary directory removed on exit)')
+    .option('--etcd <hosts>', 'use this etcd cluster instead of starting one')
+    .action(async (o: DemoFlags) => {
+      const n = Number(o.network);
+      if (!Number.isInteger(n) || n < 1 || n > 9) throw new CareLedgerError('MALFORMED', '--network must be 1 to 9', { field: 'network' });
+      if (!o.etcd && spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status !== 0) {
+        throw new CareLedgerError('UNAVAILABLE', 'etcd is not on the PATH: install it (apt-get install etcd-server) or pass --etcd HOSTS');
+      }
+      const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'careledger-demo-network-'));
+      const children: ChildProcess[] = [];
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r)));
+        for (const c of children) c.kill('SIGTERM');
+        await Promise.race([Promise.all(exits), sleep(5_000)]);
+        for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+        if (!o.dir) rmSync(dir, { recursive: true, force: true });
+        process.exit(code);
+      };
+      process.on('SIGINT', () => void stop(0));
+      process.on('SIGTERM', () => void stop(0));
+      try {
+        const hosts = o.etcd ? parseHostList(o.etcd) : await startEtcd(dir, children);
+        const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
+        const networkId = `demo-${randomBytes(3).toString('hex')}`;
+        const r = await initConsortium({
+          networkId,
+          etcd: hosts,
+          orgs: ports.map((port, i) => ({ orgId: `org${i + 1}`, name: `Organisation ${i + 1}`, endpoint: `http://${HOST}:${port}`, dataDir: join(dir, `org${i + 1}`) })),
+        });
+        const nodes = r.orgs.map((org, i) => {
+          const child = spawn(process.execPath, [CLI, 'start', '--data-dir', org.dataDir, '--port', String(ports[i]), '--host', HOST, '--log-level', 'warn'], {
+            stdio: ['ignore', 'ignore', 'inherit'],
+          });
+          children.push(child);
+          return { child, org };
+        });
+        await Promise.all(nodes.map(({ child, org }) => waitFor(`${org.endpoint}/healthz`, async (res) => res.ok, 60_000, child)));
+        const summary = {
+          networkId,
+          etcd: hosts,
+          dataDir: dir,
+          nodes: r.orgs.map((org) => ({
+            orgId: org.orgId,
+            url: org.endpoint,
+            dataDir: org.dataDir,
+            admin: { keyFile: org.adminKeyFile, keyId: org.adminKeyId },
+            nodeKeyId: org.nodeKeyId,
+          })),
+          try: `careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["clinician"],"keys":["<key id from careledger keys new>"]}'`,
+        };
+        if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else {
+          process.stdout.write(`consortium ${networkId} on etcd ${hosts.join(',')} (data ${dir})\n`);
+          for (const node of summary.nodes) process.stdout.write(`  ${node.orgId}: ${node.url}  admin key ${node.admin.keyFile}\n`);
+          process.stdout.write(`try: ${summary.try}\nCtrl-C stops every process.\n`);
+        }
+        for (const { child, org } of nodes) child.once('exit', (code) => void (stopping || (process.stderr.write(`careledger: ${org.orgId} exited (${code})\n`), stop(1))));
+      } catch (error) {
+        process.stderr.write(`careledger: demo-network: ${(error as Error).message}\n`);
+        await stop(2);
+      }
+    });
+}
