@@ -41,10 +41,6 @@ export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, ne
     if (network.syncing()) {
       return reply.code(503).send(errorBody('UNAVAILABLE', 'node is syncing the ledger history; try again shortly'));
     }
-    // The checkpoint with the careledger-block extension supersedes the node's plain note.
-    if (request.method === 'GET' && path === '/ledger/v1/checkpoint') {
-      return reply.type('text/plain; charset=utf-8').send(network.witness.note);
-    }
     return undefined;
   });
 

@@ -123,8 +123,12 @@ export class LedgerNode {
 
   private signCheckpointNote(): string {
     const h = this.headState;
-    const root = rootFromHex(h.height < 0 ? undefined : this.headerOf(h.height)?.logRoot);
-    return signCheckpoint(formatCheckpointBody({ origin: this.networkId, treeSize: h.logSize, root }), this.nodeKey);
+    if (h.height < 0) return signCheckpoint(formatCheckpointBody({ origin: this.networkId, treeSize: 0, root: rootFromHex(undefined) }), this.nodeKey);
+    const root = rootFromHex(this.headerOf(h.height)?.logRoot);
+    return signCheckpoint(
+      formatCheckpointBody({ origin: this.networkId, treeSize: h.logSize, root, block: { height: h.height, hash: h.hash } }),
+      this.nodeKey,
+    );
   }
 
   private headerOf(height: number): BlockHeader | undefined {
@@ -172,10 +176,9 @@ export class LedgerNode {
       });
       this.stateCache.applyCommitted(outcome.writes);
       this.headState = headAfter(built);
-      this.checkpointNote = signCheckpoint(
-        formatCheckpointBody({ origin: this.networkId, treeSize: header.logSize, root: rootFromHex(header.logRoot) }),
-        this.nodeKey,
-      );
+      // The checkpoint names the head block too (careledger-block extension), so
+      // nodes whose state diverged disagree on a signed body (witnessing).
+      this.checkpointNote = this.signCheckpointNote();
       outcome.txs.forEach((t, index) =>
         this.settle(waiterKey(t.bytes), { txId: t.txId, code: t.code, height: header.height, index }),
       );

@@ -95,7 +95,7 @@ export class Witness {
     this.now = options.now ?? (() => new Date());
     this.current = this.noteAt(this.node.head.height) ?? this.node.checkpoint;
     this.off = this.node.onBlock((b) => {
-      this.current = signCheckpoint(this.bodyOf(b.header, b.hash), this.node.nodeKey);
+      this.current = this.node.checkpoint;
       for (const [orgId, pending] of this.ahead) {
         if (pending.parsed.block && pending.parsed.block.height <= b.header.height) {
           this.ahead.delete(orgId);

@@ -263,6 +263,14 @@ void test('the node agrees with the independent implementation of section 4 over
   }
   assert.equal(leaves.length, last.treeSize);
   assert.equal(hex(merkleRoot(leaves)), hex(last.root));
+  // Each checkpoint's block line names the block whose log size is the checkpoint's size.
+  for (const cp of checkpoints) {
+    assert.ok(cp!.block, 'node checkpoints carry the careledger-block line');
+    const named = blocks[cp!.block.height]!;
+    assert.equal(named.hash, cp!.block.hash);
+    assert.equal(blockHashOf(named.header), cp!.block.hash);
+    assert.equal(named.header.logSize, cp!.treeSize);
+  }
   const after = await get<{ blockHash: string; logSize: number }>('/node');
   assert.equal(after.blockHash, prevHash);
   assert.equal(after.logSize, leaves.length);

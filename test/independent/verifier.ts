@@ -259,6 +259,8 @@ export interface Checkpoint {
   root: Buffer;
   /** The signed text: the body lines, each ending in a newline. */
   body: string;
+  /** The optional `careledger-block <height> <hash>` extension line (docs/wire-formats.md). */
+  block?: { height: number; hash: string };
   signatures: Array<{ keyName: string; keyHash: Buffer; signature: Buffer }>;
 }
 
@@ -268,10 +270,17 @@ export function parseCheckpoint(note: string): Checkpoint | undefined {
   if (split < 0 || !note.endsWith('\n')) return undefined;
   const body = note.slice(0, split + 1);
   const lines = body.slice(0, -1).split('\n');
-  if (lines.length !== 3) return undefined; // CareLedger checkpoints carry no extension lines
-  const [origin, size, rootText] = lines as [string, string, string];
+  // At most one extension line, and only CareLedger's block line.
+  if (lines.length !== 3 && lines.length !== 4) return undefined;
+  const [origin, size, rootText, extension] = lines as [string, string, string, string | undefined];
   const root = fromB64std(rootText);
   if (origin === '' || !/^(0|[1-9][0-9]{0,15})$/.test(size) || root?.length !== 32) return undefined;
+  let block: { height: number; hash: string } | undefined;
+  if (extension !== undefined) {
+    const b = /^careledger-block (0|[1-9][0-9]{0,15}) ([0-9a-f]{64})$/.exec(extension);
+    if (!b) return undefined;
+    block = { height: Number(b[1]), hash: b[2]! };
+  }
   const signatures: Checkpoint['signatures'] = [];
   for (const line of note.slice(split + 2, -1).split('\n')) {
     const m = /^\u2014 ([^\s+]+) ([A-Za-z0-9+/=]+)$/u.exec(line);
@@ -279,7 +288,7 @@ export function parseCheckpoint(note: string): Checkpoint | undefined {
     if (!m || !bytes || bytes.length < 5) return undefined;
     signatures.push({ keyName: m[1]!, keyHash: bytes.subarray(0, 4), signature: bytes.subarray(4) });
   }
-  return { origin, treeSize: Number(size), root, body, signatures };
+  return { origin, treeSize: Number(size), root, body, signatures, ...(block ? { block } : {}) };
 }
 
 /** C2SP signed-note Ed25519 key hash: SHA-256(name || "\n" || 0x01 || raw public key)[:4]. */
