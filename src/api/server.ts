@@ -6,6 +6,7 @@ import type { LedgerNode, RecordsService } from '../node/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerFhirRoutes } from './fhir-routes.js';
 import { registerPatientRoutes } from './patient-routes.js';
+import { registerExchangeRoutes } from './exchange-routes.js';
 import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
@@ -68,6 +69,11 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       node,
       authenticate: authenticateHeader,
       erasePatient: (pseudonym) => records.repository.erasePatient(pseudonym),
+    });
+    registerExchangeRoutes(app, {
+      ...records.exchange,
+      authenticate: authenticateHeader,
+      localEverything: async (ctx, patient) => (await records.repository.everything(ctx, patient, { count: 1000, offset: 0 })).resources,
     });
   }
   return { app, metrics };
