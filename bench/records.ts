@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../src/crypto/index.js';
 import { decide, prepareDecision, type AccessRequest, type Grantee, type Provision, type PurposeOfUse } from '../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../src/contracts/identity/index.js';
-import { SecureFhirRepository, committedState, ledgerPortOf } from '../src/fhir/secure/index.js';
+import { SecureFhirRepository, ledgerPortOf } from '../src/fhir/secure/index.js';
 import type { Actor, FhirResource, RequestContext, SmartScope, WriteOp } from '../src/fhir/types.js';
 import { parseEnvelope, signTx, type ParsedEnvelope, type StateReader } from '../src/ledger/index.js';
 import { closeNode, initDevNetwork, loadSigningKey, openNode, type OpenedNode } from '../src/node/index.js';
@@ -323,7 +323,9 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
 
     // Read samples: random records of random patients, each with a member and
     // purpose the patient's consents permit (so every timed read succeeds).
-    const state: StateReader = committedState(node.store);
+    // The node's committed-state reader, as the FHIR path and consent checks use it
+    // (parsed values cached and updated block by block).
+    const state: StateReader = node.node.state;
     const now = new Date().toISOString();
     const warmup = Math.min(500, Math.max(50, Math.floor(reads / 10)));
     const samples: ReadSample[] = [];

@@ -20,6 +20,7 @@ import {
   type LedgerEvent,
   type OrderedCheck,
   type ResultCode,
+  type StateReader,
   type TreeNodeReader,
 } from '../ledger/index.js';
 import type { OrderedBatch, Orderer } from '../ordering/index.js';
@@ -110,6 +111,11 @@ export class LedgerNode {
   start(): void {
     const last = this.store.head()?.ordererSeq ?? 0;
     this.orderer.start(last, (batch) => this.applyBatch(batch));
+  }
+
+  /** Committed state as read-only parsed values, cached and kept current block by block. */
+  get state(): StateReader {
+    return this.stateCache.reader;
   }
 
   get head(): ChainHead {

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthStore, committedState, type AuthDeps } from '../auth/index.js';
+import { AuthStore, type AuthDeps } from '../auth/index.js';
 import {
   exchangeLedgerOf,
   httpTransport,
@@ -72,7 +72,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       },
     };
     const auth: AuthDeps = {
-      state: committedState(opened.node.store),
+      state: opened.node.state,
       nodeKey: opened.node.nodeKey,
       store: new AuthStore(authDb),
       baseUrl,

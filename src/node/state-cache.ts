@@ -2,13 +2,23 @@
 // executor's hot path (network config, org and key records are read by almost
 // every transaction). Updated with each committed block's writes, so it never
 // serves a value older than the last commit.
-import type { StateSource, StateWrite } from '../ledger/index.js';
+import type { JsonValue, StateReader, StateSource, StateWrite } from '../ledger/index.js';
 import type { LedgerStore } from '../storage/index.js';
 
 const SEP = '\u0000';
 
+function deepFreeze(value: JsonValue): JsonValue {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export class StateCache implements StateSource {
   private readonly cache = new Map<string, string | null>();
+  /** Parsed, deep-frozen values for off-ledger readers (consent decisions, auth, FHIR). */
+  private readonly parsed = new Map<string, JsonValue | null>();
 
   constructor(
     private readonly store: LedgerStore,
@@ -25,6 +35,23 @@ export class StateCache implements StateSource {
     return value;
   }
 
+  /**
+   * Committed state as parsed values shared between callers: frozen, so a
+   * caller that tried to modify one would throw instead of corrupting the cache.
+   */
+  readonly reader: StateReader = {
+    get: (namespace, key) => {
+      const k = namespace + SEP + key;
+      const hit = this.parsed.get(k);
+      if (hit !== undefined) return hit ?? undefined;
+      const text = this.getState(namespace, key);
+      const value = text === undefined ? null : deepFreeze(JSON.parse(text) as JsonValue);
+      if (this.parsed.size >= this.limit) this.parsed.clear();
+      this.parsed.set(k, value);
+      return value ?? undefined;
+    },
+  };
+
   hasTx(txId: string): boolean {
     return this.store.hasTx(txId);
   }
@@ -34,6 +61,7 @@ export class StateCache implements StateSource {
     for (const w of writes) {
       const k = w.namespace + SEP + w.key;
       if (this.cache.has(k) || this.cache.size < this.limit) this.cache.set(k, w.text);
+      this.parsed.delete(k);
     }
   }
 }

@@ -60,6 +60,8 @@ export class AuditOutbox {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
+  #fullSync: boolean;
+  #pending = 0;
 
   constructor(db: Database.Database, port: LedgerPort, options: OutboxOptions = {}) {
     this.#db = db;
@@ -68,6 +70,7 @@ export class AuditOutbox {
     this.#flushAt = options.flushAt ?? 200;
     this.#onError = options.onError ?? (() => undefined);
     this.#fsyncEach = options.fsyncEachEvent ?? false;
+    this.#fullSync = (db.pragma('synchronous', { simple: true }) as number) > 1;
     this.#sql = {
       insert: db.prepare('INSERT INTO fhir_audit_outbox (patient, event) VALUES (?, ?)'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM fhir_audit_outbox'),
@@ -75,6 +78,7 @@ export class AuditOutbox {
       remove: db.prepare('DELETE FROM fhir_audit_outbox WHERE seq = ?'),
       dead: db.prepare('INSERT OR REPLACE INTO fhir_audit_dead (seq, patient, event, code) VALUES (?, ?, ?, ?)'),
     };
+    this.#pending = this.#sql.count.get()?.n ?? 0;
   }
 
   /** Queues events durably (one SQLite transaction) and schedules a flush. */
@@ -83,12 +87,13 @@ export class AuditOutbox {
     // Group commit: the insert is committed to the WAL before the read answers
     // (it survives a process crash); its fsync rides on the next FULL commit or
     // checkpoint, since an fsync per read (~3 ms here) would break the read budget.
-    const relax = !this.#fsyncEach && !this.#db.inTransaction && (this.#db.pragma('synchronous', { simple: true }) as number) > 1;
+    const relax = !this.#fsyncEach && !this.#db.inTransaction && this.#fullSync;
     if (relax) this.#db.pragma('synchronous = NORMAL');
     try {
       this.#db.transaction(() => {
         for (const e of events) this.#sql.insert.run(e.patient, canonicalJson(e));
       })();
+      this.#pending += events.length;
     } finally {
       if (relax) this.#db.pragma('synchronous = FULL');
     }
@@ -97,8 +102,9 @@ export class AuditOutbox {
     else this.#kick(this.#intervalMs);
   }
 
+  /** Events queued and not yet committed (counted in memory; the table is the durable copy). */
   pending(): number {
-    return this.#sql.count.get()?.n ?? 0;
+    return this.#pending;
   }
 
   /** Flushes everything queued so far (resolves when the outbox is empty or a transient failure stops it). */
@@ -162,6 +168,7 @@ export class AuditOutbox {
     }
     if (code === 'OK') {
       this.#db.transaction(() => rows.forEach((r) => this.#sql.remove.run(r.seq)))();
+      this.#pending -= rows.length;
       return true;
     }
     if (TRANSIENT.has(code)) {
@@ -175,6 +182,7 @@ export class AuditOutbox {
         this.#sql.dead.run(r.seq, r.patient, r.event, code);
         this.#sql.remove.run(r.seq);
       })();
+      this.#pending -= 1;
       return true;
     }
     const mid = Math.ceil(rows.length / 2);

@@ -46,6 +46,8 @@ export interface NodeLike {
   readonly networkId: string;
   readonly nodeKey: SigningKey;
   readonly store: LedgerStore;
+  /** Cached committed state (LedgerNode.state); read from the store when absent. */
+  readonly state?: StateReader;
   submit(
     items: ReadonlyArray<{ txId: string; bytes: Uint8Array }>,
     options: { wait?: boolean; timeoutMs?: number },
@@ -73,7 +75,7 @@ export function ledgerPortOf(
     networkId: node.networkId,
     orgId,
     nodeKey: node.nodeKey,
-    state: committedState(node.store),
+    state: node.state ?? committedState(node.store),
     scan: (namespace, prefix, limit, afterKey) =>
       node.store
         .scanState(namespace, prefix, limit, afterKey)
