@@ -18,9 +18,13 @@ const LABEL_AAD = 'careledger.fhir-labels/1\n';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+const MEMO_LIMIT = 100_000;
+
 export class IndexKeys {
   readonly #tokenKey: Uint8Array;
   readonly #labelKey: KeyObject;
+  readonly #idTokens = new Map<string, Buffer>();
+  readonly #labels = new Map<string, string[]>();
 
   private constructor(master: Uint8Array) {
     this.#tokenKey = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), TOKEN_INFO, 32));
@@ -54,9 +58,15 @@ export class IndexKeys {
     return Buffer.from(hmacSha256(this.#tokenKey, canonicalBytes([kind, ...parts])));
   }
 
-  /** Blind token of a logical id: the FHIR id is never stored in the clear. */
+  /** Blind token of a logical id: the FHIR id is never stored in the clear. Memoised (hot on reads). */
   idToken(resourceType: string, id: string): Buffer {
-    return this.token('id', resourceType, id);
+    const k = resourceType + '/' + id;
+    const hit = this.#idTokens.get(k);
+    if (hit !== undefined) return hit;
+    const token = this.token('id', resourceType, id);
+    if (this.#idTokens.size >= MEMO_LIMIT) this.#idTokens.clear();
+    this.#idTokens.set(k, token);
+    return token;
   }
 
   /** Seals a version's security label codes, bound to its record id and version. */
@@ -68,7 +78,19 @@ export class IndexKeys {
     return Buffer.concat([iv, body]);
   }
 
+  /** The label codes of a version (memoised per record version: sealed labels never change). */
   openLabels(blob: Uint8Array, recordId: string, version: number): string[] {
+    // Keyed by the seal's random IV too, so a rewritten version never hits an old entry.
+    const k = `${recordId}/${version}/${Buffer.from(blob.buffer, blob.byteOffset, Math.min(IV_BYTES, blob.byteLength)).toString('hex')}`;
+    const hit = this.#labels.get(k);
+    if (hit !== undefined) return [...hit];
+    const labels = this.#openLabels(blob, recordId, version);
+    if (this.#labels.size >= MEMO_LIMIT) this.#labels.clear();
+    this.#labels.set(k, labels);
+    return [...labels];
+  }
+
+  #openLabels(blob: Uint8Array, recordId: string, version: number): string[] {
     const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#labelKey, b.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });

@@ -8,7 +8,6 @@
 // for the next round; a batch the ledger refuses for good is split in halves
 // until the offending event is isolated and parked in fhir_audit_dead.
 import type Database from 'better-sqlite3';
-import { canonicalJson } from '../../crypto/index.js';
 import { isCareLedgerError, parseEnvelope, signTx, type ParsedEnvelope, type ResultCode } from '../../ledger/index.js';
 import type { LedgerPort } from './ports.js';
 
@@ -62,6 +61,7 @@ export class AuditOutbox {
   #closed = false;
   #fullSync: boolean;
   #pending = 0;
+  readonly #insertMany: (events: readonly AccessEvent[]) => void;
 
   constructor(db: Database.Database, port: LedgerPort, options: OutboxOptions = {}) {
     this.#db = db;
@@ -77,8 +77,13 @@ export class AuditOutbox {
       head: db.prepare<[number], Row>('SELECT seq, patient, event FROM fhir_audit_outbox ORDER BY seq LIMIT ?'),
       remove: db.prepare('DELETE FROM fhir_audit_outbox WHERE seq = ?'),
       dead: db.prepare('INSERT OR REPLACE INTO fhir_audit_dead (seq, patient, event, code) VALUES (?, ?, ?, ?)'),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
     this.#pending = this.#sql.count.get()?.n ?? 0;
+    this.#insertMany = db.transaction((events: readonly AccessEvent[]) => {
+      for (const e of events) this.#sql.insert.run(e.patient, JSON.stringify(e));
+    });
   }
 
   /** Queues events durably (one SQLite transaction) and schedules a flush. */
@@ -87,15 +92,16 @@ export class AuditOutbox {
     // Group commit: the insert is committed to the WAL before the read answers
     // (it survives a process crash); its fsync rides on the next FULL commit or
     // checkpoint, since an fsync per read (~3 ms here) would break the read budget.
+    // The queued text need not be canonical: the flusher parses it and the
+    // signed transaction is canonicalised then.
     const relax = !this.#fsyncEach && !this.#db.inTransaction && this.#fullSync;
-    if (relax) this.#db.pragma('synchronous = NORMAL');
+    if (relax) this.#sql.syncNormal.run();
     try {
-      this.#db.transaction(() => {
-        for (const e of events) this.#sql.insert.run(e.patient, canonicalJson(e));
-      })();
+      if (events.length === 1) this.#sql.insert.run(events[0]!.patient, JSON.stringify(events[0]));
+      else this.#insertMany(events);
       this.#pending += events.length;
     } finally {
-      if (relax) this.#db.pragma('synchronous = FULL');
+      if (relax) this.#sql.syncFull.run();
     }
     if (this.#closed) return;
     if (this.pending() >= this.#flushAt) this.#kick(0);
