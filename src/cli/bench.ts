@@ -2,10 +2,12 @@
 // --suite ledger: the commit pipeline (bench/ledger.ts); --suite records: the
 // health-records path (bench/records.ts); --suite all (default): both, the
 // ledger first, then ONE JSON line on stdout with the ledger's fields at the
-// top level and the records figures under `records`.
+// top level, the records figures under `records` and, when etcd is on the
+// PATH, the consortium figures under `network` (--suite network alone: three
+// node processes on a three-member etcd cluster beside the embedded node).
 import type { Command } from 'commander';
 
-const SUITES = ['ledger', 'records', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -19,6 +21,8 @@ interface BenchCliOptions {
   consents: string;
   reads: string;
   decides: string;
+  netTxs: string;
+  netClients: string;
 }
 
 function count(name: string, text: string): number {
@@ -43,7 +47,9 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | all', 'all')
+    .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
+    .option('--net-clients <n>', 'network: concurrent HTTP submitters', '12')
     .option('--txs <n>', 'ledger: transactions to commit', '20000')
     .option('--clients <n>', 'ledger: concurrent submitters', '8')
     .option('--chunk <n>', 'ledger: envelopes per submission', '25')
@@ -77,8 +83,16 @@ export function registerBench(program: Command): void {
           decides: count('decides', o.decides),
         });
       };
+      const network = async () => {
+        const { runNetworkBench } = await import('../../bench/network.js');
+        return runNetworkBench({ txs: count('net-txs', o.netTxs), clients: count('net-clients', o.netClients), chunk: count('chunk', o.chunk) });
+      };
       if (suite === 'ledger') {
         await ledger();
+        return;
+      }
+      if (suite === 'network') {
+        await network();
         return;
       }
       if (suite === 'records') {
@@ -87,6 +101,9 @@ export function registerBench(program: Command): void {
       }
       const ledgerResult = await toStderr(ledger);
       const recordsResult = await records(false);
-      process.stdout.write(JSON.stringify({ ...ledgerResult, bench: 'all', records: recordsResult }) + '\n');
+      const { requireEtcd } = await import('../../test/cluster/etcd.js');
+      const missingEtcd = requireEtcd();
+      const networkResult = missingEtcd === undefined ? await toStderr(network) : { skipped: missingEtcd };
+      process.stdout.write(JSON.stringify({ ...ledgerResult, bench: 'all', records: recordsResult, network: networkResult }) + '\n');
     });
 }

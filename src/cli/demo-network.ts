@@ -64,7 +64,7 @@ async function startEtcd(dir: string, children: ChildProcess[]): Promise<string[
   return hosts;
 }
 
-interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string; basePort?: string }
+export interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string; basePort?: string }
 
 export function registerDemoNetwork(program: Command): void {
   program
@@ -74,67 +74,70 @@ export function registerDemoNetwork(program: Command): void {
     .option('--json', 'print one JSON object')
     .option('--dir <dir>', 'keep the data here (default: a temporary directory removed on exit)')
     .option('--etcd <hosts>', 'use this etcd cluster instead of starting one')
-    .action(async (o: DemoFlags) => {
-      const n = Number(o.network);
-      if (!Number.isInteger(n) || n < 1 || n > 9) throw new CareLedgerError('MALFORMED', '--network must be 1 to 9', { field: 'network' });
-      if (!o.etcd && spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status !== 0) {
-        throw new CareLedgerError('UNAVAILABLE', 'etcd is not on the PATH: install it (apt-get install etcd-server) or pass --etcd HOSTS');
-      }
-      const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'careledger-demo-network-'));
-      const children: ChildProcess[] = [];
-      let stopping = false;
-      const stop = async (code: number) => {
-        if (stopping) return;
-        stopping = true;
-        const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r)));
-        for (const c of children) c.kill('SIGTERM');
-        await Promise.race([Promise.all(exits), sleep(5_000)]);
-        for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-        if (!o.dir) rmSync(dir, { recursive: true, force: true });
-        process.exit(code);
-      };
-      process.on('SIGINT', () => void stop(0));
-      process.on('SIGTERM', () => void stop(0));
-      try {
-        const hosts = o.etcd ? parseHostList(o.etcd) : await startEtcd(dir, children);
-        const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-        const networkId = `demo-${randomBytes(3).toString('hex')}`;
-        const r = await initConsortium({
-          networkId,
-          etcd: hosts,
-          orgs: ports.map((port, i) => ({ orgId: `org${i + 1}`, name: `Organisation ${i + 1}`, endpoint: `http://${HOST}:${port}`, dataDir: join(dir, `org${i + 1}`) })),
-        });
-        const nodes = r.orgs.map((org, i) => {
-          const child = spawn(process.execPath, [CLI, 'start', '--data-dir', org.dataDir, '--port', String(ports[i]), '--host', HOST, '--log-level', 'warn'], {
-            stdio: ['ignore', 'ignore', 'inherit'],
-          });
-          children.push(child);
-          return { child, org };
-        });
-        await Promise.all(nodes.map(({ child, org }) => waitFor(`${org.endpoint}/healthz`, async (res) => res.ok, 60_000, child)));
-        const summary = {
-          networkId,
-          etcd: hosts,
-          dataDir: dir,
-          nodes: r.orgs.map((org) => ({
-            orgId: org.orgId,
-            url: org.endpoint,
-            dataDir: org.dataDir,
-            admin: { keyFile: org.adminKeyFile, keyId: org.adminKeyId },
-            nodeKeyId: org.nodeKeyId,
-          })),
-          try: `careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["clinician"],"keys":["<key id from careledger keys new>"]}'`,
-        };
-        if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
-        else {
-          process.stdout.write(`consortium ${networkId} on etcd ${hosts.join(',')} (data ${dir})\n`);
-          for (const node of summary.nodes) process.stdout.write(`  ${node.orgId}: ${node.url}  admin key ${node.admin.keyFile}\n`);
-          process.stdout.write(`try: ${summary.try}\nCtrl-C stops every process.\n`);
-        }
-        for (const { child, org } of nodes) child.once('exit', (code) => void (stopping || (process.stderr.write(`careledger: ${org.orgId} exited (${code})\n`), stop(1))));
-      } catch (error) {
-        process.stderr.write(`careledger: demo-network: ${(error as Error).message}\n`);
-        await stop(2);
-      }
+    .action(runDemoNetwork);
+}
+
+/** The consortium demo (also `careledger demo --network N`). */
+export async function runDemoNetwork(o: DemoFlags): Promise<void> {
+  const n = Number(o.network);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new CareLedgerError('MALFORMED', '--network must be 1 to 9', { field: 'network' });
+  if (!o.etcd && spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new CareLedgerError('UNAVAILABLE', 'etcd is not on the PATH: install it (apt-get install etcd-server) or pass --etcd HOSTS');
+  }
+  const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'careledger-demo-network-'));
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r)));
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.race([Promise.all(exits), sleep(5_000)]);
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  try {
+    const hosts = o.etcd ? parseHostList(o.etcd) : await startEtcd(dir, children);
+    const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
+    const networkId = `demo-${randomBytes(3).toString('hex')}`;
+    const r = await initConsortium({
+      networkId,
+      etcd: hosts,
+      orgs: ports.map((port, i) => ({ orgId: `org${i + 1}`, name: `Organisation ${i + 1}`, endpoint: `http://${HOST}:${port}`, dataDir: join(dir, `org${i + 1}`) })),
     });
+    const nodes = r.orgs.map((org, i) => {
+      const child = spawn(process.execPath, [CLI, 'start', '--data-dir', org.dataDir, '--port', String(ports[i]), '--host', HOST, '--log-level', 'warn'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      return { child, org };
+    });
+    await Promise.all(nodes.map(({ child, org }) => waitFor(`${org.endpoint}/healthz`, async (res) => res.ok, 60_000, child)));
+    const summary = {
+      networkId,
+      etcd: hosts,
+      dataDir: dir,
+      nodes: r.orgs.map((org) => ({
+        orgId: org.orgId,
+        url: org.endpoint,
+        dataDir: org.dataDir,
+        admin: { keyFile: org.adminKeyFile, keyId: org.adminKeyId },
+        nodeKeyId: org.nodeKeyId,
+      })),
+      try: `careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["practitioner"],"keys":["<key id from careledger keys new>"]}'`,
+    };
+    if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    else {
+      process.stdout.write(`consortium ${networkId} on etcd ${hosts.join(',')} (data ${dir})\n`);
+      for (const node of summary.nodes) process.stdout.write(`  ${node.orgId}: ${node.url}  admin key ${node.admin.keyFile}\n`);
+      process.stdout.write(`try: ${summary.try}\nCtrl-C stops every process.\n`);
+    }
+    for (const { child, org } of nodes) child.once('exit', (code) => void (stopping || (process.stderr.write(`careledger: ${org.orgId} exited (${code})\n`), stop(1))));
+  } catch (error) {
+    process.stderr.write(`careledger: demo-network: ${(error as Error).message}\n`);
+    await stop(2);
+  }
 }

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { runDemoNetwork } from './demo-network.js';
 import { SignJWT } from 'jose';
 import { buildServer } from '../api/index.js';
 import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
@@ -198,7 +199,12 @@ export function registerDemo(program: Command): void {
     .option('--port <port>', 'HTTP port (0: any free port)', '8080')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--data-dir <dir>', 'data directory (default: a fresh temporary directory, removed on exit)')
-    .action(async (o: DemoOptions) => {
+    .option('--network <n>', 'run a consortium of N organisations on a local etcd cluster instead (as demo-network)')
+    .action(async (o: DemoOptions & { network?: string }) => {
+      if (o.network !== undefined) {
+        await runDemoNetwork({ network: o.network, ...(o.json ? { json: true } : {}) });
+        return;
+      }
       let port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CareLedgerError('MALFORMED', `invalid port ${o.port}`, { field: 'port' });
       if (port === 0) port = await pickPort(o.host);

@@ -53,7 +53,7 @@ function printJoin(o: InitFlags): void {
       `  admin key: ${r.org.adminKeyFile} (${r.org.adminKeyId})\n  node key:  ${r.org.nodeKeyId}\n\n` +
       `admit-org proposal payload:\n${JSON.stringify(r.proposal.payload, null, 2)}\n\n` +
       `an admin of an existing organisation proposes it:\n` +
-      `  careledger tx --key ADMIN_KEY.pem --url ${peers[0] ?? 'EXISTING_NODE_URL'} --contract governance --action propose --args '${args}'\n` +
+      `  careledger tx --key ADMIN_KEY.pem --url ${peers[0] ?? 'EXISTING_NODE_URL'} --contract governance --action propose --args '${args.replace(/'/g, "'\\''")}'\n` +
       `then other admins approve it (governance/approve with the proposalId from the result).\n` +
       `start this node (it syncs and verifies the history before serving):\n` +
       `  careledger start --data-dir ${o.dataDir} --port ${new URL(o.endpoint).port || DEFAULT_PORT}\n`,

@@ -1,0 +1,169 @@
+// The consortium benchmark: three organisations' node processes on a
+// three-member etcd cluster on this machine, beside the single embedded node
+// (solo orderer) measured in the same run with the same workload and the same
+// HTTP client. Reports committed tx/s at every node, p50/p99 submit-to-commit,
+// and the ratio of the network's throughput to the embedded node's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initDevNetwork, loadSigningKey } from '../src/node/index.js';
+import { initConsortium } from '../src/node/network-init.js';
+import type { ParsedEnvelope } from '../src/ledger/index.js';
+import { freePort, requireEtcd, startEtcdCluster } from '../test/cluster/etcd.js';
+import { buildWorkload } from './workload.js';
+
+export interface NetworkBenchOptions {
+  txs: number;
+  clients: number;
+  chunk: number;
+}
+
+interface RunResult {
+  seconds: number;
+  committedTxPerSec: number;
+  p50CommitMs: number;
+  p99CommitMs: number;
+  perNodeTxPerSec: number[];
+}
+
+const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+const log = (msg: string) => process.stderr.write(`bench(network): ${msg}\n`);
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function startNode(dataDir: string, port: number): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--log-level', 'error'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+async function height(url: string): Promise<number> {
+  const res = await fetch(`${url}/ledger/v1/node`);
+  return ((await res.json()) as { height: number }).height;
+}
+
+/** Drives the phases over HTTP, round-robin over `urls`; measures at every node. */
+async function drive(urls: string[], phases: Array<{ txs: ParsedEnvelope[] }>, o: NetworkBenchOptions): Promise<RunResult> {
+  const latencies: number[] = [];
+  let committed = 0;
+  let bad = 0;
+  let turn = 0;
+  const started = performance.now();
+  const reachedAt: number[] = urls.map(() => 0);
+  for (const phase of phases) {
+    let next = 0;
+    const worker = async () => {
+      while (next < phase.txs.length) {
+        const batch = phase.txs.slice(next, next + o.chunk);
+        next += o.chunk;
+        const url = urls[turn++ % urls.length]!;
+        const body = `[${batch.map((b) => Buffer.from(b.bytes).toString('utf8')).join(',')}]`;
+        const t0 = performance.now();
+        const res = await fetch(`${url}/ledger/v1/transactions?wait=commit&timeoutMs=60000`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const out = (await res.json()) as { results?: Array<{ code: string }> };
+        latencies.push(performance.now() - t0);
+        for (const r of out.results ?? []) {
+          if (r.code === 'OK') committed++;
+          else bad++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: o.clients }, worker));
+  }
+  // Every node must reach the height the submitting nodes reported.
+  const target = Math.max(...(await Promise.all(urls.map(height))));
+  await Promise.all(
+    urls.map(async (url, i) => {
+      while ((await height(url)) < target) await sleep(20);
+      reachedAt[i] = performance.now();
+    }),
+  );
+  if (bad > 0) throw new Error(`${bad} transactions did not commit OK`);
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    seconds: round(seconds),
+    committedTxPerSec: Math.round(committed / seconds),
+    p50CommitMs: round(percentile(latencies, 50)),
+    p99CommitMs: round(percentile(latencies, 99)),
+    perNodeTxPerSec: reachedAt.map((t) => Math.round(committed / ((t - started) / 1000))),
+  };
+}
+
+export async function runNetworkBench(options: NetworkBenchOptions): Promise<Record<string, unknown>> {
+  const missing = requireEtcd();
+  if (missing) throw new Error(`the network benchmark needs etcd: ${missing}`);
+  const root = mkdtempSync(join(tmpdir(), 'careledger-bench-net-'));
+  const children: ChildProcess[] = [];
+  const etcd = await startEtcdCluster(3);
+  try {
+    // The embedded node (solo orderer), same client, same workload shape.
+    log('embedded node');
+    const dev = await initDevNetwork(join(root, 'solo'));
+    const soloPort = await freePort();
+    children.push(startNode(dev.dataDir, soloPort));
+    const soloUrl = `http://127.0.0.1:${soloPort}`;
+    await waitHealthy(soloUrl);
+    const soloPhases = buildWorkload(dev.config.networkId, loadSigningKey(dev.adminKeyFile), options.txs);
+    const solo = await drive([soloUrl], soloPhases, options);
+    children.pop()?.kill('SIGTERM');
+    log(`embedded: ${solo.committedTxPerSec} tx/s, p99 ${solo.p99CommitMs} ms`);
+
+    log('three organisations on a three-member etcd cluster');
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const net = await initConsortium({
+      networkId: 'bench-net',
+      etcd: etcd.hosts,
+      orgs: ports.map((port, i) => ({ orgId: `org${i + 1}`, endpoint: `http://127.0.0.1:${port}`, dataDir: join(root, `org${i + 1}`) })),
+    });
+    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+    net.orgs.forEach((org, i) => children.push(startNode(org.dataDir, ports[i]!)));
+    await Promise.all(urls.map((u) => waitHealthy(u)));
+    const phases = buildWorkload(net.networkId, loadSigningKey(net.orgs[0]!.adminKeyFile), options.txs);
+    const network = await drive(urls, phases, options);
+    log(`network: ${network.committedTxPerSec} tx/s, p99 ${network.p99CommitMs} ms, per node ${network.perNodeTxPerSec.join(', ')}`);
+    const slowest = Math.min(...network.perNodeTxPerSec);
+    const result = {
+      bench: 'network',
+      txs: options.txs,
+      clients: options.clients,
+      txsPerSubmit: options.chunk,
+      embedded: solo,
+      network,
+      ratio: round(slowest / solo.committedTxPerSec, 3),
+      p99CommitMs: network.p99CommitMs,
+      targets: { ratio: 0.4, p99CommitMs: 500 },
+      met: { ratio: slowest / solo.committedTxPerSec >= 0.4, p99: network.p99CommitMs <= 500 },
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return result;
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await etcd.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
