@@ -23,6 +23,7 @@ interface BenchCliOptions {
   decides: string;
   netTxs: string;
   netClients: string;
+  netChunk: string;
 }
 
 function count(name: string, text: string): number {
@@ -49,7 +50,8 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the result as JSON on the last line')
     .option('--suite <suite>', 'ledger | records | network | all', 'all')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
-    .option('--net-clients <n>', 'network: concurrent HTTP submitters', '12')
+    .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
+    .option('--net-chunk <n>', 'network: envelopes per submission', '50')
     .option('--txs <n>', 'ledger: transactions to commit', '20000')
     .option('--clients <n>', 'ledger: concurrent submitters', '8')
     .option('--chunk <n>', 'ledger: envelopes per submission', '25')
@@ -85,7 +87,7 @@ export function registerBench(program: Command): void {
       };
       const network = async () => {
         const { runNetworkBench } = await import('../../bench/network.js');
-        return runNetworkBench({ txs: count('net-txs', o.netTxs), clients: count('net-clients', o.netClients), chunk: count('chunk', o.chunk) });
+        return runNetworkBench({ txs: count('net-txs', o.netTxs), clients: count('net-clients', o.netClients), chunk: count('net-chunk', o.netChunk) });
       };
       if (suite === 'ledger') {
         await ledger();
