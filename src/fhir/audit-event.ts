@@ -3,24 +3,10 @@
 // R/E/C/U/D, agents (client user, custodian server), entities (the patient,
 // type 1 role 1; the data, role 4), purposeOfEvent. Also the HIPAA 164.528
 // accounting-of-disclosures row.
+import type { AccessLogEntry } from '../contracts/access/index.js';
 
 /** An access event as stored by the access contract ('access'/log/...). */
-export interface StoredAccessEvent {
-  eventId: string;
-  custodian: string;
-  patient: string;
-  accessor: { kind: 'member'; orgId: string; memberId: string } | { kind: 'patient' | 'delegate'; id: string };
-  interaction: string;
-  records: Array<{ recordId: string; version: number }>;
-  resourceTypes: string[];
-  purpose: string;
-  consentIds: string[];
-  breakGlass?: { reason: string };
-  recipientOrg?: string;
-  requestId: string;
-  at: string;
-  height: number;
-}
+export type StoredAccessEvent = AccessLogEntry;
 
 /** One row of the HIPAA 164.528 accounting: date, recipient, what, purpose. */
 export interface DisclosureRow {

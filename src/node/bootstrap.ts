@@ -5,22 +5,12 @@
 // leaves nothing half-written.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-import { generateSigningKey, signingKeyToPem, type SigningKey } from '../crypto/index.js';
+import type { SigningKey } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx } from '../ledger/index.js';
 import { SoloOrderer, type Orderer } from '../ordering/index.js';
 import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { defaultRegistry } from './contracts.js';
-import {
-  generateHpkeKey,
-  hpkeKeyToPem,
-  isInitialised,
-  loadSigningKey,
-  paths,
-  readNodeConfig,
-  writeNodeConfig,
-  writePrivateFile,
-  type NodeConfig,
-} from './datadir.js';
+import { createNodeKeys, isInitialised, loadSigningKey, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { LedgerNode } from './ledger-node.js';
 import { toBase64Url } from '../crypto/index.js';
 
@@ -99,13 +89,7 @@ export async function initDevNetwork(dataDir: string, options: InitOptions = {})
       endpoint: options.endpoint ?? 'http://127.0.0.1:8080',
       createdAt: new Date().toISOString(),
     };
-    const p = paths(staging);
-    const admin = generateSigningKey();
-    const nodeKey = generateSigningKey();
-    const hpke = generateHpkeKey();
-    writePrivateFile(p.adminKey, signingKeyToPem(admin));
-    writePrivateFile(p.nodeKey, signingKeyToPem(nodeKey));
-    writePrivateFile(p.hpkeKey, hpkeKeyToPem(hpke));
+    const { admin, nodeKey, hpke } = createNodeKeys(staging);
     await commitGenesis(staging, config, admin, nodeKey, toBase64Url(hpke.publicKey), options.orgName ?? config.orgId);
     writeNodeConfig(staging, config);
     if (existsSync(target)) rmdirSync(target);

@@ -9,7 +9,7 @@ import { generateKeyPairSync, createPublicKey, createPrivateKey, type KeyObject 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fromBase64Url, signingKeyFromPem, type SigningKey } from '../crypto/index.js';
+import { fromBase64Url, generateSigningKey, signingKeyFromPem, signingKeyToPem, type SigningKey } from '../crypto/index.js';
 import { CareLedgerError } from '../ledger/index.js';
 
 export const nodeConfigSchema = z.strictObject({
@@ -87,6 +87,18 @@ function x25519Raw(privateKey: KeyObject): Uint8Array {
   const raw = fromBase64Url(String(jwk.x));
   if (!raw || raw.byteLength !== 32) throw new CareLedgerError('INTERNAL', 'not an X25519 key');
   return raw;
+}
+
+/** Creates an organisation node's keys in `dataDir/keys` (admin, node, HPKE; PKCS#8 PEM, mode 0600). */
+export function createNodeKeys(dataDir: string): { admin: SigningKey; nodeKey: SigningKey; hpke: HpkeKeyPair } {
+  const p = paths(dataDir);
+  const admin = generateSigningKey();
+  const nodeKey = generateSigningKey();
+  const hpke = generateHpkeKey();
+  writePrivateFile(p.adminKey, signingKeyToPem(admin));
+  writePrivateFile(p.nodeKey, signingKeyToPem(nodeKey));
+  writePrivateFile(p.hpkeKey, hpkeKeyToPem(hpke));
+  return { admin, nodeKey, hpke };
 }
 
 export function hpkeKeyToPem(key: HpkeKeyPair): string {

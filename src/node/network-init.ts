@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { generateSigningKey, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
+import { toBase64Url, type SigningKey } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx } from '../ledger/index.js';
 import { EtcdOrderer } from '../ordering/index.js';
-import { generateHpkeKey, hpkeKeyToPem, isInitialised, paths, writeNodeConfig, writePrivateFile, type NodeConfig } from './datadir.js';
+import { createNodeKeys, isInitialised, paths, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { writeNetworkConfig } from './network-config.js';
 
 export interface ConsortiumOrg {
@@ -68,13 +68,7 @@ function createOrgDir(
   const dataDir = resolve(org.dataDir);
   assertEmpty(dataDir);
   mkdirSync(paths(dataDir).keys, { recursive: true, mode: 0o700 });
-  const p = paths(dataDir);
-  const admin = generateSigningKey();
-  const nodeKey = generateSigningKey();
-  const hpke = generateHpkeKey();
-  writePrivateFile(p.adminKey, signingKeyToPem(admin));
-  writePrivateFile(p.nodeKey, signingKeyToPem(nodeKey));
-  writePrivateFile(p.hpkeKey, hpkeKeyToPem(hpke));
+  const { admin, nodeKey, hpke } = createNodeKeys(dataDir);
   const config: NodeConfig = { networkId, orgId: org.orgId, endpoint: org.endpoint, createdAt: new Date().toISOString() };
   writeNetworkConfig(dataDir, {
     orderer: { kind: 'etcd', hosts: settings.etcd },
@@ -96,7 +90,7 @@ function createOrgDir(
     orgId: org.orgId,
     dataDir,
     endpoint: org.endpoint,
-    adminKeyFile: p.adminKey,
+    adminKeyFile: paths(dataDir).adminKey,
     adminKeyId: admin.keyId,
     nodeKeyId: nodeKey.keyId,
     hpkePublicKey,
