@@ -1,14 +1,16 @@
 // The audit outbox (transactional outbox pattern): a read never waits for a
-// ledger commit. Each access event is inserted into fhir_audit_outbox in the
-// request path (durable once the insert commits, synchronous=FULL), and a
+// ledger commit. Each access event is appended to the audit journal in the
+// request path (journal.ts: one write, durable against a process crash; the
+// SQLite table fhir_audit_outbox serves in-memory databases), and a
 // background flusher signs ONE access.record transaction with up to 500 events
 // (and under the envelope size limit) every ~25 ms, or at once when 200 wait,
-// submits it, and deletes the rows once the transaction is committed OK.
-// (Durability: see enqueue.) Transient failures (TIMEOUT, UNAVAILABLE, STALE_TIME, throws) leave the rows
-// for the next round; a batch the ledger refuses for good is split in halves
-// until the offending event is isolated and parked in fhir_audit_dead.
+// submits it, and advances the journal's watermark once it is committed OK.
+// Transient failures (TIMEOUT, UNAVAILABLE, STALE_TIME, throws) leave the
+// events for the next round; a batch the ledger refuses for good is split in
+// halves until the offending event is isolated and parked in fhir_audit_dead.
 import type Database from 'better-sqlite3';
 import { isCareLedgerError, parseEnvelope, signTx, type ParsedEnvelope, type ResultCode } from '../../ledger/index.js';
+import { AuditJournal } from './journal.js';
 import type { LedgerPort } from './ports.js';
 
 /** One access event, as the access contract's `record` action takes it (IHE BALP: one per patient per request). */
@@ -36,16 +38,19 @@ export interface OutboxOptions {
   intervalMs?: number;
   /** Flush at once when this many events wait (default 200). */
   flushAt?: number;
-  /** fsync every outbox insert before the read answers (default false: group commit, see enqueue). */
+  /** fsync every journal append before the read answers (default false: see enqueue). */
   fsyncEachEvent?: boolean;
   /** Told about failures; never given event contents. */
   onError?: (message: string) => void;
 }
 
 interface Row {
-  seq: number;
   patient: string;
   event: string;
+  /** SQLite outbox row id (in-memory databases). */
+  seq?: number;
+  /** Journal offset just past this event's line (file-backed databases). */
+  end?: number;
 }
 
 export class AuditOutbox {
@@ -56,12 +61,13 @@ export class AuditOutbox {
   readonly #onError: (message: string) => void;
   readonly #fsyncEach: boolean;
   readonly #sql;
+  /** The durable queue for a file-backed database; undefined for an in-memory one (SQLite rows then). */
+  readonly #journal: AuditJournal | undefined;
+  /** Events not yet committed, oldest first: the in-memory mirror of the journal (or table). */
+  readonly #queue: Row[] = [];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
-  #fullSync: boolean;
-  #pending = 0;
-  readonly #insertMany: (events: readonly AccessEvent[]) => void;
 
   constructor(db: Database.Database, port: LedgerPort, options: OutboxOptions = {}) {
     this.#db = db;
@@ -70,47 +76,51 @@ export class AuditOutbox {
     this.#flushAt = options.flushAt ?? 200;
     this.#onError = options.onError ?? (() => undefined);
     this.#fsyncEach = options.fsyncEachEvent ?? false;
-    this.#fullSync = (db.pragma('synchronous', { simple: true }) as number) > 1;
     this.#sql = {
       insert: db.prepare('INSERT INTO fhir_audit_outbox (patient, event) VALUES (?, ?)'),
-      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM fhir_audit_outbox'),
-      head: db.prepare<[number], Row>('SELECT seq, patient, event FROM fhir_audit_outbox ORDER BY seq LIMIT ?'),
+      all: db.prepare<[], Required<Pick<Row, 'seq' | 'patient' | 'event'>>>('SELECT seq, patient, event FROM fhir_audit_outbox ORDER BY seq'),
       remove: db.prepare('DELETE FROM fhir_audit_outbox WHERE seq = ?'),
-      dead: db.prepare('INSERT OR REPLACE INTO fhir_audit_dead (seq, patient, event, code) VALUES (?, ?, ?, ?)'),
-      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
-      syncFull: db.prepare('PRAGMA synchronous = FULL'),
+      dead: db.prepare('INSERT INTO fhir_audit_dead (patient, event, code) VALUES (?, ?, ?)'),
     };
-    this.#pending = this.#sql.count.get()?.n ?? 0;
-    this.#insertMany = db.transaction((events: readonly AccessEvent[]) => {
-      for (const e of events) this.#sql.insert.run(e.patient, JSON.stringify(e));
-    });
+    if (db.memory) {
+      this.#journal = undefined;
+      this.#queue.push(...this.#sql.all.all());
+      return;
+    }
+    this.#journal = new AuditJournal(db, `${db.name}-audit.journal`);
+    this.#queue.push(...this.#journal.pendingLines());
+    // Events an earlier version queued in the table move to the journal.
+    const legacy = this.#sql.all.all();
+    if (legacy.length > 0) {
+      const ends = this.#journal.append(legacy, true);
+      legacy.forEach((r, i) => this.#queue.push({ patient: r.patient, event: r.event, end: ends[i]! }));
+      db.transaction(() => legacy.forEach((r) => this.#sql.remove.run(r.seq)))();
+    }
   }
 
-  /** Queues events durably (one SQLite transaction) and schedules a flush. */
+  /** Queues events durably and schedules a flush. */
   enqueue(events: readonly AccessEvent[]): void {
     if (events.length === 0) return;
-    // Group commit: the insert is committed to the WAL before the read answers
-    // (it survives a process crash); its fsync rides on the next FULL commit or
-    // checkpoint, since an fsync per read (~3 ms here) would break the read budget.
     // The queued text need not be canonical: the flusher parses it and the
     // signed transaction is canonicalised then.
-    const relax = !this.#fsyncEach && !this.#db.inTransaction && this.#fullSync;
-    if (relax) this.#sql.syncNormal.run();
-    try {
-      if (events.length === 1) this.#sql.insert.run(events[0]!.patient, JSON.stringify(events[0]));
-      else this.#insertMany(events);
-      this.#pending += events.length;
-    } finally {
-      if (relax) this.#sql.syncFull.run();
+    const rows: Row[] = events.map((e) => ({ patient: e.patient, event: JSON.stringify(e) }));
+    if (this.#journal) {
+      // One write(2) before the read answers: it survives a process crash;
+      // fsyncEachEvent adds an fsync (survives power loss, ~ms per read).
+      const ends = this.#journal.append(rows, this.#fsyncEach);
+      rows.forEach((r, i) => (r.end = ends[i]!));
+    } else {
+      this.#db.transaction(() => rows.forEach((r) => (r.seq = Number(this.#sql.insert.run(r.patient, r.event).lastInsertRowid))))();
     }
+    this.#queue.push(...rows);
     if (this.#closed) return;
     if (this.pending() >= this.#flushAt) this.#kick(0);
     else this.#kick(this.#intervalMs);
   }
 
-  /** Events queued and not yet committed (counted in memory; the table is the durable copy). */
+  /** Events queued and not yet committed. */
   pending(): number {
-    return this.#pending;
+    return this.#queue.length;
   }
 
   /** Flushes everything queued so far (resolves when the outbox is empty or a transient failure stops it). */
@@ -125,12 +135,13 @@ export class AuditOutbox {
     }
   }
 
-  /** Stops the timer and flushes what is left. */
+  /** Stops the timer, flushes what is left and closes the journal. */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.flush();
+    this.#journal?.close();
   }
 
   #kick(delayMs: number): void {
@@ -151,12 +162,24 @@ export class AuditOutbox {
   }
 
   async #drain(): Promise<void> {
-    for (;;) {
-      const rows = this.#sql.head.all(MAX_EVENTS_PER_TX);
-      if (rows.length === 0) return;
-      const batch = packBatch(rows);
+    while (this.#queue.length > 0) {
+      const batch = packBatch(this.#queue.slice(0, MAX_EVENTS_PER_TX));
       const ok = await this.#send(batch);
       if (!ok) return;
+    }
+  }
+
+  /** Drops rows from the head of the queue once the ledger has them (or parked them as dead). */
+  #settle(rows: readonly Row[]): void {
+    const done = new Set(rows);
+    let n = 0;
+    while (n < this.#queue.length && done.has(this.#queue[n]!)) n++;
+    this.#queue.splice(0, n);
+    const last = rows.at(-1);
+    if (this.#journal) {
+      if (last?.end !== undefined) this.#journal.committed(last.end);
+    } else {
+      this.#db.transaction(() => rows.forEach((r) => r.seq !== undefined && this.#sql.remove.run(r.seq)))();
     }
   }
 
@@ -173,8 +196,7 @@ export class AuditOutbox {
       code = e.code;
     }
     if (code === 'OK') {
-      this.#db.transaction(() => rows.forEach((r) => this.#sql.remove.run(r.seq)))();
-      this.#pending -= rows.length;
+      this.#settle(rows);
       return true;
     }
     if (TRANSIENT.has(code)) {
@@ -183,12 +205,9 @@ export class AuditOutbox {
     }
     if (rows.length === 1) {
       const [r] = rows as [Row];
-      this.#onError(`access event ${r.seq} refused by the ledger: ${code}`);
-      this.#db.transaction(() => {
-        this.#sql.dead.run(r.seq, r.patient, r.event, code);
-        this.#sql.remove.run(r.seq);
-      })();
-      this.#pending -= 1;
+      this.#onError(`an access event was refused by the ledger: ${code}`);
+      this.#sql.dead.run(r.patient, r.event, code);
+      this.#settle(rows);
       return true;
     }
     const mid = Math.ceil(rows.length / 2);
