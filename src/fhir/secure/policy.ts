@@ -90,6 +90,8 @@ export interface ReadAccess {
   breakGlass: { reason: string } | undefined;
   /** Only this patient's compartment is visible (patient and delegate actors). */
   onlyPatient: string | undefined;
+  /** The wall-clock instant the decision used; also the access events' time. */
+  at: string;
 }
 
 const PERMIT: Verdict = { permit: true, consentIds: [] };
@@ -102,11 +104,11 @@ export function readAccess(ctx: RequestContext, port: LedgerPort): ReadAccess {
   if (actor.kind === 'patient' || actor.kind === 'delegate') {
     const own = actor.pseudonym;
     const ok = actor.kind === 'patient' || isActiveDelegate(port.state, own, actor.delegateId, now);
-    return { gate: (p) => (ok && p === own ? () => PERMIT : () => DENY), breakGlass: undefined, onlyPatient: own };
+    return { gate: (p) => (ok && p === own ? () => PERMIT : () => DENY), breakGlass: undefined, onlyPatient: own, at: now };
   }
   const breakGlass = breakGlassOf(ctx);
   if (breakGlass !== undefined && isActiveMember(port.state, actor.orgId, actor.memberId)) {
-    return { gate: () => () => PERMIT, breakGlass, onlyPatient: undefined };
+    return { gate: () => () => PERMIT, breakGlass, onlyPatient: undefined, at: now };
   }
   if (ctx.purpose === 'BTG') {
     throw new CareLedgerError('FORBIDDEN', 'purpose BTG needs a break-glass reason from an active practitioner', { field: 'purpose' });
@@ -131,6 +133,7 @@ export function readAccess(ctx: RequestContext, port: LedgerPort): ReadAccess {
     },
     breakGlass: undefined,
     onlyPatient: undefined,
+    at: now,
   };
 }
 

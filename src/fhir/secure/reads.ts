@@ -51,7 +51,7 @@ function committed(deps: Deps, row: ResourceRow, version: number): VersionRow {
 }
 
 function audit(ctx: RequestContext, deps: Deps, interaction: 'read' | 'vread' | 'history', hits: Hit[], access: ReadAccess): void {
-  deps.outbox.enqueue(readEvents(ctx, interaction, hits, access.breakGlass, deps.port.now()));
+  deps.outbox.enqueue(readEvents(ctx, interaction, hits, access.breakGlass, access.at));
 }
 
 /** read (versionId undefined) and vread. */

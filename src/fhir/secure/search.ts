@@ -125,7 +125,7 @@ function run(
   const hits: Hit[] = slice
     .filter((h) => h.row.is_patient === 1)
     .map((h) => ({ patient: h.row.owner, recordId: h.row.record_id, version: h.row.version, resourceType: h.row.resource_type, consentIds: h.consentIds }));
-  deps.outbox.enqueue(readEvents(ctx, interaction, hits, access.breakGlass, deps.port.now()));
+  deps.outbox.enqueue(readEvents(ctx, interaction, hits, access.breakGlass, access.at));
   return { resources, total: visible.length };
 }
 
