@@ -57,6 +57,17 @@ const pageSchema = z.object({
  * UNAVAILABLE if the peer cannot be reached and MALFORMED if its answer does
  * not parse or is not a consecutive run starting at `fromHeight`.
  */
+/** GETs a peer's JSON; any network or HTTP failure is UNAVAILABLE (the body is parsed by the caller's schema). */
+async function getPeerJson(target: URL, timeoutMs: number, what: string): Promise<unknown> {
+  try {
+    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return await res.json();
+  } catch (cause) {
+    throw new CareLedgerError('UNAVAILABLE', `peer ${target.origin} did not return ${what}`, { cause, field: 'peer' });
+  }
+}
+
 export async function fetchBlocksFromPeer(url: string, fromHeight: number, limit = 20, timeoutMs = 10_000): Promise<PeerBlocksPage> {
   if (!Number.isSafeInteger(fromHeight) || fromHeight < 0) throw new CareLedgerError('MALFORMED', 'fromHeight must be >= 0', { field: 'fromHeight' });
   const base = new URL(url);
@@ -64,14 +75,7 @@ export async function fetchBlocksFromPeer(url: string, fromHeight: number, limit
   const target = new URL('/ledger/v1/blocks', base);
   target.searchParams.set('from', String(fromHeight));
   target.searchParams.set('limit', String(Math.min(Math.max(1, limit), MAX_PAGE)));
-  let body: unknown;
-  try {
-    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    body = await res.json();
-  } catch (cause) {
-    throw new CareLedgerError('UNAVAILABLE', `peer ${base.origin} did not return blocks from ${fromHeight}`, { cause, field: 'peer' });
-  }
+  const body = await getPeerJson(target, timeoutMs, `blocks from ${fromHeight}`);
   const parsed = pageSchema.safeParse(body);
   if (!parsed.success) {
     throw new CareLedgerError('MALFORMED', `peer blocks page does not parse at ${parsed.error.issues[0]?.path.join('.') ?? ''}`, { field: 'blocks' });
@@ -104,14 +108,7 @@ export async function fetchBlockSeqsFromPeer(url: string, fromHeight: number, li
   const target = new URL('/ledger/v1/network/block-seqs', new URL(url));
   target.searchParams.set('from', String(fromHeight));
   target.searchParams.set('limit', String(Math.min(Math.max(1, limit), MAX_PAGE)));
-  let body: unknown;
-  try {
-    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    body = await res.json();
-  } catch (cause) {
-    throw new CareLedgerError('UNAVAILABLE', `peer ${target.origin} did not return block seqs from ${fromHeight}`, { cause, field: 'peer' });
-  }
+  const body = await getPeerJson(target, timeoutMs, `block seqs from ${fromHeight}`);
   const parsed = seqsSchema.safeParse(body);
   if (!parsed.success) throw new CareLedgerError('MALFORMED', 'peer block seqs do not parse', { field: 'blocks' });
   return parsed.data.blocks;

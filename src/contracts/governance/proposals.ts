@@ -2,7 +2,7 @@
 // organisation or change the network policy, approved by organisations (one
 // vote each, cast by any of its active org-admin keys).
 import { z } from 'zod';
-import { defineAction, refuse, type JsonValue } from '../../ledger/contract.js';
+import { defineAction, refuse, type ExecContext, type JsonValue, type Refusal } from '../../ledger/contract.js';
 import { isRefusal, signerAdminOrg } from './authority.js';
 import { checkProposal, executeIfApproved, tally } from './execute.js';
 import { proposalIdForTx, proposalIdSchema } from './ids.js';
@@ -44,6 +44,14 @@ export const propose = defineAction({
 
 const proposalRef = z.strictObject({ proposalId: proposalIdSchema });
 
+/** The open proposal with this id: NOT_FOUND if unknown, CONFLICT if already closed. */
+function openProposal(ctx: ExecContext, proposalId: string): ProposalRecord | Refusal {
+  const proposal = getProposal(ctx.state, proposalId);
+  if (proposal === undefined) return refuse('NOT_FOUND', 'no such proposal');
+  if (proposal.status !== 'open') return refuse('CONFLICT', `proposal is ${proposal.status}`);
+  return proposal;
+}
+
 /**
  * Signer: an active org-admin key of an active org that has not approved yet
  * (CONFLICT if it has, or if the proposal is closed; NOT_FOUND if unknown).
@@ -54,9 +62,8 @@ export const approve = defineAction({
   authorize(ctx, args) {
     const who = signerAdminOrg(ctx);
     if (isRefusal(who)) return who;
-    const proposal = getProposal(ctx.state, args.proposalId);
-    if (proposal === undefined) return refuse('NOT_FOUND', 'no such proposal');
-    if (proposal.status !== 'open') return refuse('CONFLICT', `proposal is ${proposal.status}`);
+    const proposal = openProposal(ctx, args.proposalId);
+    if (isRefusal(proposal)) return proposal;
     if (proposal.approvals.includes(who.orgId)) return refuse('CONFLICT', 'org has already approved');
     return undefined;
   },
@@ -84,9 +91,8 @@ export const execute = defineAction({
   authorize(ctx, args) {
     const who = signerAdminOrg(ctx);
     if (isRefusal(who)) return who;
-    const proposal = getProposal(ctx.state, args.proposalId);
-    if (proposal === undefined) return refuse('NOT_FOUND', 'no such proposal');
-    if (proposal.status !== 'open') return refuse('CONFLICT', `proposal is ${proposal.status}`);
+    const proposal = openProposal(ctx, args.proposalId);
+    if (isRefusal(proposal)) return proposal;
     const { approvals, required } = tally(ctx, proposal);
     return approvals < required ? refuse('RULE_VIOLATION', `${approvals} of ${required} approvals`) : undefined;
   },
