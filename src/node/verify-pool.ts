@@ -2,6 +2,10 @@
 // envelopes, one worker per core. Small batches are checked inline: a worker
 // round trip costs more than a handful of signatures. Workers keep the
 // process alive until close(): callers close the pool when done.
+//
+// A check never waits on a dead worker: a job that fails in the worker is
+// rejected, and a worker that exits or crashes rejects its pending jobs and is
+// replaced, so the node's pipeline cannot stall behind a lost reply.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkOrderedEnvelope, type OrderedCheck } from '../ledger/index.js';
@@ -10,46 +14,63 @@ const INLINE_BELOW = 16;
 
 interface Waiting { resolve: (r: OrderedCheck[]) => void; reject: (e: unknown) => void }
 
+type Reply = { id: number; results: OrderedCheck[] } | { id: number; error: string };
+
+interface Slot { worker: Worker; waiting: Map<number, Waiting> }
+
 export class VerifyPool {
-  private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly slots: Slot[] = [];
   private nextId = 1;
+  private closing = false;
 
   constructor(size = availableParallelism()) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./verify-worker.js', import.meta.url));
-      w.on('message', (m: { id: number; results: OrderedCheck[] }) => {
-        const waiting = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        waiting?.resolve(m.results);
-      });
-      w.on('error', (e) => {
-        for (const waiting of this.waiting.values()) waiting.reject(e);
-        this.waiting.clear();
-      });
-      this.workers.push(w);
-    }
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(new URL('./verify-worker.js', import.meta.url)), waiting: new Map() };
+    slot.worker.on('message', (m: Reply) => {
+      const waiting = slot.waiting.get(m.id);
+      slot.waiting.delete(m.id);
+      if ('error' in m) waiting?.reject(new Error(`verify worker: ${m.error}`));
+      else waiting?.resolve(m.results);
+    });
+    const lost = (why: Error) => {
+      for (const waiting of slot.waiting.values()) waiting.reject(why);
+      slot.waiting.clear();
+      const at = this.slots.indexOf(slot);
+      if (at >= 0 && !this.closing) this.slots[at] = this.spawn();
+    };
+    slot.worker.on('error', (e) => lost(e));
+    slot.worker.on('exit', (code) => lost(new Error(`verify worker exited with ${code}`)));
+    return slot;
+  }
+
+  /** Worker threads currently running (for tests). */
+  get size(): number {
+    return this.slots.length;
   }
 
   async check(envelopes: readonly Uint8Array[]): Promise<OrderedCheck[]> {
-    if (envelopes.length < INLINE_BELOW || this.workers.length === 0) {
+    if (envelopes.length < INLINE_BELOW || this.slots.length === 0) {
       return envelopes.map((e) => checkOrderedEnvelope(e));
     }
-    const chunk = Math.ceil(envelopes.length / this.workers.length);
-    const parts = this.workers.map((w, i) => {
+    const chunk = Math.ceil(envelopes.length / this.slots.length);
+    const parts = this.slots.map((slot, i) => {
       const slice = envelopes.slice(i * chunk, (i + 1) * chunk);
       if (slice.length === 0) return Promise.resolve([] as OrderedCheck[]);
       const id = this.nextId++;
       return new Promise<OrderedCheck[]>((resolve, reject) => {
-        this.waiting.set(id, { resolve, reject });
-        w.postMessage({ id, envelopes: slice });
+        slot.waiting.set(id, { resolve, reject });
+        slot.worker.postMessage({ id, envelopes: slice });
       });
     });
     return (await Promise.all(parts)).flat();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers.length = 0;
+    this.closing = true;
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }
