@@ -18,14 +18,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../src/crypto/index.js';
 import { decide, prepareDecision, type AccessRequest, type Grantee, type Provision, type PurposeOfUse } from '../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../src/contracts/identity/index.js';
 import { SecureFhirRepository, ledgerPortOf } from '../src/fhir/secure/index.js';
 import type { Actor, FhirResource, RequestContext, SmartScope, WriteOp } from '../src/fhir/types.js';
 import { parseEnvelope, signTx, type ParsedEnvelope, type StateReader } from '../src/ledger/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode, type OpenedNode } from '../src/node/index.js';
+import { closeNode, initDevNetwork, loadSigningKey, openNode, openRecordsDatabase, type OpenedNode } from '../src/node/index.js';
 import { Kek, Vault } from '../src/vault/index.js';
 
 export interface RecordsBenchOptions {
@@ -246,12 +246,7 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     const network = init.config.networkId;
     opened = openNode(init.dataDir);
     const node = opened;
-    db = new Database(join(dir, 'vault.sqlite'));
-    // The records service's settings (src/node/records-service.ts).
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('secure_delete = ON');
-    db.pragma('busy_timeout = 5000');
+    db = openRecordsDatabase(join(dir, 'vault.sqlite'));
     const kek = Kek.generate();
     const vault = new Vault(db, kek);
     repo = await SecureFhirRepository.open({ db, vault, kek, ledger: ledgerPortOf(opened.node, orgId) });

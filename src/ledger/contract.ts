@@ -9,7 +9,20 @@ import type { ResultCode } from './codes.js';
 /** A JSON value as stored in state. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Read-only view of committed state plus this block's earlier writes. */
+/**
+ * Freezes a parsed JSON value in place, recursively. State values handed to
+ * contracts and readers are frozen everywhere (node, cache, verifier), so a
+ * contract that tried to modify one fails the same way on every node.
+ */
+export function deepFreeze<T extends JsonValue>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Read-only view of committed state plus this block's earlier writes (values are frozen). */
 export interface StateReader {
   get(namespace: string, key: string): JsonValue | undefined;
 }

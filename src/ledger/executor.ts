@@ -9,6 +9,7 @@ import { resultsHashOf, sortWrites, stateHashOf, type StateWrite } from './block
 import type { ResultCode } from './codes.js';
 import {
   KEYS_NAMESPACE,
+  deepFreeze,
   type ContractRegistry,
   type ExecContext,
   type JsonValue,
@@ -27,6 +28,11 @@ export const DEFAULT_TIME_WINDOW_MS = 5 * 60 * 1000;
 /** Committed state as the executor sees it. */
 export interface StateSource {
   getState(namespace: string, key: string): string | undefined;
+  /**
+   * Optional: the same value parsed and deep-frozen, which a cache can share
+   * between blocks instead of parsing the text on every read.
+   */
+  getValue?(namespace: string, key: string): JsonValue | undefined;
   hasTx(txId: string): boolean;
 }
 
@@ -87,7 +93,7 @@ class Overlay implements StateAccess {
     // Keep the canonical text (hashed and stored later) and a deep copy parsed
     // from it, so later mutation by the caller cannot leak in.
     const text = canonicalJson(value);
-    this.writes.set(namespace + SEP + key, { value: JSON.parse(text) as JsonValue, text });
+    this.writes.set(namespace + SEP + key, { value: deepFreeze(JSON.parse(text) as JsonValue), text });
   }
 
   delete(namespace: string, key: string): void {
@@ -108,10 +114,12 @@ function timeWindowMs(read: (ns: string, key: string) => JsonValue | undefined):
 export function executeBlock(input: BlockInput, source: StateSource, registry: ContractRegistry): BlockOutcome {
   const blockTime = blockTimeOf(input.prevTime, input.proposedTime);
   const blockMs = Date.parse(blockTime);
-  const committed = (ns: string, key: string): JsonValue | undefined => {
-    const text = source.getState(ns, key);
-    return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
-  };
+  const committed = source.getValue
+    ? source.getValue.bind(source)
+    : (ns: string, key: string): JsonValue | undefined => {
+        const text = source.getState(ns, key);
+        return text === undefined ? undefined : deepFreeze(JSON.parse(text) as JsonValue);
+      };
   const block = new Overlay(committed);
   const seen = new Set<string>();
   const txs: ExecutedTx[] = [];

@@ -19,7 +19,7 @@ export {
 export type { Tx, Envelope, ParsedEnvelope, TxDraft } from './tx.js';
 export { checkOrderedEnvelope, claimsTxId, envelopeJcs, decodeCheckedEnvelope } from './ordered.js';
 export type { OrderedCheck } from './ordered.js';
-export { KEYS_NAMESPACE, ContractRegistry, defineAction, refuse } from './contract.js';
+export { KEYS_NAMESPACE, ContractRegistry, deepFreeze, defineAction, refuse } from './contract.js';
 export type {
   ActionDef,
   Contract,

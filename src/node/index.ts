@@ -14,5 +14,5 @@ export {
 } from './datadir.js';
 export type { NodeConfig } from './datadir.js';
 export { VerifyPool } from './verify-pool.js';
-export { openRecords, openKek, kekFile } from './records-service.js';
+export { openRecords, openRecordsDatabase, openKek, kekFile } from './records-service.js';
 export type { RecordsService } from './records-service.js';

@@ -28,12 +28,18 @@ export interface RecordsService {
   close(): Promise<void>;
 }
 
-function openSqlite(file: string): Database.Database {
+/**
+ * Opens the records database (vault and FHIR tables) with the node's
+ * settings: WAL, full fsync, secure_delete (crypto-shredding), and a 64 MiB
+ * page cache so the read path's index and row lookups stay in memory.
+ */
+export function openRecordsDatabase(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
   return db;
 }
 
@@ -52,8 +58,8 @@ export function openKek(dataDir: string): Kek {
 export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: string): Promise<RecordsService> {
   ensureFhirDefinitions();
   const kek = openKek(dataDir);
-  const vaultDb = openSqlite(join(dataDir, 'vault.sqlite'));
-  const authDb = openSqlite(join(dataDir, 'auth.sqlite'));
+  const vaultDb = openRecordsDatabase(join(dataDir, 'vault.sqlite'));
+  const authDb = openRecordsDatabase(join(dataDir, 'auth.sqlite'));
   try {
     const vault = new Vault(vaultDb, kek);
     const repository = await SecureFhirRepository.open({

@@ -2,18 +2,10 @@
 // executor's hot path (network config, org and key records are read by almost
 // every transaction). Updated with each committed block's writes, so it never
 // serves a value older than the last commit.
-import type { JsonValue, StateReader, StateSource, StateWrite } from '../ledger/index.js';
+import { deepFreeze, type JsonValue, type StateReader, type StateSource, type StateWrite } from '../ledger/index.js';
 import type { LedgerStore } from '../storage/index.js';
 
 const SEP = '\u0000';
-
-function deepFreeze(value: JsonValue): JsonValue {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 export class StateCache implements StateSource {
   private readonly cache = new Map<string, string | null>();
@@ -52,6 +44,11 @@ export class StateCache implements StateSource {
     },
   };
 
+  /** StateSource: committed values parsed once and shared (frozen) with the executor. */
+  getValue(namespace: string, key: string): JsonValue | undefined {
+    return this.reader.get(namespace, key);
+  }
+
   hasTx(txId: string): boolean {
     return this.store.hasTx(txId);
   }
@@ -61,7 +58,9 @@ export class StateCache implements StateSource {
     for (const w of writes) {
       const k = w.namespace + SEP + w.key;
       if (this.cache.has(k) || this.cache.size < this.limit) this.cache.set(k, w.text);
-      this.parsed.delete(k);
+      // The executor's written values are already parsed and frozen: keep them.
+      if (this.parsed.has(k) || this.parsed.size < this.limit) this.parsed.set(k, w.value === null ? null : deepFreeze(w.value));
+      else this.parsed.delete(k);
     }
   }
 }

@@ -75,18 +75,36 @@ export class IndexKeys {
     const cipher = createCipheriv('aes-256-gcm', this.#labelKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(labelAad(recordId, version));
     const body = Buffer.concat([cipher.update(canonicalBytes([...labels])), cipher.final(), cipher.getAuthTag()]);
-    return Buffer.concat([iv, body]);
+    const sealed = Buffer.concat([iv, body]);
+    // Write-through: the version just written is the likeliest to be read next.
+    this.#remember(this.#labelMemoKey(sealed, recordId, version), [...labels]);
+    return sealed;
+  }
+
+  #labelMemoKey(blob: Uint8Array, recordId: string, version: number): string {
+    // Keyed by the seal's random IV too, so a rewritten version never hits an old entry.
+    return `${recordId}/${version}/${Buffer.from(blob.buffer, blob.byteOffset, Math.min(IV_BYTES, blob.byteLength)).toString('hex')}`;
+  }
+
+  /** Drops the memoised labels of these records (erasure). */
+  forgetRecords(recordIds: ReadonlySet<string>): void {
+    for (const k of this.#labels.keys()) {
+      if (recordIds.has(k.slice(0, k.indexOf('/')))) this.#labels.delete(k);
+    }
+  }
+
+  #remember(k: string, labels: string[]): void {
+    if (this.#labels.size >= MEMO_LIMIT) this.#labels.clear();
+    this.#labels.set(k, labels);
   }
 
   /** The label codes of a version (memoised per record version: sealed labels never change). */
   openLabels(blob: Uint8Array, recordId: string, version: number): string[] {
-    // Keyed by the seal's random IV too, so a rewritten version never hits an old entry.
-    const k = `${recordId}/${version}/${Buffer.from(blob.buffer, blob.byteOffset, Math.min(IV_BYTES, blob.byteLength)).toString('hex')}`;
+    const k = this.#labelMemoKey(blob, recordId, version);
     const hit = this.#labels.get(k);
     if (hit !== undefined) return [...hit];
     const labels = this.#openLabels(blob, recordId, version);
-    if (this.#labels.size >= MEMO_LIMIT) this.#labels.clear();
-    this.#labels.set(k, labels);
+    this.#remember(k, labels);
     return [...labels];
   }
 

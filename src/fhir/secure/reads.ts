@@ -12,18 +12,23 @@ import { FHIR_ID } from './writes.js';
 
 /** The head row of Type/id: NOT_FOUND if unknown or not yet committed, GONE if erased. */
 export function loadHead(deps: Deps, resourceType: string, id: string): ResourceRow {
+  return loadHeadAndCurrent(deps, resourceType, id).row;
+}
+
+/** loadHead, with the head's current version row read in the same statement. */
+function loadHeadAndCurrent(deps: Deps, resourceType: string, id: string): { row: ResourceRow; current: VersionRow | undefined } {
   if (!FHIR_ID.test(id)) throw new CareLedgerError('NOT_FOUND', `${resourceType} not found`, { field: 'id' });
   const token = deps.keys.idToken(resourceType, id);
-  const row = deps.tables.byToken(token);
+  const head = deps.tables.headByToken(token);
   const erased = (p: string): boolean => patientRecord(deps.port.state, p)?.status === 'erased';
-  if (row === undefined || row.version === 0) {
+  if (head === undefined || head.row.version === 0) {
     if (deps.tables.isErased(token) || (resourceType === 'Patient' && erased(id))) {
       throw new CareLedgerError('GONE', `${resourceType}/${id} was erased`, { field: 'id' });
     }
     throw new CareLedgerError('NOT_FOUND', `${resourceType}/${id} not found`, { field: 'id' });
   }
-  if (row.is_patient === 1 && erased(row.owner)) throw new CareLedgerError('GONE', `${resourceType}/${id} was erased`, { field: 'id' });
-  return row;
+  if (head.row.is_patient === 1 && erased(head.row.owner)) throw new CareLedgerError('GONE', `${resourceType}/${id} was erased`, { field: 'id' });
+  return head;
 }
 
 /** The access verdict for one version of a resource. */
@@ -36,14 +41,15 @@ export function verdictFor(ctx: RequestContext, deps: Deps, access: ReadAccess, 
 export function decryptResource(deps: Deps, recordId: string, version: number): FhirResource {
   const rec = deps.vault.get(recordId, version);
   try {
-    return JSON.parse(Buffer.from(rec.plaintext).toString('utf8')) as FhirResource;
+    const p = rec.plaintext;
+    return JSON.parse(Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')) as FhirResource;
   } finally {
     rec.plaintext.fill(0);
   }
 }
 
-function committed(deps: Deps, row: ResourceRow, version: number): VersionRow {
-  const v = deps.tables.version(row.record_id, version);
+function committed(deps: Deps, row: ResourceRow, version: number, current?: VersionRow): VersionRow {
+  const v = current !== undefined && version === row.version ? current : deps.tables.version(row.record_id, version);
   if (v === undefined || v.status !== 'committed') {
     throw new CareLedgerError('NOT_FOUND', `${row.resource_type} version ${version} not found`, { field: 'versionId' });
   }
@@ -57,13 +63,13 @@ function audit(ctx: RequestContext, deps: Deps, interaction: 'read' | 'vread' | 
 /** read (versionId undefined) and vread. */
 export function readResource(ctx: RequestContext, deps: Deps, resourceType: string, id: string, versionId?: string): FhirResource {
   requireScope(ctx.actor, resourceType, 'r');
-  const row = loadHead(deps, resourceType, id);
+  const { row, current } = loadHeadAndCurrent(deps, resourceType, id);
   let version = row.version;
   if (versionId !== undefined) {
     if (!/^[1-9][0-9]{0,15}$/.test(versionId)) throw new CareLedgerError('NOT_FOUND', 'no such version', { field: 'versionId' });
     version = Number(versionId);
   }
-  const v = committed(deps, row, version);
+  const v = committed(deps, row, version, current);
   const access = readAccess(ctx, deps.port);
   const verdict = verdictFor(ctx, deps, access, row, v);
   if (!verdict.permit) throw new CareLedgerError('FORBIDDEN', `access to ${resourceType}/${id} is not permitted`, { field: 'consent' });

@@ -143,6 +143,7 @@ export class SecureFhirRepository implements FhirRepository {
     await this.reconcilePending();
     await this.flush();
     const vault = this.#deps.vault.erasePatient(pseudonym);
+    this.#deps.keys.forgetRecords(new Set(this.#deps.tables.byOwner(pseudonym).map((r) => r.record_id)));
     const resources = this.#deps.tables.eraseOwner(pseudonym);
     this.#deps.db.pragma('wal_checkpoint(TRUNCATE)');
     return { records: vault.records, resources };

@@ -16,6 +16,15 @@ export interface Deps {
   outbox: AuditOutbox;
 }
 
+/** fhir_resources joined with its current fhir_versions row (columns v_*, null without one). */
+interface HeadRow extends ResourceRow {
+  v_op: VersionOp | null;
+  v_last_updated: string | null;
+  v_labels: Uint8Array | null;
+  v_status: VersionRow['status'] | null;
+  v_anchor_tx: string | null;
+}
+
 export interface HeadUpdate {
   recordId: string;
   version: number;
@@ -35,6 +44,12 @@ export class Tables {
     const p = db.prepare.bind(db);
     this.#s = {
       byToken: p<[Uint8Array], ResourceRow>('SELECT * FROM fhir_resources WHERE id_token = ?'),
+      // The head and its current version in one statement (the read path's lookup).
+      headByToken: p<[Uint8Array], HeadRow>(
+        `SELECT r.*, v.op AS v_op, v.last_updated AS v_last_updated, v.labels AS v_labels, v.status AS v_status, v.anchor_tx AS v_anchor_tx
+         FROM fhir_resources r LEFT JOIN fhir_versions v ON v.record_id = r.record_id AND v.version = r.version
+         WHERE r.id_token = ?`,
+      ),
       byRecord: p<[string], ResourceRow>('SELECT * FROM fhir_resources WHERE record_id = ?'),
       byOwner: p<[string], ResourceRow>('SELECT * FROM fhir_resources WHERE owner = ?'),
       owners: p<[], { owner: string }>('SELECT DISTINCT owner FROM fhir_resources WHERE is_patient = 1'),
@@ -72,6 +87,29 @@ export class Tables {
 
   byToken(token: Uint8Array): ResourceRow | undefined {
     return this.#s.byToken.get(token);
+  }
+
+  /** The head row of a token with its current version row (undefined when the head has no version row). */
+  headByToken(token: Uint8Array): { row: ResourceRow; current: VersionRow | undefined } | undefined {
+    const h = this.#s.headByToken.get(token);
+    if (h === undefined) return undefined;
+    const row: ResourceRow = {
+      record_id: h.record_id,
+      id_token: h.id_token,
+      resource_type: h.resource_type,
+      owner: h.owner,
+      is_patient: h.is_patient,
+      version: h.version,
+      deleted: h.deleted,
+      last_updated: h.last_updated,
+      date_lo: h.date_lo,
+      date_hi: h.date_hi,
+    };
+    const current: VersionRow | undefined =
+      h.v_op === null
+        ? undefined
+        : { record_id: h.record_id, version: h.version, op: h.v_op, last_updated: h.v_last_updated!, labels: h.v_labels!, status: h.v_status!, anchor_tx: h.v_anchor_tx };
+    return { row, current };
   }
 
   byRecord(recordId: string): ResourceRow | undefined {
