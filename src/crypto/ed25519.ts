@@ -4,7 +4,7 @@
 import {
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
+  randomBytes,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -61,18 +61,32 @@ function fromPrivateKeyObject(privateKey: KeyObject): SigningKey {
   return { keyId: keyIdFromPublicKey(raw), privateKey, publicKey: raw };
 }
 
+/**
+ * A new random signing key: 32 random bytes as the RFC 8032 secret key.
+ * Not generateKeyPairSync: on Node 20 a generated KeyObject shares a mutex
+ * with its key-generation job, and a JWK export of it (fromPrivateKeyObject)
+ * that triggers a garbage collection finalising that job deadlocks the thread
+ * (a hang under load: ExportJWKEdKey holds the lock while allocating,
+ * ~KeyGenJob waits for it). An imported key has no job to share a lock with.
+ */
 export function generateSigningKey(): SigningKey {
-  return fromPrivateKeyObject(generateKeyPairSync('ed25519').privateKey);
+  const seed = randomBytes(32);
+  try {
+    return signingKeyFromSeed(seed);
+  } finally {
+    seed.fill(0);
+  }
 }
 
-// PKCS#8 prefix for an Ed25519 private key (RFC 8410 section 7), followed by the 32-byte seed.
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/** A signing key from a raw 32-byte RFC 8032 secret key (seed). */
+/**
+ * A signing key from a raw 32-byte RFC 8032 secret key (seed). Imported as a
+ * JWK (OpenSSL's raw-key path; PKCS#8 DER goes through the much slower
+ * decoder framework). Node requires the JWK's x to be a string but derives the
+ * public key from d; fromPrivateKeyObject reads the derived one back.
+ */
 export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
   if (seed.byteLength !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
-  const der = Buffer.concat([PKCS8_ED25519_PREFIX, seed]);
-  return fromPrivateKeyObject(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+  return fromPrivateKeyObject(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: toBase64Url(seed), x: '' }, format: 'jwk' }));
 }
 
 export function signingKeyFromPem(pem: string): SigningKey {

@@ -73,7 +73,13 @@ export interface HpkeKeyPair {
 }
 
 export function generateHpkeKey(): HpkeKeyPair {
-  const { privateKey } = generateKeyPairSync('x25519');
+  // Imported from DER rather than used as generated: see generateSigningKey (src/crypto/ed25519.ts).
+  const der = generateKeyPairSync('x25519', {
+    privateKeyEncoding: { format: 'der', type: 'pkcs8' },
+    publicKeyEncoding: { format: 'der', type: 'spki' },
+  }).privateKey;
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  der.fill(0);
   return { privateKey, publicKey: x25519Raw(privateKey) };
 }
 

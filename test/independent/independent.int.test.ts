@@ -153,7 +153,13 @@ void test('the node agrees with the independent implementation of section 4 over
   const network = info.networkId;
   const admin = createPrivateKey(readFileSync(join(fixture.dataDir, 'keys', 'admin.pem'), 'utf8'));
   assert.equal(keyIdOf(admin), fixture.init.adminKeyId);
-  const fresh = (): KeyObject => generateKeyPairSync('ed25519').privateKey;
+  // Generated as DER and imported (a generated KeyObject's JWK export can deadlock with GC on Node 20).
+  const fresh = (): KeyObject =>
+    createPrivateKey({
+      key: generateKeyPairSync('ed25519', { privateKeyEncoding: { format: 'der', type: 'pkcs8' }, publicKeyEncoding: { format: 'der', type: 'spki' } }).privateKey,
+      format: 'der',
+      type: 'pkcs8',
+    });
   const identity = (action: string, args: { [k: string]: Json }): TxDraft => ({ network, contract: 'identity', action, args });
 
   // Checkpoints as the tree grows, verified with the node key id the node announces.
