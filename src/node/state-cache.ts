@@ -7,22 +7,64 @@ import type { LedgerStore } from '../storage/index.js';
 
 const SEP = '\u0000';
 
+/**
+ * A bounded map with second-chance (CLOCK) eviction: a hit only sets a flag;
+ * when full, the oldest entries that were used since they were last looked at
+ * move to the back, and the first one that was not is evicted. Blocks that
+ * write many new keys (access events, anchors) push out cold entries, never
+ * the hot ones (network config, keys, consents) that every decision reads.
+ */
+class SecondChance<V> {
+  private readonly map = new Map<string, { v: V; used: boolean }>();
+  constructor(private readonly limit: number) {}
+
+  get(k: string): V | undefined {
+    const e = this.map.get(k);
+    if (e === undefined) return undefined;
+    e.used = true;
+    return e.v;
+  }
+
+  set(k: string, v: V): void {
+    const e = this.map.get(k);
+    if (e !== undefined) {
+      e.v = v;
+      return;
+    }
+    if (this.map.size >= this.limit) this.evictOne();
+    this.map.set(k, { v, used: false });
+  }
+
+  private evictOne(): void {
+    // Bounded: each pass clears one flag, so at most size + 1 steps.
+    for (const [k, e] of this.map) {
+      this.map.delete(k);
+      if (!e.used) return;
+      e.used = false;
+      this.map.set(k, e);
+    }
+  }
+}
+
 export class StateCache implements StateSource {
-  private readonly cache = new Map<string, string | null>();
-  /** Parsed, deep-frozen values for off-ledger readers (consent decisions, auth, FHIR). */
-  private readonly parsed = new Map<string, JsonValue | null>();
+  /** Committed text per key (null: absent), for StateSource.getState. */
+  private readonly cache: SecondChance<string | null>;
+  /** Parsed, deep-frozen values shared by the executor and off-ledger readers (consent decisions, auth, FHIR). */
+  private readonly parsed: SecondChance<JsonValue | null>;
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly limit = 200_000,
-  ) {}
+    limit = 200_000,
+  ) {
+    this.cache = new SecondChance(limit);
+    this.parsed = new SecondChance(limit);
+  }
 
   getState(namespace: string, key: string): string | undefined {
     const k = namespace + SEP + key;
     const hit = this.cache.get(k);
     if (hit !== undefined) return hit ?? undefined;
     const value = this.store.getState(namespace, key);
-    if (this.cache.size >= this.limit) this.cache.clear();
     this.cache.set(k, value ?? null);
     return value;
   }
@@ -36,9 +78,8 @@ export class StateCache implements StateSource {
       const k = namespace + SEP + key;
       const hit = this.parsed.get(k);
       if (hit !== undefined) return hit ?? undefined;
-      const text = this.getState(namespace, key);
+      const text = this.store.getState(namespace, key);
       const value = text === undefined ? null : deepFreeze(JSON.parse(text) as JsonValue);
-      if (this.parsed.size >= this.limit) this.parsed.clear();
       this.parsed.set(k, value);
       return value ?? undefined;
     },
@@ -57,10 +98,9 @@ export class StateCache implements StateSource {
   applyCommitted(writes: readonly StateWrite[]): void {
     for (const w of writes) {
       const k = w.namespace + SEP + w.key;
-      if (this.cache.has(k) || this.cache.size < this.limit) this.cache.set(k, w.text);
+      this.cache.set(k, w.text);
       // The executor's written values are already parsed and frozen: keep them.
-      if (this.parsed.has(k) || this.parsed.size < this.limit) this.parsed.set(k, w.value === null ? null : deepFreeze(w.value));
-      else this.parsed.delete(k);
+      this.parsed.set(k, w.value === null ? null : deepFreeze(w.value));
     }
   }
 }

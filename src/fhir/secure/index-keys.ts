@@ -18,7 +18,16 @@ const LABEL_AAD = 'careledger.fhir-labels/1\n';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-const MEMO_LIMIT = 100_000;
+const MEMO_LIMIT = 150_000;
+
+/** Adds to a bounded memo, evicting the oldest entry when full (a Map iterates in insertion order). */
+function remember<V>(memo: Map<string, V>, k: string, v: V): void {
+  if (memo.size >= MEMO_LIMIT) {
+    const oldest = memo.keys().next();
+    if (oldest.done !== true) memo.delete(oldest.value);
+  }
+  memo.set(k, v);
+}
 
 export class IndexKeys {
   readonly #tokenKey: Uint8Array;
@@ -64,8 +73,7 @@ export class IndexKeys {
     const hit = this.#idTokens.get(k);
     if (hit !== undefined) return hit;
     const token = this.token('id', resourceType, id);
-    if (this.#idTokens.size >= MEMO_LIMIT) this.#idTokens.clear();
-    this.#idTokens.set(k, token);
+    remember(this.#idTokens, k, token);
     return token;
   }
 
@@ -77,7 +85,7 @@ export class IndexKeys {
     const body = Buffer.concat([cipher.update(canonicalBytes([...labels])), cipher.final(), cipher.getAuthTag()]);
     const sealed = Buffer.concat([iv, body]);
     // Write-through: the version just written is the likeliest to be read next.
-    this.#remember(this.#labelMemoKey(sealed, recordId, version), [...labels]);
+    remember(this.#labels, this.#labelMemoKey(sealed, recordId, version), [...labels]);
     return sealed;
   }
 
@@ -93,10 +101,6 @@ export class IndexKeys {
     }
   }
 
-  #remember(k: string, labels: string[]): void {
-    if (this.#labels.size >= MEMO_LIMIT) this.#labels.clear();
-    this.#labels.set(k, labels);
-  }
 
   /** The label codes of a version (memoised per record version: sealed labels never change). */
   openLabels(blob: Uint8Array, recordId: string, version: number): string[] {
@@ -104,7 +108,7 @@ export class IndexKeys {
     const hit = this.#labels.get(k);
     if (hit !== undefined) return [...hit];
     const labels = this.#openLabels(blob, recordId, version);
-    this.#remember(k, labels);
+    remember(this.#labels, k, labels);
     return [...labels];
   }
 
