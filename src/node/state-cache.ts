@@ -35,6 +35,12 @@ class SecondChance<V> {
     this.map.set(k, { v, used: false });
   }
 
+  /** Replaces the value of an entry that is present; does nothing otherwise. */
+  update(k: string, v: V): void {
+    const e = this.map.get(k);
+    if (e !== undefined) e.v = v;
+  }
+
   private evictOne(): void {
     // Bounded: each pass clears one flag, so at most size + 1 steps.
     for (const [k, e] of this.map) {
@@ -98,9 +104,12 @@ export class StateCache implements StateSource {
   applyCommitted(writes: readonly StateWrite[]): void {
     for (const w of writes) {
       const k = w.namespace + SEP + w.key;
-      this.cache.set(k, w.text);
-      // The executor's written values are already parsed and frozen: keep them.
-      this.parsed.set(k, w.value === null ? null : deepFreeze(w.value));
+      // Only keys already cached are refreshed: written keys that nobody has
+      // read (anchors, access events) would only grow the maps, and a big map
+      // makes every lookup of the hot keys slower. The executor's written
+      // values are already parsed and frozen.
+      this.cache.update(k, w.text);
+      this.parsed.update(k, w.value === null ? null : deepFreeze(w.value));
     }
   }
 }
