@@ -5,7 +5,7 @@
 import { toHex } from '../crypto/index.js';
 import { blockHashOf, ZERO_HASH, type BlockHeader } from './block.js';
 import type { ContractRegistry } from './contract.js';
-import { executeBlock, type BlockOutcome, type StateSource } from './executor.js';
+import { executeBlock, type BlockInput, type BlockOutcome, type StateSource } from './executor.js';
 import { appendLeaves, type TreeNode, type TreeNodeReader } from './merkle/index.js';
 import type { OrderedCheck } from './ordered.js';
 
@@ -39,17 +39,23 @@ export function buildBlock(
   tree: TreeNodeReader,
   registry: ContractRegistry,
 ): BuiltBlock {
-  const height = head.height + 1;
   const outcome = executeBlock(
-    { network, height, prevStateHash: head.stateHash, prevTime: head.time, proposedTime, entries },
+    { network, height: head.height + 1, prevStateHash: head.stateHash, prevTime: head.time, proposedTime, entries },
     state,
     registry,
   );
-  const appended = appendLeaves(
-    tree,
-    head.logSize,
-    entries.map((e) => e.check.leafHash),
-  );
+  return assembleBlock(head, outcome, entries.map((e) => e.check.leafHash), tree);
+}
+
+/** The execution input of the block after `head` (entries are added to the execution one by one). */
+export function nextBlockInput(head: ChainHead, network: string, proposedTime: string): Omit<BlockInput, 'entries'> {
+  return { network, height: head.height + 1, prevStateHash: head.stateHash, prevTime: head.time, proposedTime };
+}
+
+/** Appends an executed block's leaves to the log and assembles its header. */
+export function assembleBlock(head: ChainHead, outcome: BlockOutcome, leafHashes: readonly Uint8Array[], tree: TreeNodeReader): BuiltBlock {
+  const height = head.height + 1;
+  const appended = appendLeaves(tree, head.logSize, leafHashes);
   const header: BlockHeader = {
     height,
     prevHash: head.hash,

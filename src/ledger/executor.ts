@@ -112,19 +112,46 @@ function timeWindowMs(read: (ns: string, key: string) => JsonValue | undefined):
 
 /** Executes one batch against committed state; pure given its inputs. */
 export function executeBlock(input: BlockInput, source: StateSource, registry: ContractRegistry): BlockOutcome {
-  const blockTime = blockTimeOf(input.prevTime, input.proposedTime);
-  const blockMs = Date.parse(blockTime);
-  const committed = source.getValue
-    ? source.getValue.bind(source)
-    : (ns: string, key: string): JsonValue | undefined => {
-        const text = source.getState(ns, key);
-        return text === undefined ? undefined : deepFreeze(JSON.parse(text) as JsonValue);
-      };
-  const block = new Overlay(committed);
-  const seen = new Set<string>();
-  const txs: ExecutedTx[] = [];
+  const execution = new BlockExecution(input, source, registry);
+  for (const entry of input.entries) execution.add(entry);
+  return execution.finish();
+}
 
-  input.entries.forEach((entry, index) => {
+/**
+ * One block's execution, fed entry by entry in block order, so a node can
+ * execute the first entries while the signatures of the later ones are still
+ * being checked. executeBlock is this with every entry at once; the outcome is
+ * the same whichever way the entries arrive.
+ */
+export class BlockExecution {
+  readonly blockTime: string;
+  private readonly blockMs: number;
+  private readonly block: Overlay;
+  private readonly seen = new Set<string>();
+  private readonly txs: ExecutedTx[] = [];
+  private finished = false;
+
+  constructor(
+    private readonly input: Omit<BlockInput, 'entries'>,
+    private readonly source: StateSource,
+    private readonly registry: ContractRegistry,
+  ) {
+    this.blockTime = blockTimeOf(input.prevTime, input.proposedTime);
+    this.blockMs = Date.parse(this.blockTime);
+    const committed = source.getValue
+      ? source.getValue.bind(source)
+      : (ns: string, key: string): JsonValue | undefined => {
+          const text = source.getState(ns, key);
+          return text === undefined ? undefined : deepFreeze(JSON.parse(text) as JsonValue);
+        };
+    this.block = new Overlay(committed);
+  }
+
+  /** Executes the next entry of the block. */
+  add(entry: { bytes: Uint8Array; check: OrderedCheck }): void {
+    if (this.finished) throw new Error('block execution already finished');
+    const { input, source, registry, block, seen, txs, blockTime } = this;
+    const index = txs.length;
     const { txId } = entry.check;
     const events: LedgerEvent[] = [];
     const done = (code: ResultCode, detail?: string) => {
@@ -136,7 +163,7 @@ export function executeBlock(input: BlockInput, source: StateSource, registry: C
     if (tx.network !== input.network) return done('WRONG_NETWORK');
     if (seen.has(txId) || source.hasTx(txId)) return done('DUPLICATE_TX');
     seen.add(txId);
-    if (Math.abs(Date.parse(tx.time) - blockMs) > timeWindowMs(block.get.bind(block))) return done('STALE_TIME');
+    if (Math.abs(Date.parse(tx.time) - this.blockMs) > timeWindowMs(block.get.bind(block))) return done('STALE_TIME');
     const contract = registry.get(tx.contract);
     if (!contract) return done('UNKNOWN_CONTRACT');
     const action = Object.hasOwn(contract.actions, tx.action) ? contract.actions[tx.action] : undefined;
@@ -172,19 +199,23 @@ export function executeBlock(input: BlockInput, source: StateSource, registry: C
     if (refusal) return done(refusal.code, refusal.detail);
     for (const [k, v] of txState.writes) block.writes.set(k, v);
     done('OK');
-  });
+  }
 
-  const writes = sortWrites(
-    [...block.writes].map(([k, w]): StateWrite => {
-      const at = k.indexOf(SEP);
-      return { namespace: k.slice(0, at), key: k.slice(at + 1), value: w.value, text: w.text };
-    }),
-  );
-  return {
-    blockTime,
-    txs,
-    writes,
-    resultsHash: resultsHashOf(txs.map((t) => t.code)),
-    stateHash: stateHashOf(input.prevStateHash, writes),
-  };
+  /** The block's outcome: results, sorted writes and their hashes. */
+  finish(): BlockOutcome {
+    this.finished = true;
+    const writes = sortWrites(
+      [...this.block.writes].map(([k, w]): StateWrite => {
+        const at = k.indexOf(SEP);
+        return { namespace: k.slice(0, at), key: k.slice(at + 1), value: w.value, text: w.text };
+      }),
+    );
+    return {
+      blockTime: this.blockTime,
+      txs: this.txs,
+      writes,
+      resultsHash: resultsHashOf(this.txs.map((t) => t.code)),
+      stateHash: stateHashOf(this.input.prevStateHash, writes),
+    };
+  }
 }

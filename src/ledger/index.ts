@@ -39,6 +39,7 @@ export {
   NETWORK_CONFIG_KEY,
   DEFAULT_TIME_WINDOW_MS,
   executeBlock,
+  BlockExecution,
   blockTimeOf,
 } from './executor.js';
 export type { BlockInput, BlockOutcome, ExecutedTx, StateSource } from './executor.js';
@@ -55,7 +56,7 @@ export {
   MemoryTreeStore,
 } from './merkle/index.js';
 export type { TreeNodeReader, TreeNode } from './merkle/index.js';
-export { EMPTY_HEAD, buildBlock, headAfter } from './build.js';
+export { EMPTY_HEAD, assembleBlock, buildBlock, headAfter, nextBlockInput } from './build.js';
 export type { ChainHead, BuiltBlock } from './build.js';
 export {
   MAX_NOTE_BYTES,

@@ -7,7 +7,9 @@ import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/inde
 import {
   CareLedgerError,
   EMPTY_HEAD,
-  buildBlock,
+  assembleBlock,
+  BlockExecution,
+  nextBlockInput,
   consistencyProof,
   emptyRoot,
   formatCheckpointBody,
@@ -149,21 +151,35 @@ export class LedgerNode {
    */
   private async applyBatch(batch: OrderedBatch): Promise<void> {
     if (batch.envelopes.length === 0 || this.closed) return;
-    const checks = this.pool.check(batch.envelopes);
-    checks.catch(() => undefined); // observed by commitBatch
-    const committed = this.pipeline.then(() => this.commitBatch(batch, checks));
+    const chunks = this.pool.checkChunks(batch.envelopes);
+    for (const c of chunks) c.catch(() => undefined); // observed by commitBatch
+    const committed = this.pipeline.then(() => this.commitBatch(batch, chunks));
     this.pipeline = committed.catch(() => undefined);
     this.inFlight.push(committed);
     void committed.finally(() => this.inFlight.splice(this.inFlight.indexOf(committed), 1)).catch(() => undefined);
     if (this.inFlight.length >= PIPELINE_DEPTH) await this.inFlight[0];
   }
 
-  private async commitBatch(batch: OrderedBatch, pendingChecks: Promise<OrderedCheck[]>): Promise<void> {
+  /**
+   * Executes the batch chunk by chunk as its signature checks arrive (the
+   * first entries run while the workers still check the last), then commits
+   * the block. Nothing else changes the head or committed state meanwhile:
+   * blocks commit one at a time, in order, through this.pipeline.
+   */
+  private async commitBatch(batch: OrderedBatch, chunks: Array<Promise<OrderedCheck[]>>): Promise<void> {
     if (this.closed) return;
     try {
-      const checks = await pendingChecks;
-      const entries = batch.envelopes.map((bytes, i) => ({ bytes, check: checks[i]! }));
-      const built = buildBlock(this.headState, this.networkId, batch.time, entries, this.stateCache, this.tree, this.registry);
+      const head = this.headState;
+      const execution = new BlockExecution(nextBlockInput(head, this.networkId, batch.time), this.stateCache, this.registry);
+      const leafHashes: Uint8Array[] = [];
+      for (const chunk of chunks) {
+        for (const check of await chunk) {
+          execution.add({ bytes: batch.envelopes[leafHashes.length]!, check });
+          leafHashes.push(check.leafHash);
+        }
+      }
+      if (leafHashes.length !== batch.envelopes.length) throw new Error(`checked ${leafHashes.length} of ${batch.envelopes.length} envelopes`);
+      const built = assembleBlock(head, execution.finish(), leafHashes, this.tree);
       const { header, outcome, firstLeaf } = built;
       const txRows: TxRow[] = outcome.txs.map((t, index) => ({
         leafIndex: firstLeaf + index,

@@ -51,3 +51,14 @@ test('after close, checks run inline', async () => {
   const batch = envelopes(20);
   assert.deepEqual((await pool.check(batch)).map((c) => c.txId), batch.map((b) => checkOrderedEnvelope(b).txId));
 });
+
+test('checkChunks deals a batch in ordered chunks whose concatenation is the inline result', async (t) => {
+  const pool = new VerifyPool(2);
+  t.after(() => pool.close());
+  const batch = envelopes(200);
+  const chunks = pool.checkChunks(batch);
+  assert.equal(chunks.length, 8, '201 envelopes in chunks of ceil(201 / (2 workers x 4)) = 26: 7 full and one of 19');
+  const got = (await Promise.all(chunks)).flat();
+  assert.deepEqual(got.map((c) => c.txId), batch.map((b) => checkOrderedEnvelope(b).txId));
+  assert.equal(pool.checkChunks(batch.slice(0, 15)).length, 1, 'a small batch is one inline chunk');
+});
