@@ -16,3 +16,4 @@ export {
 } from './ed25519.js';
 export type { KeyId, SigningKey } from './ed25519.js';
 export { signingInput, signCanonical, verifyCanonical } from './sign.js';
+export { generateX25519PrivateKey } from './x25519.js';

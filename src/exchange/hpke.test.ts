@@ -2,17 +2,14 @@
 // as property tests: random bundles open to the same bytes with the right key
 // and request; a changed enc, ciphertext, aad or key never opens.
 import assert from 'node:assert/strict';
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fromBase64Url, toBase64Url } from '../crypto/index.js';
+import { fromBase64Url, generateX25519PrivateKey, toBase64Url } from '../crypto/index.js';
 import { isCareLedgerError } from '../ledger/index.js';
 import { importHpkePrivateKey, openBundle, sealBundle, type SealedBundle } from './hpke.js';
 
 function keyPair() {
-  // Generated as DER and imported (a generated KeyObject's JWK export can deadlock with GC on Node 20).
-  const der = generateKeyPairSync('x25519', { privateKeyEncoding: { format: 'der', type: 'pkcs8' }, publicKeyEncoding: { format: 'der', type: 'spki' } }).privateKey;
-  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const privateKey = generateX25519PrivateKey();
   const x = String(privateKey.export({ format: 'jwk' }).x);
   return { privateKey, publicKey: x };
 }

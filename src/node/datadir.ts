@@ -5,11 +5,11 @@
 //   D/keys/admin.pem     organisation admin key (Ed25519), dev networks only
 //   D/keys/hpke.pem      X25519 key for HPKE exchange (RFC 9180)
 //   D/ledger.sqlite      ledger store
-import { generateKeyPairSync, createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fromBase64Url, generateSigningKey, signingKeyFromPem, signingKeyToPem, type SigningKey } from '../crypto/index.js';
+import { fromBase64Url, generateSigningKey, generateX25519PrivateKey, signingKeyFromPem, signingKeyToPem, type SigningKey } from '../crypto/index.js';
 import { CareLedgerError } from '../ledger/index.js';
 
 export const nodeConfigSchema = z.strictObject({
@@ -73,13 +73,7 @@ export interface HpkeKeyPair {
 }
 
 export function generateHpkeKey(): HpkeKeyPair {
-  // Imported from DER rather than used as generated: see generateSigningKey (src/crypto/ed25519.ts).
-  const der = generateKeyPairSync('x25519', {
-    privateKeyEncoding: { format: 'der', type: 'pkcs8' },
-    publicKeyEncoding: { format: 'der', type: 'spki' },
-  }).privateKey;
-  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  der.fill(0);
+  const privateKey = generateX25519PrivateKey();
   return { privateKey, publicKey: x25519Raw(privateKey) };
 }
 
