@@ -25,6 +25,13 @@ export function deepFreeze<T extends JsonValue>(value: T): T {
 /** Read-only view of committed state plus this block's earlier writes (values are frozen). */
 export interface StateReader {
   get(namespace: string, key: string): JsonValue | undefined;
+  /**
+   * Optional: a counter that grows whenever committed state in `namespace`
+   * changes, so off-ledger readers can memoise what they derive from state
+   * (consent selections). Readers that cannot tell leave it out, and then
+   * nothing is memoised.
+   */
+  stamp?(namespace: string): number;
 }
 
 /** State access for one transaction; writes are discarded if the action fails. */

@@ -70,3 +70,20 @@ test('when full, the entry not used since it was last looked at goes; a hot entr
   assert.deepEqual(cache.reader.get('keys', 'k'), { status: 'active' });
   assert.equal(reads.filter((r) => r === 'keys/k').length, 2, 'the cold entry was evicted and read again');
 });
+
+test('stamps: each committed block moves the stamp of every namespace it wrote, once, and no other', () => {
+  const { store } = fakeStore({});
+  const cache = new StateCache(store, 10);
+  const stamp = (ns: string) => cache.reader.stamp?.(ns);
+  assert.deepEqual([stamp('consent'), stamp('identity'), stamp('access')], [0, 0, 0]);
+  cache.applyCommitted([
+    { namespace: 'consent', key: 'index/p', value: ['c1'], text: '["c1"]' },
+    { namespace: 'consent', key: 'grant/p/c1', value: { status: 'active' }, text: '{"status":"active"}' },
+    { namespace: 'access', key: 'e1', value: { n: 1 }, text: '{"n":1}' },
+  ]);
+  assert.deepEqual([stamp('consent'), stamp('identity'), stamp('access')], [1, 0, 1]);
+  cache.applyCommitted([{ namespace: 'access', key: 'e2', value: null, text: null }]);
+  assert.deepEqual([stamp('consent'), stamp('identity'), stamp('access')], [1, 0, 2]);
+  cache.applyCommitted([]);
+  assert.deepEqual([stamp('consent'), stamp('identity'), stamp('access')], [1, 0, 2]);
+});

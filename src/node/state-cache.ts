@@ -57,6 +57,8 @@ export class StateCache implements StateSource {
   private readonly cache: SecondChance<string | null>;
   /** Parsed, deep-frozen values shared by the executor and off-ledger readers (consent decisions, auth, FHIR). */
   private readonly parsed: SecondChance<JsonValue | null>;
+  /** Per namespace, the number of committed blocks that wrote to it (StateReader.stamp). */
+  private readonly stamps = new Map<string, number>();
 
   constructor(
     private readonly store: LedgerStore,
@@ -89,6 +91,7 @@ export class StateCache implements StateSource {
       this.parsed.set(k, value);
       return value ?? undefined;
     },
+    stamp: (namespace) => this.stamps.get(namespace) ?? 0,
   };
 
   /** StateSource: committed values parsed once and shared (frozen) with the executor. */
@@ -102,7 +105,9 @@ export class StateCache implements StateSource {
 
   /** Records a committed block's writes (call only after the commit succeeded). */
   applyCommitted(writes: readonly StateWrite[]): void {
+    const touched = new Set<string>();
     for (const w of writes) {
+      touched.add(w.namespace);
       const k = w.namespace + SEP + w.key;
       // Only keys already cached are refreshed: written keys that nobody has
       // read (anchors, access events) would only grow the maps, and a big map
@@ -111,5 +116,6 @@ export class StateCache implements StateSource {
       this.cache.update(k, w.text);
       this.parsed.update(k, w.value === null ? null : deepFreeze(w.value));
     }
+    for (const ns of touched) this.stamps.set(ns, (this.stamps.get(ns) ?? 0) + 1);
   }
 }

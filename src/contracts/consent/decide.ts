@@ -42,7 +42,16 @@
 import { CareLedgerError } from '../../ledger/errors.js';
 import type { StateReader } from '../../ledger/contract.js';
 import { normalizeInstant, SENSITIVITY_CODES, type ConsentAction, type Provision } from './schema.js';
-import { isGranteeActive, patientStatus, readGrant, readIndex, type ConsentRecord } from './state.js';
+import {
+  CONSENT_NAMESPACE,
+  GOVERNANCE_NAMESPACE,
+  IDENTITY_NAMESPACE,
+  isGranteeActive,
+  patientStatus,
+  readGrant,
+  readIndex,
+  type ConsentRecord,
+} from './state.js';
 
 export type DecisionReason =
   | 'permitted'
@@ -154,23 +163,41 @@ const constant =
   () => ({ decision, consentIds: [], reason });
 
 /**
- * Loads everything a query needs once (patient, requester, the requester's
- * grants) and returns a decider per resource: the FHIR search path prepares
- * one query and decides for each resource in the page.
+ * What a query reads of a patient, whoever asks: the patient's status and
+ * the active grants (grant order). A function of committed state only, so it
+ * can be memoised while the consent and identity namespaces are unchanged
+ * (DecisionMemo).
  */
-export function prepareDecision(state: StateReader, query: ConsentQuery, time: string): Decider {
-  const now = canonicalTime(time);
-  const patient = patientStatus(state, query.patient);
-  if (patient === 'unknown') return constant('deny', 'unknown-patient');
-  if (patient === 'erased') return constant('deny', 'patient-erased');
-  const requester = { kind: 'practitioner' as const, orgId: query.requester.orgId, memberId: query.requester.memberId };
-  if (!isGranteeActive(state, requester)) return constant('deny', 'requester-inactive');
+export type PatientGrants =
+  | { kind: 'constant'; reason: 'unknown-patient' | 'patient-erased' }
+  | { kind: 'grants'; grants: readonly ConsentRecord[] };
 
+/** Reads a patient's status and active grants (point lookups only). */
+export function patientGrants(state: StateReader, patient: string): PatientGrants {
+  const status = patientStatus(state, patient);
+  if (status === 'unknown') return { kind: 'constant', reason: 'unknown-patient' };
+  if (status === 'erased') return { kind: 'constant', reason: 'patient-erased' };
+  const grants: ConsentRecord[] = [];
+  for (const id of readIndex(state, patient)) {
+    const grant = readGrant(state, patient, id);
+    if (grant !== undefined && grant.status === 'active') grants.push(grant);
+  }
+  return { kind: 'grants', grants };
+}
+
+/** Whether the requester is an active member of an active organisation. */
+function requesterActive(state: StateReader, requester: ConsentQuery['requester']): boolean {
+  return isGranteeActive(state, { kind: 'practitioner', orgId: requester.orgId, memberId: requester.memberId });
+}
+
+/** The decider of a query at instant `now` (canonical form) from what it read of state. */
+function deciderAt(patient: PatientGrants, requesterIsActive: () => boolean, query: ConsentQuery, now: string): Decider {
+  if (patient.kind === 'constant') return constant('deny', patient.reason);
+  if (!requesterIsActive()) return constant('deny', 'requester-inactive');
   const inEffect: ConsentRecord[] = [];
   const ended: ConsentRecord[] = [];
-  for (const id of readIndex(state, query.patient)) {
-    const grant = readGrant(state, query.patient, id);
-    if (grant === undefined || grant.status !== 'active' || !coversRequester(grant, query.requester)) continue;
+  for (const grant of patient.grants) {
+    if (!coversRequester(grant, query.requester)) continue;
     if (inPeriod(grant.provision, now)) inEffect.push(grant);
     else if (grant.provision.period?.end !== undefined && grant.provision.period.end <= now) ended.push(grant);
   }
@@ -192,6 +219,66 @@ export function prepareDecision(state: StateReader, query: ConsentQuery, time: s
     if (expired.length > 0) return { decision: 'deny', consentIds: expired, reason: 'expired' };
     return { decision: 'deny', consentIds: [], reason: 'no-consent' };
   };
+}
+
+/**
+ * Loads everything a query needs once (patient, requester, the requester's
+ * grants) and returns a decider per resource: the FHIR search path prepares
+ * one query and decides for each resource in the page.
+ */
+export function prepareDecision(state: StateReader, query: ConsentQuery, time: string): Decider {
+  const now = canonicalTime(time);
+  return deciderAt(patientGrants(state, query.patient), () => requesterActive(state, query.requester), query, now);
+}
+
+/** Namespaces whose stamps invalidate the memo: what patientGrants and requesterActive read. */
+const MEMO_NAMESPACES = [CONSENT_NAMESPACE, IDENTITY_NAMESPACE, GOVERNANCE_NAMESPACE] as const;
+
+/**
+ * prepareDecision with what it reads of state memoised: each patient's status
+ * and active grants, and each requester's status, for as long as the consent,
+ * identity and governance namespaces are unchanged, as told by the state's
+ * `stamp` (a reader without one is read every time). The time-dependent part
+ * (periods) and the requester's coverage are still evaluated on every call,
+ * so an expiring grant stops permitting at once. Bounded: at most `limit`
+ * entries of each kind, oldest dropped first; all go when a stamp moves.
+ */
+export class DecisionMemo {
+  readonly #limit: number;
+  readonly #patients = new Map<string, PatientGrants>();
+  readonly #requesters = new Map<string, boolean>();
+  #stamp = -1;
+
+  constructor(limit = 10_000) {
+    this.#limit = limit;
+  }
+
+  prepare(state: StateReader, query: ConsentQuery, time: string): Decider {
+    const now = canonicalTime(time);
+    const stampOf = state.stamp?.bind(state);
+    if (stampOf === undefined) return prepareDecision(state, query, now);
+    // Stamps only grow, so their sum moves whenever any of them does.
+    let stamp = 0;
+    for (const ns of MEMO_NAMESPACES) stamp += stampOf(ns);
+    if (stamp !== this.#stamp) {
+      this.#patients.clear();
+      this.#requesters.clear();
+      this.#stamp = stamp;
+    }
+    const patient = remember(this.#patients, this.#limit, query.patient, () => patientGrants(state, query.patient));
+    const requesterKey = `${query.requester.orgId}\u0000${query.requester.memberId}`;
+    const active = () => remember(this.#requesters, this.#limit, requesterKey, () => requesterActive(state, query.requester));
+    return deciderAt(patient, active, query, now);
+  }
+}
+
+function remember<V>(map: Map<string, V>, limit: number, key: string, load: () => V): V {
+  const hit = map.get(key);
+  if (hit !== undefined) return hit;
+  const value = load();
+  if (map.size >= limit) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+  return value;
 }
 
 /**

@@ -1,8 +1,8 @@
 // Public face of the consent contract: the contract, the pure decision, the
 // FHIR Consent translators, the schemas and the state layout.
 export { consentContract, CONSENT_CONTRACT, MAX_ACTIVE_GRANTS, authorizePatientSigner } from './contract.js';
-export { decide, decideMany, prepareDecision, evaluateProvision } from './decide.js';
-export type { AccessRequest, ConsentQuery, ResourceFacts, Decision, DecisionReason, Decider } from './decide.js';
+export { decide, decideMany, prepareDecision, patientGrants, DecisionMemo, evaluateProvision } from './decide.js';
+export type { AccessRequest, ConsentQuery, ResourceFacts, Decision, DecisionReason, Decider, PatientGrants } from './decide.js';
 export { consentFromFhir } from './fhir-in.js';
 export { consentToFhir } from './fhir-out.js';
 export { FHIR_SYSTEMS, granteeReference, granteeFromReference } from './fhir-codes.js';

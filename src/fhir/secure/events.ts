@@ -34,6 +34,10 @@ export function auditRequestId(requestId: string): string {
   return cleaned === '' ? 'unknown' : cleaned;
 }
 
+function sortedUnique(values: readonly string[]): string[] {
+  return values.length < 2 ? [...values] : [...new Set(values)].sort();
+}
+
 /** Builds the events of a read request from the records it returned. */
 export function readEvents(
   ctx: RequestContext,
@@ -43,20 +47,26 @@ export function readEvents(
   at: string,
 ): AccessEvent[] {
   const byPatient = new Map<string, Hit[]>();
-  for (const h of hits) byPatient.set(h.patient, [...(byPatient.get(h.patient) ?? []), h]);
+  for (const h of hits) {
+    const list = byPatient.get(h.patient);
+    if (list === undefined) byPatient.set(h.patient, [h]);
+    else list.push(h);
+  }
+  const accessor = accessorOf(ctx.actor);
+  const requestId = auditRequestId(ctx.requestId);
   const out: AccessEvent[] = [];
   for (const [patient, list] of byPatient) {
     for (let i = 0; i < list.length; i += MAX_RECORDS_PER_EVENT) {
       const chunk = list.slice(i, i + MAX_RECORDS_PER_EVENT);
       const event: AccessEvent = {
         patient,
-        accessor: accessorOf(ctx.actor),
+        accessor,
         interaction,
         records: chunk.map((h) => ({ recordId: h.recordId, version: h.version })),
-        resourceTypes: [...new Set(chunk.map((h) => h.resourceType))].sort(),
+        resourceTypes: sortedUnique(chunk.map((h) => h.resourceType)),
         purpose: ctx.purpose,
-        consentIds: [...new Set(chunk.flatMap((h) => h.consentIds))].sort().slice(0, 128),
-        requestId: auditRequestId(ctx.requestId),
+        consentIds: sortedUnique(chunk.flatMap((h) => h.consentIds)).slice(0, 128),
+        requestId,
         at,
       };
       if (breakGlass !== undefined) event.breakGlass = breakGlass;

@@ -6,7 +6,7 @@
 // breaking the glass (purpose ETREAT/BTG with a reason), which is flagged on
 // the access event. Decisions use the wall clock, so an expired grant or
 // delegation denies at once rather than at the next block.
-import { prepareDecision, type Decider } from '../../contracts/consent/index.js';
+import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
 import { CareLedgerError, type JsonValue, type StateReader } from '../../ledger/index.js';
 import type { Actor, RequestContext } from '../types.js';
 import type { LedgerPort } from './ports.js';
@@ -97,8 +97,12 @@ export interface ReadAccess {
 const PERMIT: Verdict = { permit: true, consentIds: [] };
 const DENY: Verdict = { permit: false, consentIds: [] };
 
-/** Prepares the read policy of a request (scope checked by the caller). */
-export function readAccess(ctx: RequestContext, port: LedgerPort): ReadAccess {
+/**
+ * Prepares the read policy of a request (scope checked by the caller); the
+ * memo keeps each (patient, requester) grant selection while consent state is
+ * unchanged.
+ */
+export function readAccess(ctx: RequestContext, port: LedgerPort, memo: DecisionMemo): ReadAccess {
   const actor = ctx.actor;
   const now = port.now();
   if (actor.kind === 'patient' || actor.kind === 'delegate') {
@@ -118,7 +122,7 @@ export function readAccess(ctx: RequestContext, port: LedgerPort): ReadAccess {
     gate: (pseudonym) => {
       let g = gates.get(pseudonym);
       if (g === undefined) {
-        const decider: Decider = prepareDecision(
+        const decider: Decider = memo.prepare(
           port.state,
           { patient: pseudonym, requester: { orgId: actor.orgId, memberId: actor.memberId }, action: 'access', purpose: ctx.purpose },
           now,

@@ -70,7 +70,7 @@ export function readResource(ctx: RequestContext, deps: Deps, resourceType: stri
     version = Number(versionId);
   }
   const v = committed(deps, row, version, current);
-  const access = readAccess(ctx, deps.port);
+  const access = readAccess(ctx, deps.port, deps.consent);
   const verdict = verdictFor(ctx, deps, access, row, v);
   if (!verdict.permit) throw new CareLedgerError('FORBIDDEN', `access to ${resourceType}/${id} is not permitted`, { field: 'consent' });
   if (v.op === 'delete') throw new CareLedgerError('GONE', `${resourceType}/${id} is deleted`, { field: 'id' });
@@ -88,7 +88,7 @@ const METHODS = { create: 'POST', update: 'PUT', delete: 'DELETE' } as const;
 export function historyOf(ctx: RequestContext, deps: Deps, resourceType: string, id: string): HistoryEntry[] {
   requireScope(ctx.actor, resourceType, 'r');
   const row = loadHead(deps, resourceType, id);
-  const access = readAccess(ctx, deps.port);
+  const access = readAccess(ctx, deps.port, deps.consent);
   const entries: HistoryEntry[] = [];
   const hits: Hit[] = [];
   for (const v of deps.tables.versions(row.record_id).reverse()) {

@@ -4,6 +4,7 @@
 // against consent and recorded on the ledger (access.record, via the audit
 // outbox), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
+import { DecisionMemo } from '../../contracts/consent/index.js';
 import { CareLedgerError, parseEnvelope, type ResultCode } from '../../ledger/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
 import type {
@@ -58,6 +59,7 @@ export class SecureFhirRepository implements FhirRepository {
       tables,
       port: options.ledger,
       outbox: new AuditOutbox(options.db, options.ledger, options.audit),
+      consent: new DecisionMemo(),
     };
   }
 

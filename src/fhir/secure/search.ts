@@ -101,7 +101,7 @@ function run(
   page: { count: number; offset: number },
   interaction: 'search' | 'everything',
 ): SearchResult {
-  const access = readAccess(ctx, deps.port);
+  const access = readAccess(ctx, deps.port, deps.consent);
   if (access.onlyPatient !== undefined) {
     if (spec.owner !== undefined && spec.owner !== access.onlyPatient) return { resources: [], total: 0 };
     spec.onlyPatient = access.onlyPatient;

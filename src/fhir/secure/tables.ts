@@ -1,6 +1,7 @@
 // Prepared statements over the fhir_ tables (schema.ts), plus the shared
 // dependencies of the read and write paths.
 import type Database from 'better-sqlite3';
+import type { DecisionMemo } from '../../contracts/consent/index.js';
 import type { Vault } from '../../vault/index.js';
 import type { IndexKeys } from './index-keys.js';
 import type { AuditOutbox } from './outbox.js';
@@ -14,16 +15,32 @@ export interface Deps {
   tables: Tables;
   port: LedgerPort;
   outbox: AuditOutbox;
+  /** Grant selections of recent (patient, requester) pairs, kept while consent state is unchanged. */
+  consent: DecisionMemo;
 }
 
-/** fhir_resources joined with its current fhir_versions row (columns v_*, null without one). */
-interface HeadRow extends ResourceRow {
-  v_op: VersionOp | null;
-  v_last_updated: string | null;
-  v_labels: Uint8Array | null;
-  v_status: VersionRow['status'] | null;
-  v_anchor_tx: string | null;
-}
+/**
+ * fhir_resources joined with its current fhir_versions row, as a raw row in
+ * this column order (the id token is the caller's; the version columns are
+ * null without a version row). Raw rows skip building an object per row and
+ * a Buffer for the token: this is the read path's hottest statement.
+ */
+type HeadRaw = [
+  record_id: string,
+  resource_type: string,
+  owner: string,
+  is_patient: number,
+  version: number,
+  deleted: number,
+  last_updated: string,
+  date_lo: number | null,
+  date_hi: number | null,
+  v_op: VersionOp | null,
+  v_last_updated: string | null,
+  v_labels: Uint8Array | null,
+  v_status: VersionRow['status'] | null,
+  v_anchor_tx: string | null,
+];
 
 export interface HeadUpdate {
   recordId: string;
@@ -45,11 +62,12 @@ export class Tables {
     this.#s = {
       byToken: p<[Uint8Array], ResourceRow>('SELECT * FROM fhir_resources WHERE id_token = ?'),
       // The head and its current version in one statement (the read path's lookup).
-      headByToken: p<[Uint8Array], HeadRow>(
-        `SELECT r.*, v.op AS v_op, v.last_updated AS v_last_updated, v.labels AS v_labels, v.status AS v_status, v.anchor_tx AS v_anchor_tx
+      headByToken: p<[Uint8Array], HeadRaw>(
+        `SELECT r.record_id, r.resource_type, r.owner, r.is_patient, r.version, r.deleted, r.last_updated, r.date_lo, r.date_hi,
+                v.op, v.last_updated, v.labels, v.status, v.anchor_tx
          FROM fhir_resources r LEFT JOIN fhir_versions v ON v.record_id = r.record_id AND v.version = r.version
          WHERE r.id_token = ?`,
-      ),
+      ).raw(true),
       byRecord: p<[string], ResourceRow>('SELECT * FROM fhir_resources WHERE record_id = ?'),
       byOwner: p<[string], ResourceRow>('SELECT * FROM fhir_resources WHERE owner = ?'),
       owners: p<[], { owner: string }>('SELECT DISTINCT owner FROM fhir_resources WHERE is_patient = 1'),
@@ -93,22 +111,21 @@ export class Tables {
   headByToken(token: Uint8Array): { row: ResourceRow; current: VersionRow | undefined } | undefined {
     const h = this.#s.headByToken.get(token);
     if (h === undefined) return undefined;
+    const [recordId, resourceType, owner, isPatient, version, deleted, lastUpdated, dateLo, dateHi, op, vLastUpdated, labels, status, anchorTx] = h;
     const row: ResourceRow = {
-      record_id: h.record_id,
-      id_token: h.id_token,
-      resource_type: h.resource_type,
-      owner: h.owner,
-      is_patient: h.is_patient,
-      version: h.version,
-      deleted: h.deleted,
-      last_updated: h.last_updated,
-      date_lo: h.date_lo,
-      date_hi: h.date_hi,
+      record_id: recordId,
+      id_token: token,
+      resource_type: resourceType,
+      owner,
+      is_patient: isPatient,
+      version,
+      deleted,
+      last_updated: lastUpdated,
+      date_lo: dateLo,
+      date_hi: dateHi,
     };
     const current: VersionRow | undefined =
-      h.v_op === null
-        ? undefined
-        : { record_id: h.record_id, version: h.version, op: h.v_op, last_updated: h.v_last_updated!, labels: h.v_labels!, status: h.v_status!, anchor_tx: h.v_anchor_tx };
+      op === null ? undefined : { record_id: recordId, version, op, last_updated: vLastUpdated!, labels: labels!, status: status!, anchor_tx: anchorTx };
     return { row, current };
   }
 
