@@ -48,6 +48,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
   const p = paths(dataDir);
   const nodeKey = loadSigningKey(p.nodeKey);
   const store = new SqliteLedgerStore(openDatabase(p.ledger));
+  store.checkpointInBackground();
   const orderer = options.orderer ? options.orderer(store) : new SoloOrderer(store);
   const node = new LedgerNode({
     networkId: config.networkId,
@@ -65,6 +66,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
 /** Closes a node and its store. */
 export async function closeNode(opened: OpenedNode): Promise<void> {
   await opened.node.close();
+  await opened.store.stopBackgroundCheckpoints();
   opened.store.close();
 }
 

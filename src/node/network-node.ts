@@ -109,6 +109,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
       closed = true;
       await witness.stop();
       await openedNode.node.close();
+      await openedNode.store.stopBackgroundCheckpoints();
       openedNode.store.close();
     },
   };

@@ -15,6 +15,7 @@ import type {
   StoredStateRow,
   TxRow,
 } from './types.js';
+import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
@@ -81,6 +82,7 @@ export class SqliteLedgerStore implements LedgerStore, BatchLogStore {
 
   /** Whether block commits skip their fsync (file-backed WAL databases; see commitBlock). */
   private readonly relaxedBlocks: boolean;
+  private checkpointer: WalCheckpointer | undefined;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -242,7 +244,27 @@ export class SqliteLedgerStore implements LedgerStore, BatchLogStore {
     this.stmts.prune.run(throughSeq);
   }
 
+  /**
+   * A node's store: WAL checkpoints run on a background thread instead of
+   * inside block commits (WalCheckpointer). File-backed WAL databases only;
+   * tools that open a store leave checkpoints inline.
+   */
+  checkpointInBackground(intervalMs?: number): void {
+    if (!this.relaxedBlocks || this.checkpointer !== undefined || !this.db.open) return;
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    this.checkpointer = new WalCheckpointer(this.db.name, intervalMs);
+  }
+
+  /** Stops background checkpoints (resolves once the worker has closed its connection). */
+  async stopBackgroundCheckpoints(): Promise<void> {
+    const c = this.checkpointer;
+    this.checkpointer = undefined;
+    if (c !== undefined) await c.stop();
+  }
+
+  /** Closes the database; call stopBackgroundCheckpoints first to leave no other connection open. */
   close(): void {
+    void this.stopBackgroundCheckpoints();
     if (this.db.open) this.db.close();
   }
 }
