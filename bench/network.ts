@@ -4,7 +4,7 @@
 // HTTP client. Reports committed tx/s at every node, p50/p99 submit-to-commit,
 // and the ratio of the network's throughput to the embedded node's.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initDevNetwork, loadSigningKey } from '../src/node/index.js';
@@ -25,6 +25,31 @@ interface RunResult {
   p50CommitMs: number;
   p99CommitMs: number;
   perNodeTxPerSec: number[];
+  /** CPU time (user + system, all threads) per committed transaction at each node process, while driven. */
+  cpuMsPerTxPerNode?: number[];
+}
+
+/** CPU time (user + system) of a process so far, in ms; undefined where /proc is not available. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime at USER_HZ = 100
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts measuring: the returned function gives the CPU ms each process spent since, per transaction. */
+function cpuMeter(pids: ReadonlyArray<number | undefined>): (txs: number) => number[] | undefined {
+  const before = pids.map(cpuMs);
+  return (txs) => {
+    const after = pids.map(cpuMs);
+    if (txs === 0 || before.some((b) => b === undefined) || after.some((a) => a === undefined)) return undefined;
+    return after.map((a, i) => round((a! - before[i]!) / txs, 3));
+  };
 }
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -63,7 +88,13 @@ async function height(url: string): Promise<number> {
 }
 
 /** Drives the phases over HTTP, round-robin over `urls`; measures at every node. */
-async function drive(urls: string[], phases: Array<{ txs: ParsedEnvelope[] }>, o: NetworkBenchOptions): Promise<RunResult> {
+async function drive(
+  urls: string[],
+  phases: Array<{ txs: ParsedEnvelope[] }>,
+  o: NetworkBenchOptions,
+  pids: ReadonlyArray<number | undefined>,
+): Promise<RunResult> {
+  const cpu = cpuMeter(pids);
   const latencies: number[] = [];
   let committed = 0;
   let bad = 0;
@@ -104,8 +135,10 @@ async function drive(urls: string[], phases: Array<{ txs: ParsedEnvelope[] }>, o
   );
   if (bad > 0) throw new Error(`${bad} transactions did not commit OK`);
   const seconds = (performance.now() - started) / 1000;
+  const cpuMsPerTxPerNode = cpu(committed);
   latencies.sort((a, b) => a - b);
   return {
+    ...(cpuMsPerTxPerNode === undefined ? {} : { cpuMsPerTxPerNode }),
     seconds: round(seconds),
     committedTxPerSec: Math.round(committed / seconds),
     p50CommitMs: round(percentile(latencies, 50)),
@@ -129,7 +162,7 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Rec
     const soloUrl = `http://127.0.0.1:${soloPort}`;
     await waitHealthy(soloUrl);
     const soloPhases = buildWorkload(dev.config.networkId, loadSigningKey(dev.adminKeyFile), options.txs);
-    const solo = await drive([soloUrl], soloPhases, options);
+    const solo = await drive([soloUrl], soloPhases, options, [children[0]?.pid]);
     children.pop()?.kill('SIGTERM');
     log(`embedded: ${solo.committedTxPerSec} tx/s, p99 ${solo.p99CommitMs} ms`);
 
@@ -144,7 +177,9 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Rec
     net.orgs.forEach((org, i) => children.push(startNode(org.dataDir, ports[i]!)));
     await Promise.all(urls.map((u) => waitHealthy(u)));
     const phases = buildWorkload(net.networkId, loadSigningKey(net.orgs[0]!.adminKeyFile), options.txs);
-    const network = await drive(urls, phases, options);
+    const etcdCpu = cpuMeter(etcd.pids());
+    const network = await drive(urls, phases, options, children.map((c) => c.pid));
+    const etcdCpuMsPerTx = etcdCpu(options.txs)?.reduce((a, b) => a + b, 0);
     log(`network: ${network.committedTxPerSec} tx/s, p99 ${network.p99CommitMs} ms, per node ${network.perNodeTxPerSec.join(', ')}`);
     const slowest = Math.min(...network.perNodeTxPerSec);
     const result = {
@@ -154,6 +189,7 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Rec
       txsPerSubmit: options.chunk,
       embedded: solo,
       network,
+      ...(etcdCpuMsPerTx === undefined ? {} : { etcdCpuMsPerTx: round(etcdCpuMsPerTx, 3) }),
       ratio: round(slowest / solo.committedTxPerSec, 3),
       p99CommitMs: network.p99CommitMs,
       targets: { ratio: 0.4, p99CommitMs: 500 },

@@ -64,6 +64,8 @@ export interface EtcdCluster {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Kills every member and removes the data dirs. Idempotent. */
   stop(): Promise<void>;
+  /** Process ids of the running members (benchmarks read their CPU time). */
+  pids(): number[];
 }
 
 const live = new Set<ChildProcess>();
@@ -156,6 +158,7 @@ export async function startEtcdCluster(size: 1 | 3 = 3): Promise<EtcdCluster> {
       await waitHealthy();
     },
     waitHealthy,
+    pids: () => members.flatMap((m) => (m.child?.pid === undefined ? [] : [m.child.pid])),
     async stop() {
       if (stopped) return;
       stopped = true;
