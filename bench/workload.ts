@@ -10,12 +10,13 @@ export interface Phase {
   txs: ParsedEnvelope[];
 }
 
-export function buildWorkload(network: string, admin: SigningKey, total: number, members = 100): Phase[] {
+/** `memberPrefix` names the practitioners (`<prefix>-<i>`): a second workload on the same ledger needs another one. */
+export function buildWorkload(network: string, admin: SigningKey, total: number, members = 100, memberPrefix = 'dr'): Phase[] {
   const sign = (contract: string, action: string, args: Record<string, unknown>, key: SigningKey) =>
     parseEnvelope(signTx({ network, contract, action, args }, key));
   const practitioners = Array.from({ length: members }, () => generateSigningKey());
   const phaseA = practitioners.map((k, i) =>
-    sign('identity', 'register-member', { memberId: `dr-${i}`, roles: ['practitioner'], keys: [k.keyId] }, admin),
+    sign('identity', 'register-member', { memberId: `${memberPrefix}-${i}`, roles: ['practitioner'], keys: [k.keyId] }, admin),
   );
   const rest = Math.max(total - members, 2);
   const patientCount = Math.ceil(rest / 2);
