@@ -31,7 +31,8 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
   const chunk = options.chunk ?? 50;
   const dir = mkdtempSync(join(tmpdir(), 'careledger-bench-'));
   try {
-    log(`cores ${availableParallelism()}; measuring Ed25519 verify on all cores`);
+    const cores = availableParallelism();
+    log(`cores ${cores}; measuring Ed25519 verify on all cores`);
     const verifyBefore = await measureVerifyAllCores();
     const init = await initDevNetwork(join(dir, 'node'));
     const opened = openNode(init.dataDir);
@@ -42,6 +43,7 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
     const latencies: number[] = [];
     const codes = new Map<string, number>();
     let committed = 0;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     for (const phase of phases) {
       let next = 0;
@@ -60,6 +62,7 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
       log(`phase ${phase.name}: ${phase.txs.length} committed`);
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const dbBytes = opened.store.sizeBytes() - bytesBefore;
     const height = opened.node.head.height;
     await closeNode(opened);
@@ -69,6 +72,12 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
     const proofs = measureProofs(options.proofSizes ?? [10_000, 100_000, 1_000_000], log);
     latencies.sort((a, b) => a - b);
     const committedTxPerSec = committed / seconds;
+    // CPU of the whole process (main thread, verify workers, checkpointer) per
+    // committed transaction, and the same in units of one Ed25519
+    // verification on one core (from the baseline): a figure that does not
+    // move with the host's speed the way throughput does.
+    const cpuMsPerTx = (cpu.user + cpu.system) / 1000 / committed;
+    const verifyMsOneCore = (1000 * cores) / verifyPerSecAllCores;
     const result = {
       bench: 'ledger',
       txs: committed,
@@ -83,6 +92,8 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
       p50CommitMs: round(percentile(latencies, 50)),
       p99CommitMs: round(percentile(latencies, 99)),
       dbBytesPerTx: Math.round(dbBytes / committed),
+      cpuMsPerTx: round(cpuMsPerTx, 3),
+      cpuPerTxInVerifications: round(cpuMsPerTx / verifyMsOneCore, 2),
       proofs,
     };
     if (!options.json) {
