@@ -5,6 +5,9 @@
 // top level, the records figures under `records` and, when etcd is on the
 // PATH, the consortium figures under `network` (--suite network alone: three
 // node processes on a three-member etcd cluster beside the embedded node).
+// With `all`, each suite runs in a process of its own, so one suite's heap,
+// caches and compiled code do not weigh on the next one's figures.
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 
 const SUITES = ['ledger', 'records', 'network', 'all'] as const;
@@ -32,15 +35,26 @@ function count(name: string, text: string): number {
   return n;
 }
 
-/** Runs `fn` with its stdout lines sent to stderr, so the combined run prints one JSON line on stdout. */
-async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  try {
-    return await fn();
-  } finally {
-    process.stdout.write = write;
-  }
+const MAIN = new URL('./main.js', import.meta.url).pathname;
+
+/** Runs `careledger bench --json --suite <suite> <args>` in a child process (progress on stderr); resolves with its last stdout line, parsed. */
+function suiteInChild(suite: Exclude<Suite, 'all'>, args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'bench', '--json', '--suite', suite, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (out += chunk));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`the ${suite} benchmark exited with ${signal ?? code}`));
+      try {
+        resolve(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`the ${suite} benchmark printed no JSON result`));
+      }
+    });
+  });
 }
 
 export function registerBench(program: Command): void {
@@ -74,11 +88,11 @@ export function registerBench(program: Command): void {
           proofSizes: o.proofs ? [10_000, 100_000, 1_000_000] : [],
         });
       };
-      const records = async (print: boolean) => {
+      const records = async () => {
         const { runRecordsBench } = await import('../../bench/records.js');
         return runRecordsBench({
           json,
-          print,
+          print: true,
           resources: count('resources', o.resources),
           consents: count('consents', o.consents),
           reads: count('reads', o.reads),
@@ -98,14 +112,27 @@ export function registerBench(program: Command): void {
         return;
       }
       if (suite === 'records') {
-        await records(true);
+        await records();
         return;
       }
-      const ledgerResult = await toStderr(ledger);
-      const recordsResult = await records(false);
+      const ledgerResult = await suiteInChild('ledger', [
+        `--txs=${count('txs', o.txs)}`,
+        `--clients=${count('clients', o.clients)}`,
+        `--chunk=${count('chunk', o.chunk)}`,
+        ...(o.proofs ? [] : ['--no-proofs']),
+      ]);
+      const recordsResult = await suiteInChild('records', [
+        `--resources=${count('resources', o.resources)}`,
+        `--consents=${count('consents', o.consents)}`,
+        `--reads=${count('reads', o.reads)}`,
+        `--decides=${count('decides', o.decides)}`,
+      ]);
       const { requireEtcd } = await import('../../test/cluster/etcd.js');
       const missingEtcd = requireEtcd();
-      const networkResult = missingEtcd === undefined ? await toStderr(network) : { skipped: missingEtcd };
+      const networkResult =
+        missingEtcd === undefined
+          ? await suiteInChild('network', [`--net-txs=${count('net-txs', o.netTxs)}`, `--net-clients=${count('net-clients', o.netClients)}`, `--net-chunk=${count('net-chunk', o.netChunk)}`])
+          : { skipped: missingEtcd };
       process.stdout.write(JSON.stringify({ ...ledgerResult, bench: 'all', records: recordsResult, network: networkResult }) + '\n');
     });
 }

@@ -42,7 +42,9 @@ function ordered(v: unknown): unknown {
       return Number.isFinite(v) ? v : EXOTIC;
     case 'object':
       break;
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
       return EXOTIC;
   }
   if ((v as { toJSON?: unknown }).toJSON != null) return EXOTIC;
