@@ -27,6 +27,8 @@ interface RunResult {
   perNodeTxPerSec: number[];
   /** CPU time (user + system, all threads) per committed transaction at each node process, while driven. */
   cpuMsPerTxPerNode?: number[];
+  /** CPU time of this benchmark process (the HTTP clients) per committed transaction. */
+  clientCpuMsPerTx: number;
 }
 
 /** CPU time (user + system) of a process so far, in ms; undefined where /proc is not available. */
@@ -105,6 +107,7 @@ async function drive(
   pids: ReadonlyArray<number | undefined>,
 ): Promise<RunResult> {
   const cpu = cpuMeter(pids);
+  const clientCpu = process.cpuUsage();
   const latencies: number[] = [];
   let committed = 0;
   let bad = 0;
@@ -146,9 +149,11 @@ async function drive(
   if (bad > 0) throw new Error(`${bad} transactions did not commit OK`);
   const seconds = (performance.now() - started) / 1000;
   const cpuMsPerTxPerNode = cpu(committed);
+  const client = process.cpuUsage(clientCpu);
   latencies.sort((a, b) => a - b);
   return {
     ...(cpuMsPerTxPerNode === undefined ? {} : { cpuMsPerTxPerNode }),
+    clientCpuMsPerTx: round((client.user + client.system) / 1000 / Math.max(committed, 1), 3),
     seconds: round(seconds),
     committedTxPerSec: Math.round(committed / seconds),
     p50CommitMs: round(percentile(latencies, 50)),
