@@ -17,6 +17,8 @@ export interface NetworkBenchOptions {
   txs: number;
   clients: number;
   chunk: number;
+  /** Verify workers of each of the three nodes (the embedded node keeps one per core). */
+  verifyWorkers: number;
 }
 
 interface RunResult {
@@ -63,8 +65,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-function startNode(dataDir: string, port: number): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--log-level', 'error'], {
+function startNode(dataDir: string, port: number, extra: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--log-level', 'error', ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;
@@ -192,7 +194,10 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Rec
       orgs: ports.map((port, i) => ({ orgId: `org${i + 1}`, endpoint: `http://127.0.0.1:${port}`, dataDir: join(root, `org${i + 1}`) })),
     });
     const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-    const nodes = net.orgs.map((org, i) => startNode(org.dataDir, ports[i]!));
+    // Three nodes share this machine's cores: each gets a verify pool sized to
+    // its share (at least one worker) instead of one worker per core, so the
+    // three pools do not oversubscribe the cores (--net-verify-workers).
+    const nodes = net.orgs.map((org, i) => startNode(org.dataDir, ports[i]!, ['--verify-workers', String(options.verifyWorkers)]));
     children.push(...nodes);
     await Promise.all(urls.map((u) => waitHealthy(u)));
     const phases = buildWorkload(net.networkId, loadSigningKey(net.orgs[0]!.adminKeyFile), options.txs);
@@ -211,6 +216,7 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Rec
       txs: options.txs,
       clients: options.clients,
       txsPerSubmit: options.chunk,
+      verifyWorkersPerNode: options.verifyWorkers,
       embedded: before,
       embeddedAfter: after,
       embeddedTxPerSec: Math.round(embeddedTxPerSec),

@@ -8,6 +8,7 @@
 // With `all`, each suite runs in a process of its own, so one suite's heap,
 // caches and compiled code do not weigh on the next one's figures.
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 
 const SUITES = ['ledger', 'records', 'network', 'all'] as const;
@@ -27,6 +28,7 @@ interface BenchCliOptions {
   netTxs: string;
   netClients: string;
   netChunk: string;
+  netVerifyWorkers?: string;
 }
 
 function count(name: string, text: string): number {
@@ -66,6 +68,7 @@ export function registerBench(program: Command): void {
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
     .option('--net-chunk <n>', 'network: envelopes per submission', '50')
+    .option('--net-verify-workers <n>', 'network: verify workers of each of the three nodes (default: cores / 3, at least 1)')
     .option('--txs <n>', 'ledger: transactions to commit', '20000')
     .option('--clients <n>', 'ledger: concurrent submitters', '8')
     .option('--chunk <n>', 'ledger: envelopes per submission', '25')
@@ -101,7 +104,12 @@ export function registerBench(program: Command): void {
       };
       const network = async () => {
         const { runNetworkBench } = await import('../../bench/network.js');
-        return runNetworkBench({ txs: count('net-txs', o.netTxs), clients: count('net-clients', o.netClients), chunk: count('net-chunk', o.netChunk) });
+        return runNetworkBench({
+          txs: count('net-txs', o.netTxs),
+          clients: count('net-clients', o.netClients),
+          chunk: count('net-chunk', o.netChunk),
+          verifyWorkers: o.netVerifyWorkers === undefined ? Math.max(1, Math.floor(availableParallelism() / 3)) : count('net-verify-workers', o.netVerifyWorkers),
+        });
       };
       if (suite === 'ledger') {
         await ledger();
@@ -131,7 +139,12 @@ export function registerBench(program: Command): void {
       const missingEtcd = requireEtcd();
       const networkResult =
         missingEtcd === undefined
-          ? await suiteInChild('network', [`--net-txs=${count('net-txs', o.netTxs)}`, `--net-clients=${count('net-clients', o.netClients)}`, `--net-chunk=${count('net-chunk', o.netChunk)}`])
+          ? await suiteInChild('network', [
+              `--net-txs=${count('net-txs', o.netTxs)}`,
+              `--net-clients=${count('net-clients', o.netClients)}`,
+              `--net-chunk=${count('net-chunk', o.netChunk)}`,
+              ...(o.netVerifyWorkers === undefined ? [] : [`--net-verify-workers=${count('net-verify-workers', o.netVerifyWorkers)}`]),
+            ])
           : { skipped: missingEtcd };
       process.stdout.write(JSON.stringify({ ...ledgerResult, bench: 'all', records: recordsResult, network: networkResult }) + '\n');
     });

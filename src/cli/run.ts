@@ -96,6 +96,15 @@ interface StartFlags {
   peer?: string;
   witnessInterval?: string;
   compactInterval?: string;
+  verifyWorkers?: string;
+}
+
+/** --verify-workers: a whole number from 0 (check signatures on the main thread) to 64; undefined = one per core. */
+function verifyWorkersOf(o: StartFlags): number | undefined {
+  if (o.verifyWorkers === undefined) return undefined;
+  const n = Number(o.verifyWorkers);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw new Error(`--verify-workers must be a whole number from 0 to 64, got '${o.verifyWorkers}'`);
+  return n;
 }
 
 /** Flags override D/network.json and are saved there, so restarts need none. */
@@ -133,9 +142,12 @@ export function registerStart(program: Command): void {
     .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated')
     .option('--witness-interval <ms>', 'how often to fetch and compare peers\' checkpoints')
     .option('--compact-interval <ms>', 'how often to prune batches every live node applied (0: never)')
+    .option('--verify-workers <n>', 'signature-checking threads (default: one per core; fewer when nodes share a machine)')
     .action(async (o: StartFlags) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
+      const verifyWorkers = verifyWorkersOf(o);
+      const workers = verifyWorkers === undefined ? {} : { verifyWorkers };
       if (!isInitialised(o.dataDir)) {
         if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
         const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}` });
@@ -150,10 +162,10 @@ export function registerStart(program: Command): void {
       let opened: OpenedNode;
       if (settings?.orderer.kind === 'etcd') {
         const log = (m: string) => process.stdout.write(`careledger: ${m}\n`);
-        network = openNetworkNode(o.dataDir, settings, { log, onFatal: fatal('the node cannot go on') });
+        network = openNetworkNode(o.dataDir, settings, { log, onFatal: fatal('the node cannot go on'), ...workers });
         opened = network.opened;
       } else {
-        opened = openNode(o.dataDir, { onFatal: fatal('cannot commit a block') });
+        opened = openNode(o.dataDir, { onFatal: fatal('cannot commit a block'), ...workers });
       }
       const baseUrl = `http://${o.host}:${port}`;
       const records = await openRecords(o.dataDir, opened, baseUrl);

@@ -84,11 +84,11 @@ export interface NodeProcess {
   output(): string;
 }
 
-/** Starts `careledger start --data-dir D --port P --log-level warn` on loopback. */
-export function spawnNode(dataDir: string, port: number): NodeProcess {
+/** Starts `careledger start --data-dir D --port P --log-level warn [extra]` on loopback. */
+export function spawnNode(dataDir: string, port: number, extra: readonly string[] = []): NodeProcess {
   const child = spawn(
     process.execPath,
-    [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--host', LOOPBACK, '--log-level', 'warn'],
+    [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--host', LOOPBACK, '--log-level', 'warn', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   track(child);
