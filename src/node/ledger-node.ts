@@ -129,10 +129,11 @@ export class LedgerNode {
     return this.checkpointNote;
   }
 
-  private signCheckpointNote(): string {
+  /** Signs the checkpoint of the head; `logRoot` is the head block's, read from the store if not given. */
+  private signCheckpointNote(logRoot?: string): string {
     const h = this.headState;
     if (h.height < 0) return signCheckpoint(formatCheckpointBody({ origin: this.networkId, treeSize: 0, root: rootFromHex(undefined) }), this.nodeKey);
-    const root = rootFromHex(this.headerOf(h.height)?.logRoot);
+    const root = rootFromHex(logRoot ?? this.headerOf(h.height)?.logRoot);
     return signCheckpoint(
       formatCheckpointBody({ origin: this.networkId, treeSize: h.logSize, root, block: { height: h.height, hash: h.hash } }),
       this.nodeKey,
@@ -200,7 +201,7 @@ export class LedgerNode {
       this.headState = headAfter(built);
       // The checkpoint names the head block too (careledger-block extension), so
       // nodes whose state diverged disagree on a signed body (witnessing).
-      this.checkpointNote = this.signCheckpointNote();
+      this.checkpointNote = this.signCheckpointNote(header.logRoot);
       outcome.txs.forEach((t, index) =>
         this.settle(waiterKey(t.bytes), { txId: t.txId, code: t.code, height: header.height, index }),
       );
