@@ -29,12 +29,17 @@ interface BenchCliOptions {
   netClients: string;
   netChunk: string;
   netVerifyWorkers?: string;
+  netWarmup: string;
 }
 
 function count(name: string, text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${text}'`);
   return n;
+}
+
+function countOrZero(name: string, text: string): number {
+  return text === '0' ? 0 : count(name, text);
 }
 
 const MAIN = new URL('./main.js', import.meta.url).pathname;
@@ -68,6 +73,7 @@ export function registerBench(program: Command): void {
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
     .option('--net-chunk <n>', 'network: envelopes per submission', '50')
+    .option('--net-warmup <n>', 'network: untimed warm-up transactions through each setup before it is measured (0: none)', '3000')
     .option('--net-verify-workers <n>', 'network: verify workers of each of the three nodes (default: cores / 3, at least 1)')
     .option('--txs <n>', 'ledger: transactions to commit', '20000')
     .option('--clients <n>', 'ledger: concurrent submitters', '8')
@@ -109,6 +115,7 @@ export function registerBench(program: Command): void {
           clients: count('net-clients', o.netClients),
           chunk: count('net-chunk', o.netChunk),
           verifyWorkers: o.netVerifyWorkers === undefined ? Math.max(1, Math.floor(availableParallelism() / 3)) : count('net-verify-workers', o.netVerifyWorkers),
+          warmupTxs: countOrZero('net-warmup', o.netWarmup),
         });
       };
       if (suite === 'ledger') {
@@ -143,6 +150,7 @@ export function registerBench(program: Command): void {
               `--net-txs=${count('net-txs', o.netTxs)}`,
               `--net-clients=${count('net-clients', o.netClients)}`,
               `--net-chunk=${count('net-chunk', o.netChunk)}`,
+              `--net-warmup=${countOrZero('net-warmup', o.netWarmup)}`,
               ...(o.netVerifyWorkers === undefined ? [] : [`--net-verify-workers=${count('net-verify-workers', o.netVerifyWorkers)}`]),
             ])
           : { skipped: missingEtcd };

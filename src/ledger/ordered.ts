@@ -1,7 +1,7 @@
 // Checks of one ordered envelope that need no state: parse, canonical form,
 // size, txId and signature. Pure and CPU-bound, so the node runs it on a
 // worker pool; the executor then applies the stateful checks in order.
-import { fromBase64Url, toHex, utf8, verifyBytes, canonicalJson, sha256 } from '../crypto/index.js';
+import { fromBase64Url, toHex, utf8, verifyBytes, canonicalJson, sha256, sha256Hex } from '../crypto/index.js';
 import { CareLedgerError } from './errors.js';
 import { hashLeaf } from './merkle/index.js';
 import { MAX_ENVELOPE_BYTES, TX_SIGNING_DOMAIN, envelopeSchema } from './tx.js';
@@ -31,17 +31,17 @@ function checkEnvelope(bytes: Uint8Array): Omit<OrderedCheck, 'leafHash'> {
   let parsed: Envelope;
   let txText: string;
   try {
-    const result = envelopeSchema.safeParse(JSON.parse(decoder.decode(bytes)));
+    const text = decoder.decode(bytes);
+    const result = envelopeSchema.safeParse(JSON.parse(text));
     if (!result.success) return { code: 'MALFORMED', txId: rawId() };
     parsed = result.data;
     txText = canonicalJson(parsed.tx);
     // The log commits to JCS(envelope): anything else is not a valid leaf.
-    if (envelopeJcs(parsed.sig, txText) !== decoder.decode(bytes)) return { code: 'MALFORMED', txId: rawId() };
+    if (envelopeJcs(parsed.sig, txText) !== text) return { code: 'MALFORMED', txId: rawId() };
   } catch {
     return { code: 'MALFORMED', txId: rawId() };
   }
-  const txBytes = utf8(txText);
-  const txId = toHex(sha256(txBytes));
+  const txId = sha256Hex(utf8(txText));
   const sig = fromBase64Url(parsed.sig);
   const message = utf8(TX_SIGNING_DOMAIN + txText);
   const ok = sig !== undefined && verifyBytes(parsed.tx.signer, message, sig);

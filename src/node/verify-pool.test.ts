@@ -7,6 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { generateSigningKey, utf8 } from '../crypto/index.js';
 import { checkOrderedEnvelope, parseEnvelope, signTx } from '../ledger/index.js';
 import { VerifyPool } from './verify-pool.js';
+import { packChecks, unpackChecks } from './verify-pack.js';
 
 function envelopes(n: number): Uint8Array[] {
   const key = generateSigningKey();
@@ -61,4 +62,14 @@ test('checkChunks deals a batch in ordered chunks whose concatenation is the inl
   const got = (await Promise.all(chunks)).flat();
   assert.deepEqual(got.map((c) => c.txId), batch.map((b) => checkOrderedEnvelope(b).txId));
   assert.equal(pool.checkChunks(batch.slice(0, 15)).length, 1, 'a small batch is one inline chunk');
+});
+
+test('packed replies unpack to the same checks; an inconsistent reply is refused', () => {
+  const checks = envelopes(5).map((b) => checkOrderedEnvelope(b));
+  const packed = packChecks(checks);
+  assert.equal(packed.leafHashes.byteLength, 6 * 32);
+  const back = unpackChecks(packed);
+  assert.deepEqual(back.map((c) => [c.code, c.txId, Buffer.from(c.leafHash).toString('hex')]), checks.map((c) => [c.code, c.txId, Buffer.from(c.leafHash).toString('hex')]));
+  assert.throws(() => unpackChecks({ ...packed, txIds: packed.txIds.slice(1) }), /inconsistent reply/);
+  assert.throws(() => unpackChecks({ ...packed, leafHashes: packed.leafHashes.slice(32) }), /inconsistent reply/);
 });

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkOrderedEnvelope, type OrderedCheck } from '../ledger/index.js';
+import { unpackChecks, type PackedChecks } from './verify-pack.js';
 
 const INLINE_BELOW = 16;
 /** Chunks per worker and batch: more start execution sooner, fewer cost fewer messages. */
@@ -16,7 +17,7 @@ const CHUNKS_PER_WORKER = 4;
 
 interface Waiting { resolve: (r: OrderedCheck[]) => void; reject: (e: unknown) => void }
 
-type Reply = { id: number; results: OrderedCheck[] } | { id: number; error: string };
+type Reply = ({ id: number } & PackedChecks) | { id: number; error: string };
 
 interface Slot { worker: Worker; waiting: Map<number, Waiting> }
 
@@ -34,8 +35,15 @@ export class VerifyPool {
     slot.worker.on('message', (m: Reply) => {
       const waiting = slot.waiting.get(m.id);
       slot.waiting.delete(m.id);
-      if ('error' in m) waiting?.reject(new Error(`verify worker: ${m.error}`));
-      else waiting?.resolve(m.results);
+      if ('error' in m) {
+        waiting?.reject(new Error(`verify worker: ${m.error}`));
+        return;
+      }
+      try {
+        waiting?.resolve(unpackChecks(m));
+      } catch (e) {
+        waiting?.reject(e);
+      }
     });
     const lost = (why: Error) => {
       for (const waiting of slot.waiting.values()) waiting.reject(why);
