@@ -39,7 +39,9 @@ function count(name: string, text: string): number {
 }
 
 function countOrZero(name: string, text: string): number {
-  return text === '0' ? 0 : count(name, text);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be 0 or a positive integer, got '${text}'`);
+  return n;
 }
 
 const MAIN = new URL('./main.js', import.meta.url).pathname;
