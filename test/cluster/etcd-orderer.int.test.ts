@@ -9,15 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { CompactedError, EtcdOrderer, type EtcdOrdererOptions, type OrderedBatch } from '../../src/ordering/index.js';
-import { etcdVersion, requireEtcd, startEtcdCluster, type EtcdCluster } from './etcd.js';
+import { etcdVersion, startEtcdCluster, type EtcdCluster } from './etcd.js';
+import { etcdSuiteSkip } from './etcd-suite.js';
 
-let skip: string | undefined;
-try {
-  skip = requireEtcd();
-} catch (error) {
-  skip = undefined;
-  test('etcd is installed (required in CI)', () => assert.fail((error as Error).message));
-}
+const skip = etcdSuiteSkip();
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

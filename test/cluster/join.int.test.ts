@@ -29,14 +29,10 @@ import {
   waitForHealth,
   type NodeProcess,
 } from '../helpers/proc.js';
-import { requireEtcd, startEtcdCluster, type EtcdCluster } from './etcd.js';
+import { startEtcdCluster, type EtcdCluster } from './etcd.js';
+import { etcdSuiteSkip } from './etcd-suite.js';
 
-let skip: string | undefined;
-try {
-  skip = requireEtcd();
-} catch (error) {
-  test('etcd is installed (required in CI)', () => assert.fail((error as Error).message));
-}
+const skip = etcdSuiteSkip();
 
 const WAIT_MS = 30_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

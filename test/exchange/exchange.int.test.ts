@@ -22,15 +22,11 @@ import type { FhirResource } from '../../src/fhir/types.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
 import { generateHpkeKey, hpkeKeyToPem, paths, writeNodeConfig, writePrivateFile } from '../../src/node/datadir.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
-import { requireEtcd, startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
+import { startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
+import { etcdSuiteSkip } from '../cluster/etcd-suite.js';
 import { startOrg, type OrgNode } from './org-node.js';
 
-let skip: string | undefined;
-try {
-  skip = requireEtcd();
-} catch (error) {
-  test('etcd is installed (required in CI)', () => assert.fail((error as Error).message));
-}
+const skip = etcdSuiteSkip();
 
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
