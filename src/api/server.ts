@@ -6,6 +6,7 @@ import type { LedgerNode, RecordsService } from '../node/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerFhirRoutes } from './fhir-routes.js';
 import { registerPatientRoutes } from './patient-routes.js';
+import { registerDelegationRoutes } from './delegation-routes.js';
 import { registerExchangeRoutes } from './exchange-routes.js';
 import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
@@ -70,6 +71,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       authenticate: authenticateHeader,
       erasePatient: (pseudonym) => records.repository.erasePatient(pseudonym),
     });
+    registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,

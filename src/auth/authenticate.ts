@@ -7,7 +7,7 @@
 import type { Actor } from '../fhir/types.js';
 import { CareLedgerError } from '../ledger/index.js';
 import { verifyAccessToken, type CareLedgerClaim, type VerifiedAccessToken } from './access-token.js';
-import { memberCeiling, patientCeiling } from './ceilings.js';
+import { delegateCeiling, memberCeiling, patientCeiling } from './ceilings.js';
 import { nowOf, type AuthDeps } from './deps.js';
 import { clientPrincipal, memberKeyPrincipal, patientPrincipal, type Principal } from './principal.js';
 import { intersectScopes } from './scopes.js';
@@ -41,7 +41,8 @@ function currentPrincipal(claim: CareLedgerClaim, deps: AuthDeps): Principal | u
 }
 
 function actorOf(p: Principal, token: VerifiedAccessToken): Actor {
-  const scopes = intersectScopes(token.scopes, p.kind === 'member' ? memberCeiling(p.roles) : patientCeiling());
+  const ceiling = p.kind === 'member' ? memberCeiling(p.roles) : p.kind === 'delegate' ? delegateCeiling(p.powers) : patientCeiling();
+  const scopes = intersectScopes(token.scopes, ceiling);
   if (scopes.length === 0) throw new CareLedgerError('FORBIDDEN', "the token's scopes are no longer allowed");
   switch (p.kind) {
     case 'member':

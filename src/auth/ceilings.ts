@@ -38,6 +38,16 @@ export function patientCeiling(): SmartScope[] {
   return parseScopes(PATIENT_CEILING);
 }
 
+/**
+ * The ceiling for a delegate: 'read' gives patient/*.rs, 'manage-consent'
+ * gives patient/Consent.cruds; other powers are exercised by signing ledger
+ * transactions, not with tokens.
+ */
+export function delegateCeiling(powers: readonly string[]): SmartScope[] {
+  const scopes = [...(powers.includes('read') ? ['patient/*.rs'] : []), ...(powers.includes('manage-consent') ? ['patient/Consent.cruds'] : [])];
+  return scopes.length === 0 ? [] : normaliseScopes(parseScopes(scopes.join(' ')));
+}
+
 /** Scopes advertised in smart-configuration (scopes_supported). */
 export const SCOPES_SUPPORTED: readonly string[] = [
   'system/*.rs',

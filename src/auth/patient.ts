@@ -15,7 +15,7 @@ import { pseudonymSchema } from '../contracts/identity/index.js';
 import { keyIdSchema } from '../contracts/governance/index.js';
 import { CareLedgerError } from '../ledger/index.js';
 import { issueAccessToken, type TokenResponse } from './access-token.js';
-import { PATIENT_DEFAULT_SCOPE, patientCeiling } from './ceilings.js';
+import { PATIENT_DEFAULT_SCOPE, delegateCeiling, patientCeiling } from './ceilings.js';
 import { nowOf, tokenUrlOf, type AuthDeps } from './deps.js';
 import { OAuthError } from './errors.js';
 import { patientPrincipal } from './principal.js';
@@ -94,7 +94,7 @@ export async function requestPatientToken(body: unknown, deps: AuthDeps): Promis
   }
   const principal = patientPrincipal(deps.state, pseudonym, keyId, new Date(now).toISOString());
   if (principal === undefined) throw new OAuthError('invalid_grant', 'key is not active for this patient');
-  const granted = intersectScopes(requested, patientCeiling());
+  const granted = intersectScopes(requested, principal.kind === 'delegate' ? delegateCeiling(principal.powers) : patientCeiling());
   if (granted.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes may be granted', { field: 'scope' });
   return issueAccessToken(principal, granted, deps);
 }

@@ -1,9 +1,10 @@
 // Who a credential stands for, read from committed ledger state. Used twice:
 // when a token is issued and again on every use of it, so a revoked key, a
-// deactivated member, a removed org or an expired delegate stops working at
-// once (tokens carry no roles; roles come from state at use).
+// deactivated member, a removed org or an ended delegation (delegationStatus:
+// end date, appointer's authority) stops working at once (tokens carry no
+// roles or powers; they come from state at use).
 import { getOrg } from '../contracts/governance/index.js';
-import { getDelegate, getKey, getMember, getPatient, isDelegateActive } from '../contracts/identity/index.js';
+import { delegationStatus, getDelegate, getKey, getMember, getPatient, type DelegatePower } from '../contracts/identity/index.js';
 import type { StateReader } from '../ledger/index.js';
 import type { ClientRecord } from './store.js';
 
@@ -15,7 +16,7 @@ import type { ClientRecord } from './store.js';
 export type Principal =
   | { kind: 'member'; orgId: string; memberId: string; keyId: string; roles: string[]; via: 'ledger-key' | 'jwks-client' }
   | { kind: 'patient'; pseudonym: string; keyId: string }
-  | { kind: 'delegate'; pseudonym: string; delegateId: string; keyId: string };
+  | { kind: 'delegate'; pseudonym: string; delegateId: string; keyId: string; powers: readonly DelegatePower[] };
 
 function isOrgActive(state: StateReader, orgId: string | null): orgId is string {
   return orgId !== null && getOrg(state, orgId)?.status === 'active';
@@ -44,9 +45,11 @@ export function clientPrincipal(state: StateReader, client: ClientRecord): Princ
 
 /**
  * The patient, or the delegate acting for the patient, that `keyId` belongs
- * to: an active patient key of `pseudonym`, or an active delegate key whose
- * delegate record for `pseudonym` is active and unexpired at `nowIso`. The
- * patient record itself must be active (not erased).
+ * to: an active patient key of `pseudonym`, or an active delegate key bound to
+ * a delegate record of `pseudonym` whose delegation is active at `nowIso`
+ * (delegationStatus) and grants 'read' or 'manage-consent' (what a token can
+ * carry; delegateCeiling maps the powers to scopes). The patient record
+ * itself must be active (not erased).
  */
 export function patientPrincipal(state: StateReader, pseudonym: string, keyId: string, nowIso: string): Principal | undefined {
   const key = getKey(state, keyId);
@@ -54,6 +57,8 @@ export function patientPrincipal(state: StateReader, pseudonym: string, keyId: s
   if (key.kind === 'patient') return key.owner === pseudonym ? { kind: 'patient', pseudonym, keyId } : undefined;
   if (key.kind !== 'delegate' || key['patient'] !== pseudonym) return undefined;
   const delegate = getDelegate(state, pseudonym, key.owner);
-  if (!isDelegateActive(delegate, nowIso) || !delegate?.keys.includes(keyId)) return undefined;
-  return { kind: 'delegate', pseudonym, delegateId: key.owner, keyId };
+  if (delegate?.keys.includes(keyId) !== true) return undefined;
+  const status = delegationStatus(state, delegate, nowIso);
+  if (status.status !== 'active' || !status.powers.some((p) => p === 'read' || p === 'manage-consent')) return undefined;
+  return { kind: 'delegate', pseudonym, delegateId: key.owner, keyId, powers: status.powers };
 }

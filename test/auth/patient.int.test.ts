@@ -119,3 +119,20 @@ test('a revoked patient key: no sign-in, existing token refused', async () => {
   assertOAuthError(await postSignIn(signIn(pseudonym, key.keyId, await challenge(), key)), 400, 'invalid_grant');
   assert.equal((await postSignIn(signIn(pseudonym, next.keyId, await challenge(), next))).statusCode, 200);
 });
+
+test("a delegate's token carries only what its powers allow", async () => {
+  const { pseudonym, key } = await f.patient();
+  const consentOnly = generateSigningKey();
+  await f.identity(key, 'add-delegate', { pseudonym, relationship: 'proxy', keys: [consentOnly.keyId], powers: ['manage-consent'] });
+  // No 'read': of the default patient/*.rs only the Consents remain; Consent management can be granted.
+  const plain = await postSignIn(signIn(pseudonym, consentOnly.keyId, await challenge(), consentOnly));
+  assert.equal(plain.statusCode, 200, plain.body);
+  assert.equal(plain.json<{ scope: string }>().scope, 'patient/Consent.rs');
+  const res = await postSignIn(signIn(pseudonym, consentOnly.keyId, await challenge(), consentOnly, { scope: 'patient/*.rs patient/Consent.cruds' }));
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.json<{ scope: string }>().scope, 'patient/Consent.cruds');
+  // Powers exercised only by signing transactions (erase) give no sign-in at all.
+  const eraseOnly = generateSigningKey();
+  await f.identity(key, 'add-delegate', { pseudonym, relationship: 'guardian', keys: [eraseOnly.keyId], powers: ['erase'] });
+  assertOAuthError(await postSignIn(signIn(pseudonym, eraseOnly.keyId, await challenge(), eraseOnly)), 400, 'invalid_grant');
+});

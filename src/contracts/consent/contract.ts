@@ -1,11 +1,12 @@
 // The consent contract (ARCHITECTURE section 5): `grant`, `grant-fhir` and
-// `revoke`. Signed by the patient's own key or by a registered, active,
-// unexpired delegate of that patient. Grants are stored under the patient's
+// `revoke`. Signed by the patient's own key or by a delegate of that patient
+// whose delegation is active and grants 'manage-consent'. Grants are stored under the patient's
 // pseudonym with an index of active grants so `decide` does point lookups.
 // Events carry ids only: never the provision (labels, purposes), which is
 // health-related data.
 import { defineAction, refuse, type Contract, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { isCareLedgerError } from '../../ledger/errors.js';
+import { delegateMayManageConsent } from './delegation.js';
 import { consentFromFhir } from './fhir-in.js';
 import { consentGrantSchema, grantFhirArgsSchema, revokeArgsSchema, type ConsentGrant } from './schema.js';
 import {
@@ -15,7 +16,6 @@ import {
   indexKey,
   isGranteeActive,
   patientStatus,
-  readDelegate,
   readGrant,
   readIndex,
   toJson,
@@ -31,8 +31,9 @@ export const MAX_ACTIVE_GRANTS = 128;
 
 /**
  * Authority over a patient's consents: the patient's own active key, or an
- * active delegate key for that patient whose delegate record is active and,
- * if it has validUntil, still valid at block time.
+ * active delegate key of that patient whose delegation is active at block
+ * time and grants 'manage-consent' (delegateMayManageConsent: end date,
+ * appointer's authority, patient active).
  */
 export function authorizePatientSigner(ctx: ExecContext, patient: string): Refusal | undefined {
   const key = ctx.signerKey;
@@ -42,11 +43,8 @@ export function authorizePatientSigner(ctx: ExecContext, patient: string): Refus
   }
   if (key.kind === 'delegate') {
     if (key['patient'] !== patient) return refuse('UNAUTHORIZED', 'signer is not a delegate of this patient');
-    const delegate = readDelegate(ctx.state, patient, key.owner);
-    if (delegate === undefined || delegate.status !== 'active') return refuse('UNAUTHORIZED', 'delegation is not active');
-    if (delegate.validUntil !== undefined) {
-      const until = Date.parse(delegate.validUntil);
-      if (Number.isNaN(until) || until <= Date.parse(ctx.blockTime)) return refuse('UNAUTHORIZED', 'delegation has expired');
+    if (!delegateMayManageConsent(ctx.state, patient, key.owner, ctx.signer, ctx.blockTime)) {
+      return refuse('UNAUTHORIZED', "delegation is not active or lacks 'manage-consent'");
     }
     return undefined;
   }

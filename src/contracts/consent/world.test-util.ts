@@ -54,7 +54,8 @@ export class World {
 
   setDelegate(fields: { [k: string]: JsonValue }): void {
     this.state.put('identity', `delegate/${PATIENT}/${DELEGATE}`, {
-      pseudonym: PATIENT, delegateId: DELEGATE, relationship: 'guardian', keys: [KEYS.delegate], status: 'active', ...fields,
+      pseudonym: PATIENT, delegateId: DELEGATE, relationship: 'guardian', keys: [KEYS.delegate], status: 'active',
+      powers: ['read', 'manage-consent'], appointment: { by: 'patient', keyId: KEYS.patient, at: T0 }, ...fields,
     });
   }
 

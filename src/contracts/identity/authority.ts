@@ -1,7 +1,10 @@
 // Authority rules of the identity contract: who acts for an organisation, for
-// a patient, and who may rotate or revoke a given key.
+// a patient, and who may rotate or revoke a given key. Only the patient (or a
+// delegate whose active delegation grants the power) manages a patient's keys.
 import { refuse, type ExecContext, type KeyRecord, type Refusal, type StateReader } from '../../ledger/contract.js';
-import { getDelegate, getKey, isDelegateActive, isOrgActive, type PatientRecord } from './records.js';
+import { APPOINTING_ROLES, type Appointer, type AppointingRole, type DelegatePower } from './delegation.js';
+import { getDelegate, getKey, getMember, isOrgActive } from './records.js';
+import { delegationGrants } from './status.js';
 
 /**
  * An org admin for identity purposes: an active org-admin key, or an active
@@ -32,24 +35,49 @@ export function activeSignerKey(ctx: ExecContext): KeyRecord | undefined {
   return key?.status === 'active' ? key : undefined;
 }
 
-/** An active delegate key of `pseudonym` whose delegate record is active and unexpired. */
-export function isActingDelegate(ctx: ExecContext, key: KeyRecord | undefined, pseudonym: string): boolean {
-  if (key?.kind !== 'delegate' || key.status !== 'active' || key['patient'] !== pseudonym) return false;
-  return isDelegateActive(getDelegate(ctx.state, pseudonym, key.owner), ctx.blockTime);
+/** The signer is an active key of the patient itself. */
+export function isPatientSigner(ctx: ExecContext, pseudonym: string): boolean {
+  const key = activeSignerKey(ctx);
+  return key?.kind === 'patient' && key.owner === pseudonym;
 }
 
-/** The signer acts for the patient: one of its active keys, or the custodian's admin or practitioner. */
-export function actsForPatient(ctx: ExecContext, patient: PatientRecord): boolean {
+/**
+ * An active delegate key of `pseudonym`, bound to its delegate record, whose
+ * delegation is active at block time (delegationStatus) and grants `power`.
+ */
+export function isActingDelegate(ctx: ExecContext, key: KeyRecord | undefined, pseudonym: string, power: DelegatePower): boolean {
+  if (key?.kind !== 'delegate' || key.status !== 'active' || key['patient'] !== pseudonym) return false;
+  const delegate = getDelegate(ctx.state, pseudonym, key.owner);
+  return delegate?.keys.includes(ctx.signer) === true && delegationGrants(ctx.state, delegate, ctx.blockTime, power);
+}
+
+/**
+ * The signer as one of the two people of an org appointment: an active member
+ * key of an active member of `orgId` holding org-admin or privacy-officer.
+ * `roles` lists the appointing roles it holds (org-admin first). Org-admin
+ * keys are the organisation's credential, not a person, so they never count.
+ */
+export function appointingMember(ctx: ExecContext, orgId: string): { memberId: string; roles: AppointingRole[] } | undefined {
   const key = activeSignerKey(ctx);
-  if (key?.kind === 'patient' && key.owner === patient.pseudonym) return true;
-  return patient.custodian !== null && isAdminOrPractitioner(ctx.state, key, patient.custodian);
+  if (key?.kind !== 'member' || key.org !== orgId || !isOrgActive(ctx.state, orgId)) return undefined;
+  const member = getMember(ctx.state, orgId, key.owner);
+  if (member?.status !== 'active' || !member.keys.includes(ctx.signer)) return undefined;
+  const roles = APPOINTING_ROLES.filter((r) => member.roles.includes(r));
+  return roles.length === 0 ? undefined : { memberId: member.memberId, roles };
+}
+
+/** The Appointer record of the signer acting in `role`. */
+export function appointerOf(ctx: ExecContext, memberId: string, role: AppointingRole): Appointer {
+  return { memberId, keyId: ctx.signer, role };
 }
 
 /**
  * May the signer rotate or revoke `target`? The key itself always may. Org
  * keys: an org-admin key of the same org (member keys: any org admin of it).
- * Patient keys: another active key of the patient or an acting delegate.
- * Delegate keys: another key of the same delegate or an active patient key.
+ * Patient keys: another active key of the patient, or a delegate whose
+ * active delegation grants 'manage-keys'. Delegate keys: another key of the
+ * same delegate, or an active key of its patient (the patient alone manages
+ * who acts for it; a delegate with 'manage-keys' does not manage others).
  */
 export function authorizeKeyChange(ctx: ExecContext, targetId: string, target: KeyRecord): Refusal | undefined {
   if (ctx.signer === targetId) return undefined;
@@ -64,7 +92,7 @@ export function authorizeKeyChange(ctx: ExecContext, targetId: string, target: K
       allowed = isOrgAdmin(ctx.state, signer, target.org);
       break;
     case 'patient':
-      allowed = (signer?.kind === 'patient' && signer.owner === target.owner) || isActingDelegate(ctx, signer, target.owner);
+      allowed = (signer?.kind === 'patient' && signer.owner === target.owner) || isActingDelegate(ctx, signer, target.owner, 'manage-keys');
       break;
     case 'delegate': {
       const pseudonym = target['patient'];

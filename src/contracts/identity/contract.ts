@@ -1,10 +1,13 @@
-// The identity contract: members, patients, delegates, key rotation and
-// revocation, patient erasure (ARCHITECTURE section 5).
+// The identity contract: members, patients, delegates (appointed by the
+// patient, or by an organisation with two people), key rotation and
+// revocation, patient erasure (ARCHITECTURE sections 1.7 and 5).
 import type { Contract } from '../../ledger/contract.js';
 import { erasePatient } from './erase.js';
 import { revokeKeyAction, rotateKey } from './key-actions.js';
 import { deactivateMember, registerMember, setMemberRoles } from './members.js';
-import { addDelegate, registerPatient, removeDelegate } from './patients.js';
+import { approveDelegate, proposeDelegate, rejectDelegate } from './appointments.js';
+import { addDelegate, removeDelegate } from './delegates.js';
+import { registerPatient } from './patients.js';
 
 export const IDENTITY_CONTRACT = 'identity';
 
@@ -18,6 +21,9 @@ export const identityContract: Contract = {
     'register-patient': registerPatient,
     'add-delegate': addDelegate,
     'remove-delegate': removeDelegate,
+    'propose-delegate': proposeDelegate,
+    'approve-delegate': approveDelegate,
+    'reject-delegate': rejectDelegate,
     'rotate-key': rotateKey,
     'revoke-key': revokeKeyAction,
     'erase-patient': erasePatient,

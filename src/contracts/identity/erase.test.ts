@@ -27,7 +27,7 @@ const K = {
   other: testKeyId('other-patient'),
 };
 
-/** Org alpha with practitioner dr; patient pt (two keys) with guardian mum (two keys) and proxy; another patient. */
+/** Org alpha with practitioner dr; patient pt (two keys) with guardian mum (two keys, may erase) and proxy (default powers); another patient. */
 function world() {
   const state = new MemoryState();
   const org = { orgId: 'alpha', name: 'alpha', adminKeys: [K.admin], nodeKeys: [testKeyId('alpha/node')], hpkePublicKey: HPKE, endpoint: 'https://alpha.example' };
@@ -36,7 +36,8 @@ function world() {
   ok(id(state, 'register-patient', { keys: [K.pat, K.pat2] }, K.dr, { txId: txIdOf('pt') }));
   const pt = pseudonymForTx(txIdOf('pt'));
   ok(id(state, 'register-patient', { keys: [K.other] }, K.dr, { txId: txIdOf('other') }));
-  ok(id(state, 'add-delegate', { pseudonym: pt, relationship: 'guardian', keys: [K.mum, K.mum2], validUntil: '2027-01-01T00:00:00.000Z' }, K.pat, { txId: txIdOf('mum') }));
+  const powers = ['read', 'manage-consent', 'erase'];
+  ok(id(state, 'add-delegate', { pseudonym: pt, relationship: 'guardian', keys: [K.mum, K.mum2], powers, validUntil: '2027-01-01T00:00:00.000Z' }, K.pat, { txId: txIdOf('mum') }));
   ok(id(state, 'add-delegate', { pseudonym: pt, relationship: 'proxy', keys: [K.proxy] }, K.pat, { txId: txIdOf('proxy') }));
   return { state, pt, mum: delegateIdForTx(txIdOf('mum')), proxy: delegateIdForTx(txIdOf('proxy')) };
 }
@@ -60,6 +61,7 @@ test('erase-patient by the patient: erased, every patient and delegate key revok
   }
   assert.equal(getDelegate(state, pt, mum)?.status, 'removed');
   assert.equal(getDelegate(state, pt, proxy)?.status, 'removed');
+  assert.equal(getDelegate(state, pt, proxy)?.endedAt, TEST_BLOCK_TIME);
   assert.equal(getKey(state, K.other)?.status, 'active');
   assert.equal(getKey(state, K.dr)?.status, 'active');
   assert.deepEqual(r.events, [{ contract: 'identity', type: 'patient-erased', data: { pseudonym: pt } }]);
@@ -69,7 +71,7 @@ test('erase-patient by the patient: erased, every patient and delegate key revok
   assert.equal(code(id(state, 'add-delegate', { pseudonym: pt, relationship: 'proxy', keys: [testKeyId('x')] }, K.dr)), 'GONE');
 });
 
-test('erase-patient by an acting guardian', () => {
+test("erase-patient by a delegate whose delegation grants 'erase'", () => {
   const { state, pt } = world();
   ok(id(state, 'erase-patient', { pseudonym: pt }, K.mum, { blockTime: '2026-06-01T00:00:00.000Z' }));
   assert.equal(getPatient(state, pt)?.status, 'erased');
@@ -85,11 +87,11 @@ test('erase-patient refuses everyone else with exact codes and writes nothing', 
     assert.deepEqual(r.writes, []);
     return code(r);
   };
-  assert.equal(refused(K.proxy), 'UNAUTHORIZED');
+  assert.equal(refused(K.proxy), 'UNAUTHORIZED'); // no 'erase' power
   assert.equal(refused(K.dr), 'UNAUTHORIZED');
   assert.equal(refused(K.admin), 'UNAUTHORIZED');
   assert.equal(refused(K.other), 'UNAUTHORIZED');
-  assert.equal(refused(K.mum, '2027-02-01T00:00:00.000Z'), 'UNAUTHORIZED'); // guardianship expired
+  assert.equal(refused(K.mum, '2027-02-01T00:00:00.000Z'), 'UNAUTHORIZED'); // delegation expired
   assert.equal(refused(testKeyId('stranger')), 'UNKNOWN_SIGNER');
   assert.equal(code(id(state, 'erase-patient', { pseudonym: pseudonymForTx('none') }, K.pat)), 'NOT_FOUND');
   assert.equal(code(id(state, 'erase-patient', { pseudonym: 'pt-XYZ' }, K.pat)), 'INVALID_ARGS');

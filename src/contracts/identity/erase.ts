@@ -10,8 +10,8 @@ import { pseudonymSchema } from './ids.js';
 import { getDelegate, getPatient, getPatientDelegateIds, putDelegate, putPatient, revokeKey, type PatientRecord } from './records.js';
 
 /**
- * The active patient the signer may erase: one of its active keys, or an
- * acting (active, unexpired) delegate whose relationship is 'guardian'.
+ * The active patient the signer may erase: one of its active keys, or a
+ * delegate whose delegation is active at block time and grants 'erase'.
  * NOT_FOUND unknown patient, GONE already erased, UNAUTHORIZED otherwise.
  */
 function erasable(ctx: ExecContext, pseudonym: string): PatientRecord | Refusal {
@@ -20,10 +20,8 @@ function erasable(ctx: ExecContext, pseudonym: string): PatientRecord | Refusal 
   if (patient.status === 'erased') return refuse('GONE', 'patient is already erased');
   const key = activeSignerKey(ctx);
   if (key?.kind === 'patient' && key.owner === pseudonym) return patient;
-  if (isActingDelegate(ctx, key, pseudonym) && key !== undefined) {
-    if (getDelegate(ctx.state, pseudonym, key.owner)?.relationship === 'guardian') return patient;
-  }
-  return refuse('UNAUTHORIZED', 'only the patient or a guardian may erase the patient');
+  if (isActingDelegate(ctx, key, pseudonym, 'erase')) return patient;
+  return refuse('UNAUTHORIZED', "only the patient or a delegate with the 'erase' power may erase the patient");
 }
 
 const isPatient = (v: PatientRecord | Refusal): v is PatientRecord => 'pseudonym' in v;
@@ -31,7 +29,7 @@ const isPatient = (v: PatientRecord | Refusal): v is PatientRecord => 'pseudonym
 /**
  * Sets status 'erased' and erasedAt (block time) on the patient, revokes the
  * patient's keys and every key of its delegates, and marks active delegates
- * 'removed'. Key lists are kept as the record of which keys were held; they
+ * 'removed' and pending appointments 'rejected'. Key lists are kept as the record of which keys were held; they
  * are public key ids, not personal data about the patient's health.
  */
 export const erasePatient = defineAction({
@@ -49,7 +47,9 @@ export const erasePatient = defineAction({
       const delegate = getDelegate(ctx.state, args.pseudonym, delegateId);
       if (delegate === undefined) continue;
       for (const k of delegate.keys) revokeKey(ctx.state, k, ctx.height);
-      if (delegate.status === 'active') putDelegate(ctx.state, { ...delegate, status: 'removed' });
+      if (delegate.status === 'active' || delegate.status === 'pending') {
+        putDelegate(ctx.state, { ...delegate, status: delegate.status === 'active' ? 'removed' : 'rejected', endedAt: ctx.blockTime, endedBy: ctx.signer });
+      }
     }
     ctx.emit('patient-erased', { pseudonym: args.pseudonym });
     return undefined;

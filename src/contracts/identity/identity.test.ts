@@ -110,7 +110,7 @@ test('self-enrolment registers exactly the signing key, custodian null', () => {
   assert.equal(code(id(state, 'register-patient', { keys: [testKeyId('p9')] }, testKeyId('alpha/dr'))), 'REVOKED_SIGNER');
 });
 
-test('add-delegate by the patient or the custodian, not by strangers', () => {
+test('add-delegate by the patient only, never by the custodian or strangers', () => {
   const state = network();
   const pt = patient(state, testKeyId('pat'), 'pt');
   const txId = txIdOf('dg');
@@ -118,16 +118,20 @@ test('add-delegate by the patient or the custodian, not by strangers', () => {
   const dg = delegateIdForTx(txId);
   assert.deepEqual(getDelegate(state, pt, dg), {
     pseudonym: pt, delegateId: dg, relationship: 'guardian', keys: [testKeyId('mum')], status: 'active', validUntil: '2030-01-01T00:00:00.000Z', since: state.txCount,
+    powers: ['read', 'manage-consent'], appointment: { by: 'patient', keyId: testKeyId('pat'), at: '2026-01-01T00:00:00.000Z' },
   });
   assert.deepEqual(getKey(state, testKeyId('mum')), { kind: 'delegate', org: null, owner: dg, roles: [], status: 'active', since: state.txCount, patient: pt });
-  ok(id(state, 'add-delegate', { pseudonym: pt, relationship: 'proxy', keys: [testKeyId('gp-proxy')] }, testKeyId('alpha/dr')));
   const args = { pseudonym: pt, relationship: 'proxy', keys: [testKeyId('x')] };
+  // Finding 1: the custodian's practitioner and admin may no longer add a delegate.
+  assert.equal(code(id(state, 'add-delegate', args, testKeyId('alpha/dr'))), 'UNAUTHORIZED');
+  assert.equal(code(id(state, 'add-delegate', args, admin('alpha'))), 'UNAUTHORIZED');
   assert.equal(code(id(state, 'add-delegate', args, testKeyId('beta/dr'))), 'UNAUTHORIZED');
   assert.equal(code(id(state, 'add-delegate', args, testKeyId('alpha/ph'))), 'UNAUTHORIZED');
   assert.equal(code(id(state, 'add-delegate', args, testKeyId('mum'))), 'UNAUTHORIZED');
   assert.equal(code(id(state, 'add-delegate', { ...args, validUntil: '2025-01-01T00:00:00.000Z' }, testKeyId('pat'))), 'RULE_VIOLATION');
   assert.equal(code(id(state, 'add-delegate', { ...args, pseudonym: pseudonymForTx('none') }, testKeyId('pat'))), 'NOT_FOUND');
   assert.equal(code(id(state, 'add-delegate', { ...args, keys: [testKeyId('mum')] }, testKeyId('pat'))), 'ALREADY_EXISTS');
+  assert.equal(getKey(state, testKeyId('x')), undefined);
   // The delegate withdraws itself: record removed, keys revoked.
   ok(id(state, 'remove-delegate', { pseudonym: pt, delegateId: dg }, testKeyId('mum')));
   assert.equal(getDelegate(state, pt, dg)?.status, 'removed');
@@ -164,18 +168,23 @@ test('rotate-key by an org admin, and refused for unrelated keys', () => {
   assert.equal(status(state, testKeyId('alpha/dr')), 'active');
 });
 
-test('patient keys rotate by another patient key or an acting delegate only', () => {
+test("patient keys rotate by another patient key or a delegate with 'manage-keys' only", () => {
   const state = network();
   const pt = patient(state, testKeyId('pat'), 'pt');
-  ok(id(state, 'add-delegate', { pseudonym: pt, relationship: 'guardian', keys: [testKeyId('mum')], validUntil: '2026-06-01T00:00:00.000Z' }, testKeyId('pat'), { txId: txIdOf('dg') }));
+  const keysPower = { pseudonym: pt, relationship: 'guardian', keys: [testKeyId('mum')], validUntil: '2026-06-01T00:00:00.000Z', powers: ['read', 'manage-keys'] };
+  ok(id(state, 'add-delegate', keysPower, testKeyId('pat'), { txId: txIdOf('dg') }));
+  ok(id(state, 'add-delegate', { pseudonym: pt, relationship: 'proxy', keys: [testKeyId('proxy')] }, testKeyId('pat'), { txId: txIdOf('proxy') }));
   const rotate = { oldKeyId: testKeyId('pat'), newKeyId: testKeyId('pat2') };
   assert.equal(code(id(state, 'rotate-key', rotate, testKeyId('alpha/dr'))), 'UNAUTHORIZED');
   assert.equal(code(id(state, 'rotate-key', rotate, admin('alpha'))), 'UNAUTHORIZED');
+  // A delegate with the default powers (read, manage-consent) holds no key rotation.
+  assert.equal(code(id(state, 'rotate-key', rotate, testKeyId('proxy'))), 'UNAUTHORIZED');
   assert.equal(code(id(state, 'rotate-key', rotate, testKeyId('mum'), { blockTime: '2026-07-01T00:00:00.000Z' })), 'UNAUTHORIZED');
   ok(id(state, 'rotate-key', rotate, testKeyId('mum'), { blockTime: '2026-02-01T00:00:00.000Z' }));
   assert.deepEqual(getPatient(state, pt)?.keys, [testKeyId('pat2')]);
   assert.equal(getKey(state, testKeyId('pat2'))?.owner, pt);
-  // The patient manages its delegates' keys.
+  // A delegate with 'manage-keys' does not manage other delegates' keys; the patient does.
+  assert.equal(code(id(state, 'revoke-key', { keyId: testKeyId('proxy'), reason: 'x' }, testKeyId('mum'))), 'UNAUTHORIZED');
   ok(id(state, 'revoke-key', { keyId: testKeyId('mum'), reason: 'no longer guardian' }, testKeyId('pat2')));
   assert.deepEqual(getDelegate(state, pt, delegateIdForTx(txIdOf('dg')))?.keys, []);
 });

@@ -25,7 +25,14 @@ export {
   getKey,
   getOrgMemberIds,
   getPatientDelegateIds,
-  isDelegateActive,
+  getOrgDelegationRefs,
+  orgDelegationsKey,
 } from './records.js';
 export { isOrgAdmin, isAdminOrPractitioner } from './authority.js';
-export type { MemberRecord, PatientRecord, DelegateRecord } from './records.js';
+export type { MemberRecord, PatientRecord, DelegateRecord, DelegateRef } from './records.js';
+export { DELEGATE_POWERS, DEFAULT_POWERS, LEGAL_BASES, APPOINTING_ROLES, powersOf } from './delegation.js';
+export type { DelegatePower, LegalBasis, AppointingRole, Appointer, Appointment } from './delegation.js';
+export { delegationStatus, delegationGrants } from './status.js';
+export type { DelegationStatus, EndReason } from './status.js';
+export { delegationsOfPatient, appointmentsOfOrg, delegationView, delegateMay } from './delegation-queries.js';
+export type { DelegationView } from './delegation-queries.js';

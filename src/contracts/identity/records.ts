@@ -4,6 +4,7 @@
 // governance's org records: the layout is shared, the code is not (contracts
 // never import each other).
 import { KEYS_NAMESPACE, type JsonValue, type KeyRecord, type StateAccess, type StateReader } from '../../ledger/contract.js';
+import type { Appointment, DelegatePower } from './delegation.js';
 
 export const IDENTITY_NAMESPACE = 'identity';
 export const GOVERNANCE_NAMESPACE = 'governance';
@@ -31,15 +32,26 @@ export interface PatientRecord {
   erasedAt?: string;
 }
 
+/**
+ * A delegate of a patient. 'pending' is an organisation appointment awaiting
+ * its second signature (its keys are not registered yet); 'rejected' one that
+ * never became active. Whether an 'active' record may act now is
+ * delegationStatus (status.ts), never this field alone.
+ */
 export interface DelegateRecord {
   [k: string]: JsonValue | undefined;
   pseudonym: string;
   delegateId: string;
   relationship: 'guardian' | 'proxy';
   keys: string[];
-  status: 'active' | 'removed';
+  status: 'pending' | 'active' | 'removed' | 'rejected';
   validUntil?: string;
   since: number;
+  powers?: DelegatePower[];
+  appointment?: Appointment;
+  /** Block time and signer of the removal, rejection or withdrawal. */
+  endedAt?: string;
+  endedBy?: string;
 }
 
 /** The fields of governance's `org/<orgId>` record that identity relies on. */
@@ -58,6 +70,15 @@ export const delegateKey = (pseudonym: string, delegateId: string): string => `d
 export const orgMembersKey = (orgId: string): string => `org-members/${orgId}`;
 /** Index of a patient's delegate ids (erase-patient reads it to revoke every delegate key). */
 export const patientDelegatesKey = (pseudonym: string): string => `patient-delegates/${pseudonym}`;
+/** Index of the delegates an org appointed or proposed (the privacy officer's view). */
+export const orgDelegationsKey = (orgId: string): string => `org-delegations/${orgId}`;
+
+/** A delegate named by its patient and id (an entry of the org index). */
+export interface DelegateRef {
+  [k: string]: JsonValue;
+  pseudonym: string;
+  delegateId: string;
+}
 
 function asObject(value: JsonValue | undefined): { [k: string]: JsonValue } | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
@@ -99,10 +120,16 @@ export function isOrgActive(reader: StateReader, orgId: string | null): boolean 
   return orgId !== null && getOrgView(reader, orgId)?.status === 'active';
 }
 
-/** A delegate that may act now: record active and validUntil (if any) after block time. */
-export function isDelegateActive(delegate: DelegateRecord | undefined, blockTime: string): boolean {
-  if (delegate?.status !== 'active') return false;
-  return delegate.validUntil === undefined || Date.parse(delegate.validUntil) > Date.parse(blockTime);
+/** Delegates an org proposed or appointed, in proposal order. */
+export function getOrgDelegationRefs(reader: StateReader, orgId: string): DelegateRef[] {
+  const refs = asObject(reader.get(IDENTITY_NAMESPACE, orgDelegationsKey(orgId)))?.['delegates'];
+  if (!Array.isArray(refs)) return [];
+  return refs.flatMap((r) => {
+    const o = asObject(r);
+    const pseudonym = o?.['pseudonym'];
+    const delegateId = o?.['delegateId'];
+    return typeof pseudonym === 'string' && typeof delegateId === 'string' ? [{ pseudonym, delegateId }] : [];
+  });
 }
 
 export function putMember(state: StateAccess, member: MemberRecord): void {
@@ -125,6 +152,11 @@ export function addOrgMember(state: StateAccess, orgId: string, memberId: string
 export function addPatientDelegate(state: StateAccess, pseudonym: string, delegateId: string): void {
   const ids = getPatientDelegateIds(state, pseudonym);
   if (!ids.includes(delegateId)) state.put(IDENTITY_NAMESPACE, patientDelegatesKey(pseudonym), { pseudonym, delegateIds: [...ids, delegateId] });
+}
+
+export function addOrgDelegation(state: StateAccess, orgId: string, ref: DelegateRef): void {
+  const refs = getOrgDelegationRefs(state, orgId);
+  state.put(IDENTITY_NAMESPACE, orgDelegationsKey(orgId), { orgId, delegates: [...refs, ref] });
 }
 
 export function putKey(state: StateAccess, keyId: string, record: KeyRecord): void {

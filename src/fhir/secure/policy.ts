@@ -7,6 +7,7 @@
 // the access event. Decisions use the wall clock, so an expired grant or
 // delegation denies at once rather than at the next block.
 import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
+import { delegateMay } from '../../contracts/identity/index.js';
 import { CareLedgerError, type JsonValue, type StateReader } from '../../ledger/index.js';
 import type { Actor, RequestContext } from '../types.js';
 import type { LedgerPort } from './ports.js';
@@ -169,9 +170,7 @@ export function mayReadShared(ctx: RequestContext, port: LedgerPort): boolean {
   return true;
 }
 
+/** The delegation is active now (delegationStatus: end date, appointer's authority, patient) and grants 'read'. */
 function isActiveDelegate(state: StateReader, pseudonym: string, delegateId: string, now: string): boolean {
-  const rec = asObject(state.get('identity', `delegate/${pseudonym}/${delegateId}`));
-  if (rec?.['status'] !== 'active') return false;
-  const until = rec['validUntil'];
-  return typeof until !== 'string' || Date.parse(until) > Date.parse(now);
+  return delegateMay(state, pseudonym, delegateId, 'read', now);
 }

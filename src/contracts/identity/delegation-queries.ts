@@ -1,0 +1,78 @@
+// HTTP-free queries over delegations: what a patient sees of who acts for it
+// (including every organisation appointment, the notice principle 1.7 asks
+// for) and what a privacy officer sees of its organisation's appointments.
+import type { StateReader } from '../../ledger/contract.js';
+import { powersOf, type Appointer, type DelegatePower, type LegalBasis } from './delegation.js';
+import { getDelegate, getOrgDelegationRefs, getPatientDelegateIds, type DelegateRecord } from './records.js';
+import { delegationStatus, type EndReason } from './status.js';
+
+/** One delegation as the patient and the appointing organisation see it. */
+export interface DelegationView {
+  pseudonym: string;
+  delegateId: string;
+  relationship: 'guardian' | 'proxy';
+  powers: DelegatePower[];
+  /** As of `nowIso` (delegationStatus); `ended` carries `endReason`. */
+  status: 'pending' | 'active' | 'ended';
+  endReason: EndReason | null;
+  keys: string[];
+  validUntil: string | null;
+  appointedBy: 'patient' | 'org' | 'unknown';
+  orgId: string | null;
+  legalBasis: LegalBasis | null;
+  reference: string | null;
+  proposedBy: Appointer | null;
+  proposedAt: string | null;
+  approvedBy: Appointer | null;
+  approvedAt: string | null;
+  /** Block time of removal, rejection or erasure, if any. */
+  endedAt: string | null;
+}
+
+/** The view of one delegate record at `nowIso`. */
+export function delegationView(state: StateReader, d: DelegateRecord, nowIso: string): DelegationView {
+  const s = delegationStatus(state, d, nowIso);
+  const a = d.appointment;
+  const org = a?.by === 'org' ? a : undefined;
+  return {
+    pseudonym: d.pseudonym,
+    delegateId: d.delegateId,
+    relationship: d.relationship,
+    powers: powersOf(d.powers),
+    status: s.status,
+    endReason: s.status === 'ended' ? s.reason : null,
+    keys: [...d.keys],
+    validUntil: d.validUntil ?? null,
+    appointedBy: a?.by ?? 'unknown',
+    orgId: org?.orgId ?? null,
+    legalBasis: org?.legalBasis ?? null,
+    reference: org?.reference ?? null,
+    proposedBy: org?.proposedBy ?? null,
+    proposedAt: org?.proposedAt ?? (a?.by === 'patient' ? a.at : null),
+    approvedBy: org?.approvedBy ?? null,
+    approvedAt: org?.approvedAt ?? null,
+    endedAt: d.endedAt ?? null,
+  };
+}
+
+/** Every delegate of a patient (pending, active and ended), in the order they were added or proposed. */
+export function delegationsOfPatient(state: StateReader, pseudonym: string, nowIso: string): DelegationView[] {
+  return getPatientDelegateIds(state, pseudonym).flatMap((id) => {
+    const d = getDelegate(state, pseudonym, id);
+    return d === undefined ? [] : [delegationView(state, d, nowIso)];
+  });
+}
+
+/** Every delegate an organisation proposed or appointed (pending, active and ended), in proposal order. */
+export function appointmentsOfOrg(state: StateReader, orgId: string, nowIso: string): DelegationView[] {
+  return getOrgDelegationRefs(state, orgId).flatMap((ref) => {
+    const d = getDelegate(state, ref.pseudonym, ref.delegateId);
+    return d === undefined ? [] : [delegationView(state, d, nowIso)];
+  });
+}
+
+/** Does delegate `delegateId` of `pseudonym` hold `power` at `nowIso` (delegationStatus)? For the front doors. */
+export function delegateMay(state: StateReader, pseudonym: string, delegateId: string, power: DelegatePower, nowIso: string): boolean {
+  const s = delegationStatus(state, getDelegate(state, pseudonym, delegateId), nowIso);
+  return s.status === 'active' && s.powers.includes(power);
+}
