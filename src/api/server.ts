@@ -4,7 +4,7 @@
 // A URL that does not decode (bad percent-encoding) is a 400 in the shape of
 // the API it addresses: an OperationOutcome under /fhir/R4, the ledger error
 // body elsewhere.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyLoggerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyLoggerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { authenticate } from '../auth/index.js';
 import type { LedgerNode, RecordsService } from '../node/index.js';
@@ -61,7 +61,8 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
         };
   const app = Fastify({
     logger,
-    disableRequestLogging: true,
+    // No per-request lines from fastify (they carry the URL); request-log.ts writes its own.
+    logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: onFrameworkError,
     bodyLimit: 1024 * 1024,
     onProtoPoisoning: 'error',
