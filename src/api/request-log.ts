@@ -4,7 +4,7 @@
 // sometimes an access_token), the status and the time. The pino serializers
 // make any other request, response or error object in a log line just as
 // bare (no URL, headers, message or stack).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SUPPORTED_RESOURCE_TYPES } from '../fhir/router/index.js';
 
 const FHIR_WILDCARD = '/fhir/R4/*';
@@ -47,12 +47,15 @@ export const LOG_SERIALIZERS = {
   err: (error: { name?: string; code?: string }) => ({ type: error?.name, ...(typeof error?.code === 'string' ? { code: error.code } : {}) }),
 };
 
-/** Logs every response as { method, route, status, ms } at info level. */
+/** The one log line of a response: { method, route, status, ms } at info level. */
+export function logResponse(request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info(
+    { method: request.method, route: routePatternOf(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+    'request',
+  );
+}
+
+/** Logs every response (logResponse) once it has been sent. */
 export function registerRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, route: routePatternOf(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (request, reply) => logResponse(request, reply));
 }

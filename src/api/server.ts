@@ -17,7 +17,7 @@ import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
-import { LOG_SERIALIZERS, registerRequestLog } from './request-log.js';
+import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 
 export interface ServerOptions {
@@ -47,6 +47,8 @@ function onFrameworkError(error: FastifyError, request: FastifyRequest, reply: F
   } else {
     void reply.code(400).send(errorBody('MALFORMED', text));
   }
+  // No route matched, so the onResponse hook does not run: log the line here.
+  logResponse(request, reply);
 }
 
 export function buildServer(node: LedgerNode, options: ServerOptions = {}): Server {
