@@ -74,7 +74,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesDeps): 
         done(e as Error, undefined);
         return;
       }
-      json(request, text, (error, value) => {
+      void json(request, text, (error, value) => {
         if (error !== null) return done(error, undefined);
         try {
           checkWellFormedStrings(value);

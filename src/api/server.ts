@@ -1,6 +1,7 @@
 // The HTTP front door: fastify with the ledger routes, /healthz and /metrics.
 // Logs never carry request bodies, credentials, URLs or queries: one line per
 // response with the route pattern, method, status and time (request-log.ts).
+// JSON bodies nested deeper than MAX_JSON_DEPTH are refused before parsing.
 // A URL that does not decode (bad percent-encoding) is a 400 in the shape of
 // the API it addresses: an OperationOutcome under /fhir/R4, the ledger error
 // body elsewhere.
@@ -9,7 +10,7 @@ import type { DestinationStream } from 'pino';
 import { authenticate } from '../auth/index.js';
 import type { LedgerNode, RecordsService } from '../node/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
-import { operationOutcome, FHIR_JSON } from '../fhir/router/index.js';
+import { checkJsonDepth, operationOutcome, FHIR_JSON } from '../fhir/router/index.js';
 import { FHIR_BASE_PATH, registerFhirRoutes } from './fhir-routes.js';
 import { registerPatientRoutes } from './patient-routes.js';
 import { registerExchangeRoutes } from './exchange-routes.js';
@@ -72,6 +73,18 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
   });
   if (logger !== false) registerRequestLog(app);
   app.removeContentTypeParser('text/plain'); // JSON only: a text body is 415, not a schema error on a string
+  // JSON bodies no deeper than MAX_JSON_DEPTH, refused before they are parsed (no contract nests that deep).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (e) {
+      done(e as Error, undefined);
+      return;
+    }
+    void json(request, body as string, done);
+  });
   const metrics = new NodeMetrics(node);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'no such route')));
