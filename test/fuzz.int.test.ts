@@ -1,7 +1,8 @@
 // Acceptance (ledger-core): "Bad input never yields a 500 or a partial write."
 // A real node on a temp data dir, driven in-process with fastify inject by
 // more than 10,000 generated bad envelopes (fast-check):
-//   - unparseable (random JSON, one mutated field, bytes, media type, size):
+//   - unparseable (random JSON, one mutated field, bytes, media type, size,
+//     nesting thousands deep):
 //     refused at submit with a 4xx and a code, the ledger unchanged;
 //   - well-formed but invalid (bad signature, unknown/revoked signer, replay,
 //     stale time, wrong network, unknown contract/action, invalid args,
@@ -9,6 +10,9 @@
 //     ?wait=commit: 200 with the exact result code for every position.
 // At the end the committed result codes match the tally sent exactly (OK =
 // the valid ones) and `careledger verify` passes.
+// The FHIR door gets the same treatment for hostile bodies: nesting deeper
+// than 64, invalid UTF-8 bytes and lone-surrogate escapes are each a 400
+// OperationOutcome and store nothing.
 // Set FUZZ_SEED to replay a run.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +34,7 @@ import { closeNode, defaultRegistry, initDevNetwork, loadSigningKey, openNode, p
 import { ROLES } from '../src/contracts/identity/index.js';
 import { arrayBody, keyRevocation, memberRegistration, sealTx, selfEnrolment, signed, type SignedTx } from './helpers/load.js';
 import { makeTempDir, removeDir, runCli } from './helpers/proc.js';
+import { observation, startRecordsNode } from './records/fixture.js';
 import { verifyDataDir } from './helpers/load.js';
 
 const SEED = process.env['FUZZ_SEED'] === undefined ? undefined : Number(process.env['FUZZ_SEED']);
@@ -804,4 +809,115 @@ test('a bad-signature copy does not claim the txId of the genuine transaction', 
       'the genuine transaction committed OK, but its submitter and GET /transactions/{txId} are told BAD_SIGNATURE (the forged copy)',
     );
   });
+});
+
+// ------------------------------------------------- deep and non-UTF-8 input
+
+/** Nested arrays/objects `depth` deep, each level chosen by `shape` (true: array). */
+function nested(shape: readonly boolean[]): string {
+  let open = '';
+  let close = '';
+  for (const isArray of shape) {
+    open += isArray ? '[' : '{"k":';
+    close = (isArray ? ']' : '}') + close;
+  }
+  return open + '0' + close;
+}
+
+/** Byte sequences that are not UTF-8 (RFC 3629 section 3 and its table of ill-formed forms). */
+const invalidUtf8 = fc.oneof(
+  fc.integer({ min: 0x80, max: 0xbf }).map((b) => [b]), // lone continuation byte
+  fc.integer({ min: 0xc2, max: 0xf4 }).map((b) => [b]), // truncated lead byte
+  fc.integer({ min: 0xf5, max: 0xff }).map((b) => [b]), // never valid
+  fc.integer({ min: 0x00, max: 0x3f }).map((b) => [0xc0 | (b >> 6), 0x80 | (b & 0x3f)]), // overlong (C0/C1)
+  fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => [0xed, 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]), // encoded surrogate
+  fc.integer({ min: 0x110000, max: 0x13ffff }).map((c) => [0xf4, 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]), // > U+10FFFF
+);
+
+/** A JSON string escape holding exactly one unpaired surrogate. */
+const loneSurrogate = fc.oneof(
+  fc.integer({ min: 0xd800, max: 0xdbff }).map((c) => `\\u${c.toString(16)}x`), // high, then no low
+  fc.integer({ min: 0xdc00, max: 0xdfff }).map((c) => `x\\u${c.toString(16)}`), // low without high
+);
+
+test('fuzz: deep, non-UTF-8 and lone-surrogate FHIR bodies are a 400 OperationOutcome, nothing stored', { timeout: 240_000 }, async (t) => {
+  const fx = await startRecordsNode();
+  t.after(() => fx.close());
+  const c = fx.client;
+  const dr = await c.registerMember(fx.adminKey, ['practitioner'], 'dr-fuzz');
+  const patient = await c.registerPatient(dr.key);
+  await c.tx(patient.key, 'consent', 'grant', {
+    patient: patient.pseudonym,
+    grantee: { kind: 'organization', orgId: fx.orgId },
+    provision: { type: 'permit', purposes: ['TREAT'] },
+  });
+  const token = await c.memberToken(dr.key);
+  const resource = JSON.stringify(observation(patient.pseudonym, '8480-6', 120));
+  const count = async (): Promise<number> => {
+    const res = await fx.app.inject({ method: 'GET', url: `/fhir/R4/Observation?subject=Patient/${patient.pseudonym}&_count=1`, headers: { authorization: `Bearer ${token}` } });
+    return (JSON.parse(res.body) as { total: number }).total;
+  };
+  const expect400 = async (payload: Buffer | string, label: string, method: 'POST' | 'PUT' = 'POST', url = '/fhir/R4/Observation') => {
+    const res = await fx.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' } });
+    assert.equal(res.statusCode, 400, `${label}: ${res.body.slice(0, 200)}`);
+    const body = JSON.parse(res.body) as { resourceType: string; issue: Array<{ code: string }> };
+    assert.equal(body.resourceType, 'OperationOutcome', label);
+    assert.equal(body.issue[0]?.code, 'structure', label);
+  };
+  const before = await count();
+
+  await t.test('bodies nested deeper than 64, anywhere in the resource, up to 20,000 levels', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 64, maxLength: 20_000 }), fc.constantFrom('extension', 'note', 'valueString', 'component'), fc.boolean(), async (shape, field, whole) => {
+        const deep = nested(shape);
+        // Depth is counted from the body's root: the resource object adds one level.
+        await expect400(whole ? deep : `${resource.slice(0, -1)},"${field}":${deep}}`, `depth ${shape.length + (whole ? 0 : 1)}`);
+      }),
+      { numRuns: 200, ...seedOption },
+    );
+  });
+
+  await t.test('invalid UTF-8 bytes anywhere in a string of the resource', async () => {
+    await fc.assert(
+      fc.asyncProperty(invalidUtf8, fc.string({ maxLength: 20 }), async (bad, text) => {
+        const body = Buffer.from(`${resource.slice(0, -1)},"note":[{"text":${JSON.stringify(text + '#')}}]}`);
+        const hash = body.lastIndexOf('#');
+        const payload = Buffer.concat([body.subarray(0, hash), Buffer.from(bad), body.subarray(hash + 1)]);
+        await expect400(payload, `bytes ${bad.map((b) => b.toString(16)).join(' ')}`);
+      }),
+      { numRuns: 300, ...seedOption },
+    );
+  });
+
+  await t.test('lone surrogate escapes in values and keys, on create and update', async () => {
+    await fc.assert(
+      fc.asyncProperty(loneSurrogate, fc.boolean(), fc.boolean(), async (escape, inKey, update) => {
+        const member = inKey ? `"note":[{"text":"a","${escape}":1}]` : `"note":[{"text":"${escape}"}]`;
+        const url = update ? `/fhir/R4/Patient/${patient.pseudonym}` : '/fhir/R4/Observation';
+        const payload = update ? `{"resourceType":"Patient","id":"${patient.pseudonym}",${member.replace('note', 'extension')}}` : `${resource.slice(0, -1)},${member}}`;
+        await expect400(payload, escape, update ? 'PUT' : 'POST', url);
+      }),
+      { numRuns: 300, ...seedOption },
+    );
+  });
+
+  await t.test('nothing was stored', async () => {
+    assert.equal(await count(), before);
+    const res = await fx.app.inject({ method: 'GET', url: `/fhir/R4/Patient/${patient.pseudonym}`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.statusCode, 404, res.body);
+  });
+});
+
+test('fuzz: deeply nested envelopes are refused at submit, nothing written', { timeout: 60_000 }, async (t) => {
+  const world = await setUpWorld(t);
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.boolean(), { minLength: 65, maxLength: 20_000 }), fc.boolean(), async (shape, inArgs) => {
+      const deep = nested(shape);
+      const body = inArgs
+        ? `{"tx":{"type":"careledger.tx/1","network":"${world.network}","contract":"identity","action":"self-enrol","args":{"x":${deep}},"signer":"ed25519:${toBase64Url(randomBytes(32))}","nonce":"${toBase64Url(randomBytes(16))}","time":"${new Date().toISOString()}"},"sig":"${toBase64Url(randomBytes(64))}"}`
+        : deep;
+      await expectRefused(world, body, 'MALFORMED', `depth ${shape.length}`);
+    }),
+    { numRuns: 100, ...seedOption },
+  );
 });

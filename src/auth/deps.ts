@@ -16,6 +16,11 @@ export interface AuthDeps {
   readonly baseUrl: string;
   /** Audience of access tokens; default baseUrl + '/fhir/R4'. */
   readonly fhirBaseUrl?: string;
+  /**
+   * HMAC key (32 bytes) of patient sign-in challenges, e.g. from the key
+   * provider; default 32 random bytes per AuthStore, kept in memory.
+   */
+  readonly challengeKey?: Uint8Array;
   /** Clock in ms since the epoch (tests inject one); default Date.now. */
   readonly now?: () => number;
 }

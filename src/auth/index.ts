@@ -17,7 +17,7 @@ export type { ScopeContext, ScopePermission } from './scopes.js';
 export { ROLE_SCOPES, PATIENT_CEILING, PATIENT_DEFAULT_SCOPE, SCOPES_SUPPORTED, memberCeiling, patientCeiling } from './ceilings.js';
 export { TOKEN_PATH, tokenUrlOf, issuerOf, audienceOf, committedState } from './deps.js';
 export type { AuthDeps } from './deps.js';
-export { AuthStore, MAX_OPEN_CHALLENGES } from './store.js';
+export { AuthStore } from './store.js';
 export type { ClientRecord } from './store.js';
 export { OAuthError, isOAuthError } from './errors.js';
 export type { OAuthErrorCode } from './errors.js';
@@ -34,15 +34,10 @@ export { requestClientCredentialsToken } from './token.js';
 export type { TokenForm } from './token.js';
 export { AUTH_CLIENT_DOMAIN, CLIENT_ID_PATTERN, registerClient, registerSignedClient } from './clients.js';
 export type { ClientInput } from './clients.js';
-export {
-  PATIENT_AUTH_DOMAIN,
-  CHALLENGE_BYTES,
-  CHALLENGE_TTL_MS,
-  createChallenge,
-  patientSignInPayload,
-  requestPatientToken,
-} from './patient.js';
-export type { Challenge, PatientSignIn } from './patient.js';
+export { PATIENT_AUTH_DOMAIN, createChallenge, patientSignInPayload, requestPatientToken } from './patient.js';
+export type { PatientSignIn } from './patient.js';
+export { CHALLENGE_BYTES, CHALLENGE_CHARS, CHALLENGE_KEY_BYTES, CHALLENGE_MAC_DOMAIN, CHALLENGE_TTL_MS } from './challenge.js';
+export type { Challenge } from './challenge.js';
 export { authenticate } from './authenticate.js';
 export { ASSERTION_ALGORITHMS, smartConfiguration } from './smart-configuration.js';
 export type { SmartConfiguration } from './smart-configuration.js';

@@ -1,21 +1,22 @@
 // Patient sign-in with the patient's own ledger key (challenge-response):
-// POST /auth/challenge hands out a random single-use 32-byte challenge valid
-// for two minutes (stored by its SHA-256); POST /auth/patient-token takes
+// POST /auth/challenge hands out a stateless single-use challenge valid for
+// two minutes (a MAC'd nonce and expiry, see challenge.ts: issuing stores
+// nothing); POST /auth/patient-token takes
 //   { pseudonym, keyId, challenge, signature, scope? }
 // where signature = Ed25519 by keyId over 'careledger.auth/1\n' +
 // JCS({ aud: <token URL>, challenge, keyId, pseudonym }). The key must be an
 // active key of that patient, or of an active delegate of that patient (the
 // token is then a delegate's). Scopes are patient/ only. Every refusal of a
 // well-formed request is invalid_grant: the answer does not say whether the
-// challenge, the signature or the key failed.
-import { randomBytes } from 'node:crypto';
+// challenge, the signature or the key failed. A challenge is spent only by a
+// sign-in that succeeds, so the replay set grows only with real sign-ins.
 import { z } from 'zod';
-import { fromBase64Url, sha256, toBase64Url, verifyCanonical } from '../crypto/index.js';
+import { fromBase64Url, verifyCanonical } from '../crypto/index.js';
 import { pseudonymSchema } from '../contracts/identity/index.js';
 import { keyIdSchema } from '../contracts/governance/index.js';
-import { CareLedgerError } from '../ledger/index.js';
 import { issueAccessToken, type TokenResponse } from './access-token.js';
 import { PATIENT_DEFAULT_SCOPE, delegateCeiling, patientCeiling } from './ceilings.js';
+import { CHALLENGE_CHARS, issueChallenge, openChallenge, type Challenge } from './challenge.js';
 import { nowOf, tokenUrlOf, type AuthDeps } from './deps.js';
 import { OAuthError } from './errors.js';
 import { patientPrincipal } from './principal.js';
@@ -23,15 +24,6 @@ import { intersectScopes } from './scopes.js';
 import { requestedScopes } from './token.js';
 
 export const PATIENT_AUTH_DOMAIN = 'careledger.auth/1\n';
-export const CHALLENGE_BYTES = 32;
-export const CHALLENGE_TTL_MS = 2 * 60_000;
-
-export interface Challenge {
-  /** base64url of 32 random bytes. */
-  challenge: string;
-  /** RFC 3339 instant after which the challenge is refused. */
-  expiresAt: string;
-}
 
 /** What the patient signs (under PATIENT_AUTH_DOMAIN, JCS). */
 export interface PatientSignIn {
@@ -41,22 +33,16 @@ export interface PatientSignIn {
   pseudonym: string;
 }
 
-/** Issues a fresh challenge. RATE_LIMITED when too many are outstanding. */
+/** Issues a fresh challenge; stores nothing (any number may be outstanding). */
 export function createChallenge(deps: AuthDeps): Challenge {
-  const now = nowOf(deps);
-  const bytes = new Uint8Array(randomBytes(CHALLENGE_BYTES));
-  const expiresAt = now + CHALLENGE_TTL_MS;
-  if (!deps.store.addChallenge(sha256(bytes), expiresAt, now)) {
-    throw new CareLedgerError('RATE_LIMITED', 'too many outstanding challenges');
-  }
-  return { challenge: toBase64Url(bytes), expiresAt: new Date(expiresAt).toISOString() };
+  return issueChallenge(deps, nowOf(deps));
 }
 
 const b64url = (len: number) => z.string().length(len).regex(/^[A-Za-z0-9_-]+$/);
 const signInSchema = z.strictObject({
   pseudonym: pseudonymSchema,
   keyId: keyIdSchema,
-  challenge: b64url(43),
+  challenge: b64url(CHALLENGE_CHARS),
   signature: b64url(86),
   scope: z.string().max(4096).optional(),
 });
@@ -68,10 +54,12 @@ export function patientSignInPayload(deps: AuthDeps, fields: Omit<PatientSignIn,
 
 /**
  * Exchanges a signed challenge for an access token (patient/ scopes; default
- * PATIENT_DEFAULT_SCOPE). The challenge is spent first, whatever follows.
- * Errors: invalid_request (malformed body), invalid_grant (unknown, expired
- * or used challenge; bad signature; key not active for that patient),
- * invalid_scope.
+ * PATIENT_DEFAULT_SCOPE). The challenge must be authentic (its MAC),
+ * unexpired and unused; it is spent when the sign-in succeeds (every check
+ * up to the spend runs synchronously, so two concurrent redemptions cannot
+ * both pass). Errors: invalid_request (malformed body), invalid_grant
+ * (forged, tampered, expired or used challenge; bad signature; key not
+ * active for that patient), invalid_scope.
  */
 export async function requestPatientToken(body: unknown, deps: AuthDeps): Promise<TokenResponse> {
   const r = signInSchema.safeParse(body);
@@ -80,15 +68,15 @@ export async function requestPatientToken(body: unknown, deps: AuthDeps): Promis
     throw new OAuthError('invalid_request', `invalid ${field || 'body'}`, { field: field || 'body' });
   }
   const { pseudonym, keyId, challenge, signature, scope } = r.data;
-  const challengeBytes = fromBase64Url(challenge);
   const sig = fromBase64Url(signature);
-  if (challengeBytes?.byteLength !== CHALLENGE_BYTES || sig === undefined) {
+  if (fromBase64Url(challenge) === undefined || sig === undefined) {
     throw new OAuthError('invalid_request', 'challenge or signature is not canonical base64url');
   }
   const requested = requestedScopes(scope ?? PATIENT_DEFAULT_SCOPE);
 
   const now = nowOf(deps);
-  if (!deps.store.consumeChallenge(sha256(challengeBytes), now)) throw new OAuthError('invalid_grant', 'unknown, expired or used challenge');
+  const opened = openChallenge(challenge, deps, now);
+  if (opened === undefined) throw new OAuthError('invalid_grant', 'unknown, tampered or expired challenge');
   if (!verifyCanonical(keyId, PATIENT_AUTH_DOMAIN, patientSignInPayload(deps, { challenge, keyId, pseudonym }), sig)) {
     throw new OAuthError('invalid_grant', 'signature does not verify');
   }
@@ -96,5 +84,6 @@ export async function requestPatientToken(body: unknown, deps: AuthDeps): Promis
   if (principal === undefined) throw new OAuthError('invalid_grant', 'key is not active for this patient');
   const granted = intersectScopes(requested, principal.kind === 'delegate' ? delegateCeiling(principal.powers) : patientCeiling());
   if (granted.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes may be granted', { field: 'scope' });
+  if (!deps.store.spendChallenge(opened.nonce, opened.expiresAt, now)) throw new OAuthError('invalid_grant', 'challenge already used');
   return issueAccessToken(principal, granted, deps);
 }

@@ -1,10 +1,10 @@
 // Node-local auth state in SQLite (better-sqlite3, injected): client-assertion
 // jtis seen (replay protection that survives a restart, kept until the
-// assertion's exp), outstanding patient sign-in challenges (single use) and
+// assertion's exp), the nonces of patient sign-in challenges spent by a
+// successful sign-in (single use, kept until the challenge's expiry) and
 // the registry of JWKS clients. None of this is ledger state: it is one
 // node's view, so it lives beside the ledger tables, not in them.
 import type Database from 'better-sqlite3';
-import { constantTimeEqual } from '../crypto/index.js';
 
 /** A registered ES384/RS384 client: it authenticates as member `memberId` of `orgId`. */
 export interface ClientRecord {
@@ -19,15 +19,13 @@ export interface ClientRecord {
   registeredBy: string;
 }
 
-/** Outstanding challenges beyond which new ones are refused (unauthenticated endpoint). */
-export const MAX_OPEN_CHALLENGES = 10_000;
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS auth_seen_jti (
   client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (client_id, jti)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS auth_seen_jti_expiry ON auth_seen_jti (expires_at);
-CREATE TABLE IF NOT EXISTS auth_challenge (hash BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS auth_challenge_expiry ON auth_challenge (expires_at);
+DROP TABLE IF EXISTS auth_challenge;
+CREATE TABLE IF NOT EXISTS auth_spent_challenge (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS auth_spent_challenge_expiry ON auth_spent_challenge (expires_at);
 CREATE TABLE IF NOT EXISTS auth_client (
   client_id TEXT PRIMARY KEY, org_id TEXT NOT NULL, member_id TEXT NOT NULL, jwks TEXT NOT NULL,
   issued_at TEXT NOT NULL, registered_by TEXT NOT NULL) WITHOUT ROWID;
@@ -51,11 +49,8 @@ export class AuthStore {
     this.stmts = {
       pruneJti: db.prepare('DELETE FROM auth_seen_jti WHERE expires_at < ?'),
       insertJti: db.prepare('INSERT OR IGNORE INTO auth_seen_jti (client_id, jti, expires_at) VALUES (?, ?, ?)'),
-      pruneChallenges: db.prepare('DELETE FROM auth_challenge WHERE expires_at <= ?'),
-      countChallenges: db.prepare('SELECT count(*) AS n FROM auth_challenge'),
-      insertChallenge: db.prepare('INSERT INTO auth_challenge (hash, expires_at) VALUES (?, ?)'),
-      findChallenge: db.prepare('SELECT hash, expires_at FROM auth_challenge WHERE hash = ?'),
-      deleteChallenge: db.prepare('DELETE FROM auth_challenge WHERE hash = ?'),
+      pruneSpent: db.prepare('DELETE FROM auth_spent_challenge WHERE expires_at <= ?'),
+      insertSpent: db.prepare('INSERT OR IGNORE INTO auth_spent_challenge (nonce, expires_at) VALUES (?, ?)'),
       getClient: db.prepare('SELECT * FROM auth_client WHERE client_id = ?'),
       putClient: db.prepare(
         `INSERT INTO auth_client (client_id, org_id, member_id, jwks, issued_at, registered_by) VALUES (?, ?, ?, ?, ?, ?)
@@ -77,27 +72,18 @@ export class AuthStore {
     })();
   }
 
-  /** Stores a challenge by its SHA-256; false when too many are outstanding. */
-  addChallenge(hash: Uint8Array, expiresAt: number, now: number): boolean {
-    return this.db.transaction(() => {
-      this.stmts.pruneChallenges.run(now);
-      if ((this.stmts.countChallenges.get() as { n: number }).n >= MAX_OPEN_CHALLENGES) return false;
-      this.stmts.insertChallenge.run(Buffer.from(hash), expiresAt);
-      return true;
-    })();
-  }
-
   /**
-   * Consumes a challenge (by its SHA-256) if it is outstanding and unexpired:
-   * true at most once per challenge. The lookup is keyed by a hash of the
-   * secret, so its timing says nothing useful about the challenge itself.
+   * Spends a challenge's nonce (an authentic, unexpired challenge, see
+   * auth/challenge.ts) until `expiresAt` (ms): true the first time, false on
+   * every later attempt. Only successful sign-ins call this, so the set is
+   * bounded by real sign-ins within one challenge lifetime, not by anonymous
+   * traffic. Entries past their expiry are pruned first (their challenges
+   * fail the MAC-checked expiry anyway).
    */
-  consumeChallenge(hash: Uint8Array, now: number): boolean {
+  spendChallenge(nonce: Uint8Array, expiresAt: number, now: number): boolean {
     return this.db.transaction(() => {
-      const row = this.stmts.findChallenge.get(Buffer.from(hash)) as { hash: Buffer; expires_at: number } | undefined;
-      if (row === undefined || !constantTimeEqual(new Uint8Array(row.hash), hash)) return false;
-      this.stmts.deleteChallenge.run(row.hash);
-      return row.expires_at > now;
+      this.stmts.pruneSpent.run(now);
+      return this.stmts.insertSpent.run(Buffer.from(nonce), expiresAt).changes === 1;
     })();
   }
 

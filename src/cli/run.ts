@@ -97,6 +97,16 @@ interface StartFlags {
   witnessInterval?: string;
   compactInterval?: string;
   verifyWorkers?: string;
+  fhirBodyLimit?: string;
+}
+
+/** --fhir-body-limit: bytes, or KiB/MiB, from 1 KiB to 64 MiB; undefined = the default (4 MiB). */
+function fhirBodyLimitOf(o: StartFlags): number | undefined {
+  if (o.fhirBodyLimit === undefined) return undefined;
+  const m = /^(\d{1,9})(KiB|MiB)?$/.exec(o.fhirBodyLimit);
+  const n = m === null ? NaN : Number(m[1]) * (m[2] === 'MiB' ? 1024 * 1024 : m[2] === 'KiB' ? 1024 : 1);
+  if (!(n >= 1024 && n <= 64 * 1024 * 1024)) throw new Error(`--fhir-body-limit must be 1KiB to 64MiB (bytes, KiB or MiB), got '${o.fhirBodyLimit}'`);
+  return n;
 }
 
 /** --verify-workers: a whole number from 0 (check signatures on the main thread) to 64; undefined = one per core. */
@@ -143,10 +153,12 @@ export function registerStart(program: Command): void {
     .option('--witness-interval <ms>', 'how often to fetch and compare peers\' checkpoints')
     .option('--compact-interval <ms>', 'how often to prune batches every live node applied (0: never)')
     .option('--verify-workers <n>', 'signature-checking threads (default: one per core; fewer when nodes share a machine)')
+    .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
     .action(async (o: StartFlags) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
       const verifyWorkers = verifyWorkersOf(o);
+      const fhirBodyLimit = fhirBodyLimitOf(o);
       const workers = verifyWorkers === undefined ? {} : { verifyWorkers };
       if (!isInitialised(o.dataDir)) {
         if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
@@ -173,6 +185,7 @@ export function registerStart(program: Command): void {
         logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
         records,
         baseUrl,
+        ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
         ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
       });
       const address = await app.listen({ port, host: o.host });

@@ -16,6 +16,7 @@ import {
 } from '../exchange/index.js';
 import { DisclosureReader, SecureFhirRepository, ledgerPortOf } from '../fhir/secure/index.js';
 import { ensureFhirDefinitions } from '../fhir/router/index.js';
+import { preparePrivateDatabaseFile } from '../storage/index.js';
 import { Vault, loadKek, createKekFile, KEK_ENV_VAR, type Kek } from '../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
 import { loadHpkeKey, paths } from './datadir.js';
@@ -34,6 +35,7 @@ export interface RecordsService {
  * page cache so the read path's index and row lookups stay in memory.
  */
 export function openRecordsDatabase(file: string): Database.Database {
+  preparePrivateDatabaseFile(file); // 0600 file, WAL and SHM; 0700 directory
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

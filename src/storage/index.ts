@@ -1,5 +1,6 @@
 // Public face of the storage layer.
 export { SqliteLedgerStore, openDatabase } from './sqlite.js';
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDatabaseFile } from './private-file.js';
 export type {
   BatchLogStore,
   BatchRow,

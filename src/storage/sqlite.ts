@@ -2,10 +2,9 @@
 // a block, its transactions and results, its state writes and its log nodes
 // commit in ONE transaction, so a node killed at any instant restarts at the
 // last committed block. The embedded orderer's batch log lives in the same
-// file; committed batches are pruned in the block's transaction.
+// file; committed batches are pruned in the block's transaction. The file,
+// its WAL and SHM are owner-only (0600) in an owner-only directory (0700).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type {
   BatchLogStore,
   BatchRow,
@@ -15,6 +14,7 @@ import type {
   StoredStateRow,
   TxRow,
 } from './types.js';
+import { preparePrivateDatabaseFile } from './private-file.js';
 import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 
 const SCHEMA = `
@@ -61,9 +61,9 @@ function toState(r: RawState): StoredStateRow {
   return { namespace: r.ns, key: r.key, value: r.value, height: r.height };
 }
 
-/** Opens (creating if needed) a ledger database with the durability settings. */
+/** Opens (creating if needed, mode 0600) a ledger database with the durability settings. */
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
-  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (!options.readonly) preparePrivateDatabaseFile(path);
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');

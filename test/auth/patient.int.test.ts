@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { PATIENT_AUTH_DOMAIN, authenticate, patientSignInPayload, requestPatientToken, type OAuthError } from '../../src/auth/index.js';
+import { CHALLENGE_BYTES, PATIENT_AUTH_DOMAIN, authenticate, patientSignInPayload, requestPatientToken, type OAuthError } from '../../src/auth/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import { CareLedgerError } from '../../src/ledger/index.js';
 import { call } from '../helpers/api.js';
@@ -22,7 +22,7 @@ async function challenge(): Promise<string> {
   assert.equal(res.statusCode, 200, res.body);
   const body = res.json<{ challenge: string; expiresAt: string }>();
   assert.deepEqual(Object.keys(body).sort(), ['challenge', 'expiresAt']);
-  assert.match(body.challenge, /^[A-Za-z0-9_-]{43}$/);
+  assert.match(body.challenge, /^[A-Za-z0-9_-]{75}$/);
   const ttl = Date.parse(body.expiresAt) - Date.now();
   assert.ok(ttl > 110_000 && ttl <= 120_000, `ttl ${ttl}`);
   return body.challenge;
@@ -70,7 +70,8 @@ test('a challenge works once', async () => {
 test('refused: unknown or expired challenge, wrong key, bad signature, malformed body', async () => {
   const { pseudonym, key } = await f.patient();
   const other = await f.patient();
-  assertOAuthError(await postSignIn(signIn(pseudonym, key.keyId, toBase64Url(new Uint8Array(32).fill(1)), key)), 400, 'invalid_grant');
+  // A challenge of the right shape that this node never issued (its MAC does not verify).
+  assertOAuthError(await postSignIn(signIn(pseudonym, key.keyId, toBase64Url(new Uint8Array(CHALLENGE_BYTES).fill(1)), key)), 400, 'invalid_grant');
   // Another patient's key, correctly signed, for this pseudonym.
   assertOAuthError(await postSignIn(signIn(pseudonym, other.key.keyId, await challenge(), other.key)), 400, 'invalid_grant');
   // An unregistered key.

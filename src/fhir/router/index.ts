@@ -13,3 +13,5 @@ export { ensureFhirDefinitions, validateFhirResource } from './validate.js';
 export { parseSearchQuery, formatSearchQuery, parseEverythingOptions } from './params.js';
 export type { QueryParams } from './params.js';
 export { SUPPORTED_RESOURCE_TYPES } from './resource-types.js';
+export { MAX_JSON_DEPTH, checkJsonDepth, checkWellFormedStrings, decodeUtf8Body } from './json-guard.js';
+export { MIN_REASON_CHARS, MIN_REASON_WORDS, MAX_REASON_CHARS, parseBreakGlassReason } from './break-glass-reason.js';
