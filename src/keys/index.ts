@@ -2,7 +2,7 @@
 // (PKCS#11 token, passphrase, plain development key file). docs/keys.md.
 export { KEY_PROVIDERS, scryptParamsSchema, wrapParamsSchema } from './wrapper.js';
 export type { KeyProviderKind, KeyWrapper, ScryptParams, WrapParams } from './wrapper.js';
-export { KEYRING_FORMAT, createKeyring, keyringFileSchema, openKeyring, parseKeyring } from './keyring.js';
+export { KEYRING_FORMAT, createKeyring, keyringFileSchema, openKeyring, openKeyringRaw, parseKeyring } from './keyring.js';
 export type { KeyringFile, NodeSecrets } from './keyring.js';
 export { DEFAULT_SCRYPT, PASSPHRASE_MIN_CHARS, newPassphraseWrapper, passphraseWrapper } from './passphrase.js';
 export { createKeyFileWrapper, keyFileWrapper } from './key-file.js';

@@ -115,31 +115,47 @@ export function parseKeyring(text: string): KeyringFile {
 
 
 /**
- * Unseals a keyring with the provider's wrapper. A wrong secret and an altered
- * byte are the same failure to AES-GCM: UNAUTHENTICATED, field 'keyring'.
+ * The raw secrets of a keyring (node seed, X25519 secret, KEK), for audits
+ * such as the copied-disk test; the caller zeroes them. A wrong secret and an
+ * altered byte are the same failure to AES-GCM: UNAUTHENTICATED, field 'keyring'.
  */
-export function openKeyring(file: KeyringFile, wrapper: KeyWrapper): NodeSecrets {
+export function openKeyringRaw(file: KeyringFile, wrapper: KeyWrapper): { nodeSeed: Uint8Array; hpkeSecret: Uint8Array; kek: Uint8Array } {
   const aad = headerAad(file);
   const wrapped = fromBase64Url(file.wrappedKey);
   const sealed = fromBase64Url(file.sealed);
   if (!wrapped || !sealed) throw new CareLedgerError('MALFORMED', 'the keyring file is not base64url', { field: 'keyring' });
-  const unsealFailed = () =>
-    new CareLedgerError('UNAUTHENTICATED', `cannot unseal the keyring with this ${secretName(file.provider)}: it is wrong, or the keyring file was altered`, {
-      field: 'keyring',
-    });
   const keyringKey = wrapper.unwrap(wrapped, aad);
-  if (keyringKey?.byteLength !== SECRET_BYTES) throw unsealFailed();
+  if (keyringKey?.byteLength !== SECRET_BYTES) throw unsealFailed(file);
   let payload: Uint8Array | undefined;
   try {
     payload = openLocal(keyringKey, sealed, aad);
-    if (payload?.byteLength !== PAYLOAD_BYTES || !constantTimeEqual(payload.subarray(0, PAYLOAD_MAGIC.byteLength), PAYLOAD_MAGIC)) throw unsealFailed();
-    const secrets = secretsOf(materialOf(payload));
-    if (secrets.nodeKey.keyId !== file.nodeKeyId || toBase64Url(secrets.hpkePublicKey) !== file.hpkePublicKey) throw unsealFailed();
-    return secrets;
+    if (payload?.byteLength !== PAYLOAD_BYTES || !constantTimeEqual(payload.subarray(0, PAYLOAD_MAGIC.byteLength), PAYLOAD_MAGIC)) throw unsealFailed(file);
+    const m = materialOf(payload);
+    return { nodeSeed: m.nodeSeed.slice(), hpkeSecret: m.hpkeSecret.slice(), kek: m.kek.slice() };
   } finally {
     keyringKey.fill(0);
     payload?.fill(0);
   }
+}
+
+/** Unseals a keyring with the provider's wrapper (errors: openKeyringRaw). */
+export function openKeyring(file: KeyringFile, wrapper: KeyWrapper): NodeSecrets {
+  const raw = openKeyringRaw(file, wrapper);
+  try {
+    const secrets = secretsOf(raw);
+    if (secrets.nodeKey.keyId !== file.nodeKeyId || toBase64Url(secrets.hpkePublicKey) !== file.hpkePublicKey) throw unsealFailed(file);
+    return secrets;
+  } finally {
+    raw.nodeSeed.fill(0);
+    raw.hpkeSecret.fill(0);
+    raw.kek.fill(0);
+  }
+}
+
+function unsealFailed(file: KeyringFile): CareLedgerError {
+  return new CareLedgerError('UNAUTHENTICATED', `cannot unseal the keyring with this ${secretName(file.provider)}: it is wrong, or the keyring file was altered`, {
+    field: 'keyring',
+  });
 }
 
 function secretName(p: WrapParams): string {
