@@ -109,7 +109,7 @@ export function unlockKeyring(dataDir: string, secrets: UnlockSecrets = {}): Nod
     text = readFileSync(p.keyring, 'utf8');
   } catch (cause) {
     if (existsSync(p.legacyNodeKey)) {
-      throw new CareLedgerError('CONFLICT', `${dataDir} keeps plain key files from an older version (keys/*.pem, keys/kek): seal them with "careledger keys seal --data-dir ${dataDir}"`, {
+      throw new CareLedgerError('CONFLICT', `${dataDir} keeps plain private keys from an older version (keys/*.pem, keys/kek) and no sealed keyring; these keys are exposed: initialise a new node (docs/keys.md)`, {
         field: 'keyring',
       });
     }
