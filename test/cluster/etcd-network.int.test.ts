@@ -3,7 +3,7 @@
 //
 // How the network is made: one organisation (org1) with one admin key held
 // by the test and three nodes, each with its own data dir, SQLite store and
-// node key (keys/node.pem; here it only signs checkpoints) and the same
+// node key (sealed in keys/keyring.sealed; here it only signs checkpoints) and the same
 // node.json network id. All three start from an EMPTY ledger, opened with
 // openNode(dir, { orderer: (store) => new EtcdOrderer(...) }). The genesis
 // transaction (governance/genesis listing all three node keys) is signed by
