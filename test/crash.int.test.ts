@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSigningKey } from '../src/crypto/index.js';
-import { loadSigningKey, paths, readNodeConfig } from '../src/node/index.js';
+import { keyHome, loadSigningKey, readNodeConfig } from '../src/node/index.js';
 import { arrayBody, memberRegistration, seededRandom, selfEnrolment, verifyDataDir, type SignedTx } from './helpers/load.js';
 import {
   freePort,
@@ -134,7 +134,7 @@ test('crash: SIGKILL during a signed load, 20 times; nothing acknowledged is los
   const init = await runCli(['init', '--data-dir', dataDir], 30_000);
   assert.equal(init.code, 0, init.stdout + init.stderr);
   const network = readNodeConfig(dataDir).networkId;
-  const admin = loadSigningKey(paths(dataDir).adminKey);
+  const admin = loadSigningKey(keyHome(dataDir).adminKey);
   const seed = process.env['CRASH_SEED'] === undefined ? (Date.now() ^ process.pid) >>> 0 : Number(process.env['CRASH_SEED']);
   t.diagnostic(`CRASH_SEED=${seed}`);
   const random = seededRandom(seed);

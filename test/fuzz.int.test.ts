@@ -30,7 +30,7 @@ import {
   type Envelope,
   type ResultCode,
 } from '../src/ledger/index.js';
-import { closeNode, defaultRegistry, initDevNetwork, loadSigningKey, openNode, paths, type OpenedNode } from '../src/node/index.js';
+import { closeNode, defaultRegistry, initDevNetwork, loadSigningKey, openNode, type OpenedNode } from '../src/node/index.js';
 import { ROLES } from '../src/contracts/identity/index.js';
 import { arrayBody, keyRevocation, memberRegistration, sealTx, selfEnrolment, signed, type SignedTx } from './helpers/load.js';
 import { makeTempDir, removeDir, runCli } from './helpers/proc.js';
@@ -540,7 +540,7 @@ async function setUpWorld(t: TestContext): Promise<World> {
     opened,
     dataDir,
     network: init.config.networkId,
-    admin: loadSigningKey(paths(dataDir).adminKey),
+    admin: loadSigningKey(init.adminKeyFile),
     practitioner: generateSigningKey(),
     revoked: generateSigningKey(),
     pool: Array.from({ length: 64 }, () => generateSigningKey()),

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { generateSigningKey } from '../src/crypto/index.js';
 import { RESULT_CODES, parseEnvelope } from '../src/ledger/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode, paths } from '../src/node/index.js';
+import { closeNode, initDevNetwork, keyHome, loadSigningKey, openNode, paths } from '../src/node/index.js';
 import { keyRevocation, memberRegistration, selfEnrolment, type SignedTx } from './helpers/load.js';
 import { makeTempDir, removeDir, runCli } from './helpers/proc.js';
 
@@ -100,7 +100,7 @@ async function buildLedger(dataDir: string): Promise<number> {
   const opened = openNode(dataDir, { verifyWorkers: 0 });
   try {
     const network = opened.config.networkId;
-    const admin = loadSigningKey(paths(dataDir).adminKey);
+    const admin = loadSigningKey(keyHome(dataDir).adminKey);
     const keys = Array.from({ length: 6 }, () => generateSigningKey());
     const blocks: SignedTx[][] = [
       [memberRegistration(network, admin, 'dr-a', ['practitioner'], [keys[0]!.keyId]), selfEnrolment(network)],

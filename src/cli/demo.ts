@@ -3,7 +3,9 @@
 // --data-dir is given) seeded, through its own HTTP API as any client would,
 // with organisation org1, two practitioners (dr-x, dr-y), a privacy officer
 // and a patient who consents to treatment by dr-x. Each actor's Ed25519 key
-// is written under D/demo/ (mode 0600). It prints ONE JSON object (URLs, the
+// is written under D/demo/ (mode 0600). The node's keyring is sealed by the
+// development key-file provider (warned about on stderr), the org admin key
+// is in `<D>-keys/` beside the data directory (docs/keys.md). It prints ONE JSON object (URLs, the
 // actors with fresh five-minute access tokens, example curl commands) and
 // serves until SIGINT/SIGTERM. `token` gets a new access token for a key
 // file: SMART backend services (private_key_jwt, EdDSA) for a member, the
@@ -21,7 +23,7 @@ import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } fr
 import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
 import { pseudonymForTx } from '../contracts/identity/index.js';
 import { CareLedgerError, signTx, txIdOf, type Envelope } from '../ledger/index.js';
-import { closeNode, initDevNetwork, isInitialised, loadSigningKey, openNode, openRecords, paths, writePrivateFile } from '../node/index.js';
+import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, keyHome, loadSigningKey, openNode, openRecords, writePrivateFile } from '../node/index.js';
 
 const DEMO_ORG = 'org1';
 const MEMBER_SCOPE = 'system/*.cruds';
@@ -127,7 +129,7 @@ function keyFor(dir: string, name: string): SigningKey {
 async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId: string): Promise<DemoState> {
   const stateFile = join(demoDir, 'demo.json');
   if (existsSync(stateFile)) return JSON.parse(readFileSync(stateFile, 'utf8')) as DemoState;
-  const admin = loadSigningKey(paths(dataDir).adminKey);
+  const admin = loadSigningKey(keyHome(dataDir).adminKey);
   const sign = (key: SigningKey, contract: string, action: string, args: Record<string, unknown>) =>
     signTx({ network: networkId, contract, action, args }, key);
   const members: Array<[string, string]> = [['dr-x', 'practitioner'], ['dr-y', 'practitioner'], ['privacy-officer', 'privacy-officer']];
@@ -221,6 +223,8 @@ export function registerDemo(program: Command): void {
           process.exit(70);
         },
       });
+      const warning = developmentKeyWarning(opened.keys);
+      if (warning !== undefined) process.stderr.write(`careledger: ${warning}\n`);
       const records = await openRecords(dataDir, opened, baseUrl);
       const { app } = buildServer(opened.node, { logger: false, records, baseUrl });
       let stopping = false;

@@ -1,20 +1,23 @@
 // `careledger init` and `careledger start`: create a development network or a
 // consortium's data directories, and run a node on the embedded default (solo
 // orderer, SQLite) or on an etcd cluster (`--orderer etcd`, or D/network.json).
+// Keys come from a key provider (key-options.ts, docs/keys.md); the org admin
+// key is written outside the data directory.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
 import { CareLedgerError } from '../ledger/index.js';
-import { closeNode, initDevNetwork, isInitialised, openNode, openRecords, paths, type OpenedNode } from '../node/index.js';
+import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, openNode, openRecords, paths, unlockKeyring, type InitResult, type OpenedNode, type UnlockSecrets } from '../node/index.js';
 import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/network-config.js';
 import { initConsortium, initJoin } from '../node/network-init.js';
 import { openNetworkNode, type NetworkNode } from '../node/network-node.js';
+import { addInitKeyOptions, initKeyOptionsOf, unlockSecretsOf, type KeyFlags } from './key-options.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';
 export const DEFAULT_PORT = 8080;
 
-interface InitFlags {
+interface InitFlags extends KeyFlags {
   dataDir: string;
   network: string;
   org: string;
@@ -33,24 +36,39 @@ const genesisFileSchema = z.strictObject({
   orgs: z.array(z.strictObject({ orgId: z.string(), name: z.string().optional(), endpoint: z.string().url(), dataDir: z.string() })).min(1),
 });
 
-async function initNetworkGenesis(file: string, etcdFlag: string | undefined): Promise<void> {
+const ADMIN_KEY_ADVICE = 'it does not belong on a node: move it to the administrator\'s machine or offline storage';
+
+/** What init prints about where each key went (paths and key ids, never key material). */
+function describeInit(r: InitResult, heading: string): string {
+  const warning = developmentKeyWarning({ provider: r.keyProvider, ...(r.keyFile === undefined ? {} : { keyFile: r.keyFile }) });
+  return (
+    `${heading}\n` +
+    `  organisation admin key: ${r.adminKeyFile} (${r.adminKeyId})\n    ${ADMIN_KEY_ADVICE}\n` +
+    `  sealed keyring:         ${r.keyringFile} (key provider ${r.keyProvider}; node key ${r.nodeKeyId})\n` +
+    (warning === undefined ? '' : `  ${warning}\n`)
+  );
+}
+
+async function initNetworkGenesis(file: string, etcdFlag: string | undefined, keys: ReturnType<typeof initKeyOptionsOf>): Promise<void> {
   const parsed = genesisFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new CareLedgerError('MALFORMED', `${file} is invalid`, { field: parsed.error.issues[0]?.path.join('.') ?? 'file' });
   const etcd = etcdFlag ? parseHostList(etcdFlag) : parsed.data.etcd;
   if (!etcd || etcd.length === 0) throw new CareLedgerError('MALFORMED', 'the consortium genesis is ordered through etcd: pass --etcd HOSTS', { field: 'etcd' });
   const { timeWindowMs, ...rest } = parsed.data;
-  const r = await initConsortium({ ...rest, etcd, ...(timeWindowMs === undefined ? {} : { timeWindowMs }) });
+  if (keys.adminKeyOut !== undefined) throw new CareLedgerError('MALFORMED', '--admin-key-out names one file: a consortium writes one admin key per organisation next to each data directory', { field: 'adminKeyOut' });
+  const orgs = rest.orgs.map((org) => ({ ...org, keyProvider: keys.keyProvider }));
+  const r = await initConsortium({ ...rest, orgs, etcd, ...(timeWindowMs === undefined ? {} : { timeWindowMs }) });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }
 
-function printJoin(o: InitFlags): void {
+function printJoin(o: InitFlags, keys: ReturnType<typeof initKeyOptionsOf>): void {
   if (!o.etcd) throw new CareLedgerError('MALFORMED', '--join needs --etcd HOSTS', { field: 'etcd' });
   const peers = o.peer ? parseHostList(o.peer) : [];
-  const r = initJoin({ dataDir: o.dataDir, networkId: o.network, orgId: o.org, name: o.name ?? o.org, endpoint: o.endpoint, etcd: parseHostList(o.etcd), peers });
+  const r = initJoin({ dataDir: o.dataDir, networkId: o.network, orgId: o.org, name: o.name ?? o.org, endpoint: o.endpoint, etcd: parseHostList(o.etcd), peers, ...keys });
   const args = JSON.stringify(r.proposal);
   process.stdout.write(
     `initialised ${r.org.orgId} for network ${o.network} in ${r.org.dataDir}\n` +
-      `  admin key: ${r.org.adminKeyFile} (${r.org.adminKeyId})\n  node key:  ${r.org.nodeKeyId}\n\n` +
+      `  admin key: ${r.org.adminKeyFile} (${r.org.adminKeyId})\n    ${ADMIN_KEY_ADVICE}\n  node key:  ${r.org.nodeKeyId} (sealed in the data directory's keyring)\n\n` +
       `admit-org proposal payload:\n${JSON.stringify(r.proposal.payload, null, 2)}\n\n` +
       `an admin of an existing organisation proposes it:\n` +
       `  careledger tx --key ADMIN_KEY.pem --url ${peers[0] ?? 'EXISTING_NODE_URL'} --contract governance --action propose --args '${args.replace(/'/g, "'\\''")}'\n` +
@@ -61,7 +79,7 @@ function printJoin(o: InitFlags): void {
 }
 
 export function registerInit(program: Command): void {
-  program
+  const command = program
     .command('init')
     .description('create a development network, a consortium (--network-genesis) or a joining organisation (--join)')
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
@@ -72,21 +90,18 @@ export function registerInit(program: Command): void {
     .option('--network-genesis <file>', 'JSON {networkId, orgs:[{orgId,name,endpoint,dataDir}]}: one data dir per org and one genesis ordered through etcd')
     .option('--join', 'create keys for an organisation joining an existing network and print its admit-org proposal')
     .option('--etcd <hosts>', 'etcd client URLs, comma-separated')
-    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated')
-    .action(async (o: InitFlags) => {
-      if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, o.etcd);
-      if (o.join) return printJoin(o);
-      const r = await initDevNetwork(o.dataDir, { networkId: o.network, orgId: o.org, endpoint: o.endpoint });
-      process.stdout.write(
-        `initialised network ${r.config.networkId} in ${r.dataDir}\n` +
-          `  organisation admin key: ${r.adminKeyFile} (${r.adminKeyId})\n` +
-          `  node key:               ${r.nodeKeyFile} (${r.nodeKeyId})\n`,
-      );
-      return undefined;
-    });
+    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated');
+  addInitKeyOptions(command).action(async (o: InitFlags) => {
+    const keys = initKeyOptionsOf(o, unlockSecretsOf(o));
+    if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, o.etcd, keys);
+    if (o.join) return printJoin(o, keys);
+    const r = await initDevNetwork(o.dataDir, { networkId: o.network, orgId: o.org, endpoint: o.endpoint, ...keys });
+    process.stdout.write(describeInit(r, `initialised network ${r.config.networkId} in ${r.dataDir}`));
+    return undefined;
+  });
 }
 
-interface StartFlags {
+interface StartFlags extends KeyFlags {
   dataDir: string;
   port: string;
   host: string;
@@ -140,7 +155,7 @@ const fatal = (what: string) => (e: unknown) => {
 };
 
 export function registerStart(program: Command): void {
-  program
+  const command = program
     .command('start')
     .description('run a node (initialises a development network on first start)')
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
@@ -153,57 +168,57 @@ export function registerStart(program: Command): void {
     .option('--witness-interval <ms>', 'how often to fetch and compare peers\' checkpoints')
     .option('--compact-interval <ms>', 'how often to prune batches every live node applied (0: never)')
     .option('--verify-workers <n>', 'signature-checking threads (default: one per core; fewer when nodes share a machine)')
-    .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
-    .action(async (o: StartFlags) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
-      const verifyWorkers = verifyWorkersOf(o);
-      const fhirBodyLimit = fhirBodyLimitOf(o);
-      const workers = verifyWorkers === undefined ? {} : { verifyWorkers };
-      if (!isInitialised(o.dataDir)) {
-        if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
-        const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}` });
-        process.stdout.write(
-          `first start: initialised network ${r.config.networkId} in ${r.dataDir}\n` +
-            `  organisation admin key: ${r.adminKeyFile} (${r.adminKeyId})\n` +
-            `  node key:               ${r.nodeKeyFile}\n`,
-        );
-      }
-      const settings = networkSettings(o);
-      let network: NetworkNode | undefined;
-      let opened: OpenedNode;
-      if (settings?.orderer.kind === 'etcd') {
-        const log = (m: string) => process.stdout.write(`careledger: ${m}\n`);
-        network = openNetworkNode(o.dataDir, settings, { log, onFatal: fatal('the node cannot go on'), ...workers });
-        opened = network.opened;
-      } else {
-        opened = openNode(o.dataDir, { onFatal: fatal('cannot commit a block'), ...workers });
-      }
-      const baseUrl = `http://${o.host}:${port}`;
-      const records = await openRecords(o.dataDir, opened, baseUrl);
-      const { app } = buildServer(opened.node, {
-        logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
-        records,
-        baseUrl,
-        ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
-        ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
-      });
-      const address = await app.listen({ port, host: o.host });
-      process.stdout.write(
-        `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, ` +
-          `orderer ${settings?.orderer.kind ?? 'solo'}, data ${paths(o.dataDir).ledger})\n`,
-      );
-      let stopping = false;
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        await app.close();
-        await records.close();
-        if (network) await network.close();
-        else await closeNode(opened);
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop());
-      process.on('SIGTERM', () => void stop());
+    .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413');
+  addInitKeyOptions(command).action(async (o: StartFlags) => {
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
+    const verifyWorkers = verifyWorkersOf(o);
+    const fhirBodyLimit = fhirBodyLimitOf(o);
+    const workers = verifyWorkers === undefined ? {} : { verifyWorkers };
+    const secrets: UnlockSecrets = unlockSecretsOf(o);
+    if (!isInitialised(o.dataDir)) {
+      if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
+      const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}`, ...initKeyOptionsOf(o, secrets) });
+      process.stdout.write(describeInit(r, `first start: initialised network ${r.config.networkId} in ${r.dataDir}`));
+    }
+    const keys = unlockKeyring(o.dataDir, secrets);
+    const warning = developmentKeyWarning(keys);
+    if (warning !== undefined) process.stderr.write(`careledger: ${warning}\n`);
+    const settings = networkSettings(o);
+    let network: NetworkNode | undefined;
+    let opened: OpenedNode;
+    if (settings?.orderer.kind === 'etcd') {
+      const log = (m: string) => process.stdout.write(`careledger: ${m}\n`);
+      network = openNetworkNode(o.dataDir, settings, { log, keys, onFatal: fatal('the node cannot go on'), ...workers });
+      opened = network.opened;
+    } else {
+      opened = openNode(o.dataDir, { keys, onFatal: fatal('cannot commit a block'), ...workers });
+    }
+    const baseUrl = `http://${o.host}:${port}`;
+    const records = await openRecords(o.dataDir, opened, baseUrl);
+    const { app } = buildServer(opened.node, {
+      logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
+      records,
+      baseUrl,
+      ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
+      ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
     });
+    const address = await app.listen({ port, host: o.host });
+    process.stdout.write(
+      `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, ` +
+        `orderer ${settings?.orderer.kind ?? 'solo'}, data ${paths(o.dataDir).ledger})\n`,
+    );
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await app.close();
+      await records.close();
+      if (network) await network.close();
+      else await closeNode(opened);
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+  });
 }

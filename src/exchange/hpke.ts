@@ -46,7 +46,7 @@ export async function sealBundle(recipientPublicKey: string, plaintext: Uint8Arr
   return { enc: toBase64Url(new Uint8Array(sealed.enc)), ciphertext: toBase64Url(new Uint8Array(sealed.ct)) };
 }
 
-/** Imports a node's X25519 private key (D/keys/hpke.pem as a KeyObject) for opening. */
+/** Imports a node's X25519 private key (unsealed from the node's keyring, as a KeyObject) for opening. */
 export async function importHpkePrivateKey(privateKey: KeyObject): Promise<HpkeRecipientKey> {
   const jwk = privateKey.export({ format: 'jwk' });
   const d = typeof jwk.d === 'string' ? fromBase64Url(jwk.d) : undefined;

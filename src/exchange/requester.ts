@@ -29,7 +29,7 @@ import {
 
 export interface RequesterDeps {
   ledger: ExchangeLedger;
-  /** This node's HPKE key pair (importHpkePrivateKey of D/keys/hpke.pem). */
+  /** This node's HPKE key pair (importHpkePrivateKey of the key unsealed from D/keys/keyring.sealed). */
   hpkeKey: HpkeRecipientKey;
   transport: ExchangeTransport;
   /** How long to wait for this node to reach the custodian's disclosure height (default 10 s). */

@@ -1,16 +1,18 @@
 // Creating and opening a node's data directory on the embedded default
 // (solo orderer, SQLite). `initDevNetwork` creates a one-organisation network:
-// keys, node.json and a committed genesis block. It works in a sibling
-// temporary directory and renames it into place at the end, so a failed init
-// leaves nothing half-written.
+// the sealed keyring, node.json and a committed genesis block, and writes the
+// org admin key outside the data directory. It works in a sibling temporary
+// directory and renames it into place at the end, so a failed init leaves
+// nothing half-written. `openNode` unlocks the keyring (docs/keys.md).
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-import type { SigningKey } from '../crypto/index.js';
+import { generateSigningKey, type SigningKey } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx } from '../ledger/index.js';
 import { SoloOrderer, type Orderer } from '../ordering/index.js';
 import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { defaultRegistry } from './contracts.js';
-import { createNodeKeys, isInitialised, loadSigningKey, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { isInitialised, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { createNodeKeyring, unlockKeyring, writeAdminKey, type KeyProviderChoice, type NodeKeys, type UnlockSecrets } from './keystore.js';
 import { LedgerNode } from './ledger-node.js';
 import { toBase64Url } from '../crypto/index.js';
 
@@ -19,13 +21,22 @@ export interface InitOptions {
   orgId?: string;
   orgName?: string;
   endpoint?: string;
+  /** How the keyring is sealed; default the development key file in `<D>-keys/`. */
+  keyProvider?: KeyProviderChoice;
+  /** Where to write the org admin key (outside the data directory); default `<D>-keys/admin.pem`. */
+  adminKeyOut?: string;
 }
 
 export interface InitResult {
   dataDir: string;
   config: NodeConfig;
+  /** The org admin key, outside the data directory. */
   adminKeyFile: string;
-  nodeKeyFile: string;
+  /** The sealed keyring in the data directory. */
+  keyringFile: string;
+  keyProvider: KeyProviderChoice['kind'];
+  /** The development provider's key file (outside the data directory), when keyProvider is 'file'. */
+  keyFile?: string;
   adminKeyId: string;
   nodeKeyId: string;
 }
@@ -34,9 +45,15 @@ export interface OpenedNode {
   config: NodeConfig;
   node: LedgerNode;
   store: SqliteLedgerStore;
+  /** The unsealed keyring: node key, HPKE key, vault KEK. */
+  keys: NodeKeys;
 }
 
 export interface OpenOptions {
+  /** Keys already unlocked (else the keyring is unlocked with `unlock`). */
+  keys?: NodeKeys;
+  /** The provider's secret for unlocking the keyring. */
+  unlock?: UnlockSecrets;
   orderer?: (store: SqliteLedgerStore) => Orderer;
   verifyWorkers?: number;
   onFatal?: (error: unknown) => void;
@@ -46,7 +63,8 @@ export interface OpenOptions {
 export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode {
   const config = readNodeConfig(dataDir);
   const p = paths(dataDir);
-  const nodeKey = loadSigningKey(p.nodeKey);
+  const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
+  const nodeKey = keys.nodeKey;
   const store = new SqliteLedgerStore(openDatabase(p.ledger));
   store.checkpointInBackground();
   const orderer = options.orderer ? options.orderer(store) : new SoloOrderer(store);
@@ -60,7 +78,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
   node.start();
-  return { config, node, store };
+  return { config, node, store, keys };
 }
 
 /** Closes a node and its store. */
@@ -84,6 +102,7 @@ export async function initDevNetwork(dataDir: string, options: InitOptions = {})
   const staging = join(dirname(target), `.${basename(target)}.init-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'keys'), { recursive: true, mode: 0o700 });
+  let adminKeyFile: string | undefined;
   try {
     const config: NodeConfig = {
       networkId: options.networkId ?? 'careledger-dev',
@@ -91,22 +110,26 @@ export async function initDevNetwork(dataDir: string, options: InitOptions = {})
       endpoint: options.endpoint ?? 'http://127.0.0.1:8080',
       createdAt: new Date().toISOString(),
     };
-    const { admin, nodeKey, hpke } = createNodeKeys(staging);
-    await commitGenesis(staging, config, admin, nodeKey, toBase64Url(hpke.publicKey), options.orgName ?? config.orgId);
+    const keys = createNodeKeyring(staging, options.keyProvider ?? { kind: 'file' }, target);
+    const admin = generateSigningKey();
+    await commitGenesis(staging, config, admin, keys.nodeKey, toBase64Url(keys.hpkePublicKey), options.orgName ?? config.orgId);
+    adminKeyFile = writeAdminKey(target, admin, options.adminKeyOut);
     writeNodeConfig(staging, config);
     if (existsSync(target)) rmdirSync(target);
     renameSync(staging, target);
-    const final = paths(target);
     return {
       dataDir: target,
       config,
-      adminKeyFile: final.adminKey,
-      nodeKeyFile: final.nodeKey,
+      adminKeyFile,
+      keyringFile: paths(target).keyring,
+      keyProvider: keys.provider,
+      ...(keys.keyFile === undefined ? {} : { keyFile: keys.keyFile }),
       adminKeyId: admin.keyId,
-      nodeKeyId: nodeKey.keyId,
+      nodeKeyId: keys.nodeKey.keyId,
     };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
+    if (adminKeyFile !== undefined) rmSync(adminKeyFile, { force: true });
     throw error;
   }
 }

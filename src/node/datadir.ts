@@ -1,15 +1,16 @@
-// The data directory of a node: its configuration file, its keys (PKCS#8 PEM,
-// mode 0600) and its databases.
-//   D/node.json          network id, organisation id, endpoint
-//   D/keys/node.pem      node signing key (Ed25519): blocks' checkpoints, access events
-//   D/keys/admin.pem     organisation admin key (Ed25519), dev networks only
-//   D/keys/hpke.pem      X25519 key for HPKE exchange (RFC 9180)
-//   D/ledger.sqlite      ledger store
-import { createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
+// The data directory of a node: its configuration file, its SEALED keyring
+// and its databases. No private key is stored here in the clear (docs/keys.md).
+//   D/node.json            network id, organisation id, endpoint
+//   D/keys/keyring.sealed  node signing key, HPKE key and vault KEK, sealed
+//                          under the key provider's secret (src/keys)
+//   D/ledger.sqlite        ledger store
+// The organisation admin key and a development key file live OUTSIDE the
+// data directory, by default in the sibling `<D>-keys/` (keyHome).
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { fromBase64Url, generateSigningKey, generateX25519PrivateKey, signingKeyFromPem, signingKeyToPem, type SigningKey } from '../crypto/index.js';
+import { fromBase64Url, generateX25519PrivateKey, signingKeyFromPem, type SigningKey } from '../crypto/index.js';
 import { CareLedgerError } from '../ledger/index.js';
 
 export const nodeConfigSchema = z.strictObject({
@@ -23,11 +24,23 @@ export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export const paths = (dataDir: string) => ({
   config: join(dataDir, 'node.json'),
   keys: join(dataDir, 'keys'),
-  nodeKey: join(dataDir, 'keys', 'node.pem'),
-  adminKey: join(dataDir, 'keys', 'admin.pem'),
-  hpkeKey: join(dataDir, 'keys', 'hpke.pem'),
+  keyring: join(dataDir, 'keys', 'keyring.sealed'),
   ledger: join(dataDir, 'ledger.sqlite'),
+  /** Plain key files of data directories created before the keyring; never written now. */
+  legacyNodeKey: join(dataDir, 'keys', 'node.pem'),
 });
+
+/**
+ * The default home of the keys that must not sit in the data directory: the
+ * sibling `<D>-keys/` (for `./.careledger`, `./.careledger-keys/`), holding
+ * the org admin key (`admin.pem`) and the development provider's key file
+ * (`keyring.key`). Operators move the admin key offline (docs/keys.md).
+ */
+export function keyHome(dataDir: string): { dir: string; adminKey: string; keyFile: string } {
+  const abs = resolve(dataDir);
+  const dir = join(dirname(abs), `${basename(abs)}-keys`);
+  return { dir, adminKey: join(dir, 'admin.pem'), keyFile: join(dir, 'keyring.key') };
+}
 
 export function isInitialised(dataDir: string): boolean {
   return existsSync(paths(dataDir).config);
@@ -77,30 +90,9 @@ export function generateHpkeKey(): HpkeKeyPair {
   return { privateKey, publicKey: x25519Raw(privateKey) };
 }
 
-export function loadHpkeKey(file: string): HpkeKeyPair {
-  const privateKey = createPrivateKey({ key: readFileSync(file, 'utf8'), format: 'pem' });
-  return { privateKey, publicKey: x25519Raw(privateKey) };
-}
-
 function x25519Raw(privateKey: KeyObject): Uint8Array {
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const raw = fromBase64Url(String(jwk.x));
   if (!raw || raw.byteLength !== 32) throw new CareLedgerError('INTERNAL', 'not an X25519 key');
   return raw;
-}
-
-/** Creates an organisation node's keys in `dataDir/keys` (admin, node, HPKE; PKCS#8 PEM, mode 0600). */
-export function createNodeKeys(dataDir: string): { admin: SigningKey; nodeKey: SigningKey; hpke: HpkeKeyPair } {
-  const p = paths(dataDir);
-  const admin = generateSigningKey();
-  const nodeKey = generateSigningKey();
-  const hpke = generateHpkeKey();
-  writePrivateFile(p.adminKey, signingKeyToPem(admin));
-  writePrivateFile(p.nodeKey, signingKeyToPem(nodeKey));
-  writePrivateFile(p.hpkeKey, hpkeKeyToPem(hpke));
-  return { admin, nodeKey, hpke };
-}
-
-export function hpkeKeyToPem(key: HpkeKeyPair): string {
-  return key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }

@@ -9,10 +9,12 @@ export {
   isInitialised,
   readNodeConfig,
   loadSigningKey,
-  loadHpkeKey,
+  keyHome,
   writePrivateFile,
 } from './datadir.js';
+export { createNodeKeyring, developmentKeyWarning, unlockKeyring, writeAdminKey } from './keystore.js';
+export type { KeyProviderChoice, NodeKeys, UnlockSecrets } from './keystore.js';
 export type { NodeConfig } from './datadir.js';
 export { VerifyPool } from './verify-pool.js';
-export { openRecords, openRecordsDatabase, openKek, kekFile } from './records-service.js';
+export { openRecords, openRecordsDatabase } from './records-service.js';
 export type { RecordsService } from './records-service.js';

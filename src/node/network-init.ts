@@ -1,16 +1,18 @@
 // Creating consortium data directories (ARCHITECTURE section 3, etcd ordering).
 // initConsortium: N organisations on one machine (tests, demo), each with its
-// own admin, node and HPKE keys, and ONE genesis listing every organisation,
+// own sealed keyring (node, HPKE and vault keys; docs/keys.md) and admin key
+// written outside its data directory, and ONE genesis listing every organisation,
 // ordered through etcd so every node commits it as block 0 itself.
 // initJoin: a new organisation's data directory and the admit-org proposal
 // payload an existing admin submits for it.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { toBase64Url, type SigningKey } from '../crypto/index.js';
+import { generateSigningKey, toBase64Url, type SigningKey } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx } from '../ledger/index.js';
 import { EtcdOrderer } from '../ordering/index.js';
-import { createNodeKeys, isInitialised, paths, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { isInitialised, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { createNodeKeyring, writeAdminKey, type KeyProviderChoice } from './keystore.js';
 import { writeNetworkConfig } from './network-config.js';
 
 export interface ConsortiumOrg {
@@ -19,6 +21,10 @@ export interface ConsortiumOrg {
   /** This org's node URL as other nodes reach it. */
   endpoint: string;
   dataDir: string;
+  /** How this org's keyring is sealed; default the development key file in `<dataDir>-keys/`. */
+  keyProvider?: KeyProviderChoice | undefined;
+  /** Where this org's admin key goes (outside its data directory); default `<dataDir>-keys/admin.pem`. */
+  adminKeyOut?: string | undefined;
 }
 
 export interface ConsortiumOptions {
@@ -36,6 +42,7 @@ export interface OrgDataDir {
   orgId: string;
   dataDir: string;
   endpoint: string;
+  /** The org admin key, outside the data directory. */
   adminKeyFile: string;
   adminKeyId: string;
   nodeKeyId: string;
@@ -67,8 +74,10 @@ function createOrgDir(
 ): { info: OrgDataDir; payload: OrgPayload; admin: SigningKey } {
   const dataDir = resolve(org.dataDir);
   assertEmpty(dataDir);
-  mkdirSync(paths(dataDir).keys, { recursive: true, mode: 0o700 });
-  const { admin, nodeKey, hpke } = createNodeKeys(dataDir);
+  const keys = createNodeKeyring(dataDir, org.keyProvider ?? { kind: 'file' });
+  const nodeKey = keys.nodeKey;
+  const admin = generateSigningKey();
+  const adminKeyFile = writeAdminKey(dataDir, admin, org.adminKeyOut);
   const config: NodeConfig = { networkId, orgId: org.orgId, endpoint: org.endpoint, createdAt: new Date().toISOString() };
   writeNetworkConfig(dataDir, {
     orderer: { kind: 'etcd', hosts: settings.etcd },
@@ -77,7 +86,7 @@ function createOrgDir(
     ...(settings.compactIntervalMs === undefined ? {} : { compactIntervalMs: settings.compactIntervalMs }),
   });
   writeNodeConfig(dataDir, config); // last: node.json marks the directory initialised
-  const hpkePublicKey = toBase64Url(hpke.publicKey);
+  const hpkePublicKey = toBase64Url(keys.hpkePublicKey);
   const payload: OrgPayload = {
     orgId: org.orgId,
     name: org.name ?? org.orgId,
@@ -90,7 +99,7 @@ function createOrgDir(
     orgId: org.orgId,
     dataDir,
     endpoint: org.endpoint,
-    adminKeyFile: paths(dataDir).adminKey,
+    adminKeyFile,
     adminKeyId: admin.keyId,
     nodeKeyId: nodeKey.keyId,
     hpkePublicKey,
@@ -152,6 +161,8 @@ export interface JoinOptions {
   etcd: string[];
   /** Peers to catch up from while this node is not yet in governance state. */
   peers: string[];
+  keyProvider?: KeyProviderChoice | undefined;
+  adminKeyOut?: string | undefined;
 }
 
 /**

@@ -8,7 +8,8 @@ import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { openNode, type OpenedNode } from './bootstrap.js';
 import { ClusterOrderer, waitUntilSynced } from './cluster.js';
 import { defaultRegistry } from './contracts.js';
-import { loadSigningKey, paths, readNodeConfig } from './datadir.js';
+import { paths, readNodeConfig } from './datadir.js';
+import { unlockKeyring, type NodeKeys, type UnlockSecrets } from './keystore.js';
 import type { NetworkSettings } from './network-config.js';
 import { verifyLedger } from './verify.js';
 import { VerifyPool } from './verify-pool.js';
@@ -29,6 +30,9 @@ export interface OpenNetworkNodeOptions {
   /** Delivery or verification failed: the node must not serve. */
   onFatal: (error: Error) => void;
   verifyWorkers?: number;
+  /** Keys already unlocked (else the keyring is unlocked with `unlock`). */
+  keys?: NodeKeys;
+  unlock?: UnlockSecrets;
 }
 
 /** Re-verifies the ledger at one read snapshot (blocks keep committing meanwhile). */
@@ -51,7 +55,8 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
   if (settings.orderer.kind !== 'etcd') throw new Error('openNetworkNode needs an etcd orderer');
   const hosts = settings.orderer.hosts;
   const config = readNodeConfig(dataDir);
-  const nodeKeyId = loadSigningKey(paths(dataDir).nodeKey).keyId;
+  const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
+  const nodeKeyId = keys.nodeKey.keyId;
   let cluster: ClusterOrderer | undefined;
   let startedEmpty = false;
   let closed = false;
@@ -61,6 +66,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
     return [...new Set([...settings.peers, ...known])].filter((u) => u !== config.endpoint);
   };
   const opened: OpenedNode = openNode(dataDir, {
+    keys,
     ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
     onFatal: (e) => options.onFatal(e instanceof Error ? e : new Error(String(e))),
     orderer: (store) => {

@@ -1,9 +1,8 @@
 // Wires the patient-records side of a node: the encrypted vault (its own
-// SQLite file, WAL + secure_delete), the key-encryption key (CARELEDGER_KEK or
-// D/keys/kek, created on first use with mode 0600), the secure FHIR
-// repository over the ledger, and the SMART auth store.
+// SQLite file, WAL + secure_delete) under the key-encryption key from the
+// node's unsealed keyring (docs/keys.md), the secure FHIR repository over the
+// ledger, and the SMART auth store.
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuthStore, type AuthDeps } from '../auth/index.js';
 import {
@@ -17,9 +16,8 @@ import {
 import { DisclosureReader, SecureFhirRepository, ledgerPortOf } from '../fhir/secure/index.js';
 import { ensureFhirDefinitions } from '../fhir/router/index.js';
 import { preparePrivateDatabaseFile } from '../storage/index.js';
-import { Vault, loadKek, createKekFile, KEK_ENV_VAR, type Kek } from '../vault/index.js';
+import { Vault } from '../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
-import { loadHpkeKey, paths } from './datadir.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
@@ -45,21 +43,9 @@ export function openRecordsDatabase(file: string): Database.Database {
   return db;
 }
 
-export function kekFile(dataDir: string): string {
-  return join(paths(dataDir).keys, 'kek');
-}
-
-/** The node's KEK: the environment wins; else the key file, created on first use. */
-export function openKek(dataDir: string): Kek {
-  const env = process.env[KEK_ENV_VAR];
-  const file = kekFile(dataDir);
-  if ((env === undefined || env.trim() === '') && !existsSync(file)) return createKekFile(file);
-  return loadKek({ ...(env === undefined ? {} : { env }), file });
-}
-
 export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: string): Promise<RecordsService> {
   ensureFhirDefinitions();
-  const kek = openKek(dataDir);
+  const kek = opened.keys.kek;
   const vaultDb = openRecordsDatabase(join(dataDir, 'vault.sqlite'));
   const authDb = openRecordsDatabase(join(dataDir, 'auth.sqlite'));
   try {
@@ -75,7 +61,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       custodian: { ledger: exchangeLedger, source: new DisclosureReader({ db: vaultDb, vault, kek }), replay: new ReplayGuard() },
       requester: {
         ledger: exchangeLedger,
-        hpkeKey: await importHpkePrivateKey(loadHpkeKey(paths(dataDir).hpkeKey).privateKey),
+        hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey),
         transport: httpTransport(),
       },
     };

@@ -2,7 +2,7 @@
 // (ARCHITECTURE section 6). Everything above imports from here.
 export { Vault } from './vault.js';
 export type { VaultOptions, PutInput, PutResult, RecordMeta, VaultRecord, ErasureResult } from './vault.js';
-export { Kek, KEK_ENV_VAR, KEK_BYTES, loadKek, createKekFile } from './kek.js';
-export type { KekSource } from './kek.js';
+export { Kek, KEK_BYTES } from './kek.js';
 export { COMMITMENT_DOMAIN, COMMITMENT_SALT_BYTES, commitmentOf, verifyCommitment } from './commitment.js';
 export { MAX_RECORD_BYTES } from './fields.js';
+export { AES_GCM_IV_BYTES, openAesGcm, sealAesGcm } from './aead.js';

@@ -3,7 +3,7 @@
 //
 // How the network is made: one organisation (org1) with one admin key held
 // by the test and three nodes, each with its own data dir, SQLite store and
-// node key (keys/node.pem; here it only signs checkpoints) and the same
+// node key (sealed in keys/keyring.sealed; here it only signs checkpoints) and the same
 // node.json network id. All three start from an EMPTY ledger, opened with
 // openNode(dir, { orderer: (store) => new EtcdOrderer(...) }). The genesis
 // transaction (governance/genesis listing all three node keys) is signed by
@@ -13,13 +13,14 @@
 // numbers mean nothing to etcd.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateSigningKey, signingKeyToPem, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
+import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import { parseEnvelope, signTx } from '../../src/ledger/index.js';
-import { generateHpkeKey, writeNodeConfig, writePrivateFile, paths } from '../../src/node/datadir.js';
+import { generateHpkeKey, writeNodeConfig } from '../../src/node/datadir.js';
+import { createNodeKeyring } from '../../src/node/keystore.js';
 import { closeNode, openNode, type OpenedNode } from '../../src/node/index.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { selfEnrolment, type SignedTx } from '../helpers/load.js';
@@ -76,9 +77,7 @@ describe('three ledger nodes on one etcd cluster', { skip: skip ?? false, timeou
     root = mkdtempSync(join(tmpdir(), 'careledger-net-'));
     for (let i = 0; i < 3; i++) {
       const dir = join(root, `node${i + 1}`);
-      mkdirSync(paths(dir).keys, { recursive: true, mode: 0o700 });
-      const key = generateSigningKey();
-      writePrivateFile(paths(dir).nodeKey, signingKeyToPem(key));
+      const key = createNodeKeyring(dir, { kind: 'file' }).nodeKey;
       writeNodeConfig(dir, { networkId, orgId: 'org1', endpoint: `http://127.0.0.1:${18080 + i}`, createdAt: new Date().toISOString() });
       dirs.push(dir);
       nodeKeys.push(key);

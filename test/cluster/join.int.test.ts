@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { generateSigningKey } from '../../src/crypto/index.js';
 import { proposalIdForTx } from '../../src/contracts/governance/ids.js';
 import { parseCheckpoint, verifyCheckpointSignatures } from '../../src/ledger/index.js';
-import { loadSigningKey, paths } from '../../src/node/index.js';
+import { keyHome, loadSigningKey, unlockKeyring } from '../../src/node/index.js';
 import { memberRegistration, selfEnrolment, type SignedTx } from '../helpers/load.js';
 import {
   LOOPBACK,
@@ -149,8 +149,8 @@ describe('a new organisation joins a running consortium through governance', { s
     ]);
     assert.equal(join3.code, 0, join3.stdout + join3.stderr);
     const out = join3.stdout;
-    const admin3 = loadSigningKey(paths(dirs[2]!).adminKey);
-    const node3 = loadSigningKey(paths(dirs[2]!).nodeKey);
+    const admin3 = loadSigningKey(keyHome(dirs[2]!).adminKey);
+    const node3 = unlockKeyring(dirs[2]!).nodeKey;
 
     // The payload block and the propose command line agree, and name this data dir's keys.
     const payloadText = /admit-org proposal payload:\n([\s\S]*?)\n\n/.exec(out)?.[1];
@@ -231,7 +231,7 @@ describe('a new organisation joins a running consortium through governance', { s
   });
 
   test('a transaction signed by org3\'s admin commits on org3\'s node and reaches every node', async () => {
-    const admin3 = loadSigningKey(paths(dirs[2]!).adminKey);
+    const admin3 = loadSigningKey(keyHome(dirs[2]!).adminKey);
     const practitioner = generateSigningKey();
     const tx = memberRegistration(networkId, admin3, 'dr-org3', ['practitioner'], [practitioner.keyId]);
     const [result] = await submit(2, [tx]);
@@ -246,7 +246,7 @@ describe('a new organisation joins a running consortium through governance', { s
       assert.deepEqual(members.body.items.map((m) => [m.memberId, m.keys]), [['dr-org3', [practitioner.keyId]]]);
     }
     // Witnessing includes the new member: every node's head ends up cosigned by all three node keys, none diverged.
-    const nodeKeys = [...founders.map((o) => o.nodeKeyId), loadSigningKey(paths(dirs[2]!).nodeKey).keyId];
+    const nodeKeys = [...founders.map((o) => o.nodeKeyId), unlockKeyring(dirs[2]!).nodeKey.keyId];
     for (const i of [0, 1, 2]) {
       await until(() => `node ${i + 1}'s head cosigned by all three orgs\n${logs()}`, WAIT_MS, async () => {
         const res = await fetch(`${url(i)}/ledger/v1/checkpoint/witnessed`, { signal: AbortSignal.timeout(1_000) });

@@ -8,7 +8,7 @@
 // through org-b's node. Without etcd: fails in CI, skips locally.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,11 +16,12 @@ import { SignJWT } from 'jose';
 import { requestClientCredentialsToken } from '../../src/auth/index.js';
 import { consentIdForTx } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
-import { generateSigningKey, signingKeyToPem, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
+import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import type { DisclosureSource, SignedExchangeRequest } from '../../src/exchange/index.js';
 import type { FhirResource } from '../../src/fhir/types.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
-import { generateHpkeKey, hpkeKeyToPem, paths, writeNodeConfig, writePrivateFile } from '../../src/node/datadir.js';
+import { writeNodeConfig } from '../../src/node/datadir.js';
+import { createNodeKeyring } from '../../src/node/keystore.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
 import { etcdSuiteSkip } from '../cluster/etcd-suite.js';
@@ -89,9 +90,7 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     root = mkdtempSync(join(tmpdir(), 'careledger-exchange-'));
     for (const orgId of ['org-a', 'org-b']) {
       const dir = join(root, orgId);
-      mkdirSync(paths(dir).keys, { recursive: true, mode: 0o700 });
-      writePrivateFile(paths(dir).nodeKey, signingKeyToPem(generateSigningKey()));
-      writePrivateFile(paths(dir).hpkeKey, hpkeKeyToPem(generateHpkeKey()));
+      createNodeKeyring(dir, { kind: 'file' });
       writeNodeConfig(dir, { networkId, orgId, endpoint: 'http://127.0.0.1:1', createdAt: new Date().toISOString() });
       orgs.push(
         await startOrg(dir, (store) =>

@@ -21,7 +21,6 @@ import {
 } from '../../src/exchange/index.js';
 import { DisclosureReader, SecureFhirRepository, ledgerPortOf } from '../../src/fhir/secure/index.js';
 import type { Actor } from '../../src/fhir/types.js';
-import { loadHpkeKey, paths } from '../../src/node/datadir.js';
 import { closeNode, openNode, type OpenedNode, type OpenOptions } from '../../src/node/index.js';
 import { Kek, Vault } from '../../src/vault/index.js';
 
@@ -57,7 +56,6 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
   const auth: AuthDeps = { state: committedState(opened.store), nodeKey: opened.node.nodeKey, store: new AuthStore(authDb), baseUrl: `http://${orgId}.test` };
   const realSource = new DisclosureReader({ db, vault, kek });
   let source: DisclosureSource = realSource;
-  const hpke = loadHpkeKey(paths(dir).hpkeKey);
   const ledger = exchangeLedgerOf(opened.node, orgId);
   const http = httpTransport({ timeoutMs: 15_000 });
   let last: SignedExchangeRequest | undefined;
@@ -70,7 +68,7 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
   const app = Fastify({ logger: false });
   registerExchangeRoutes(app, {
     custodian: { ledger, source: { listForDisclosure: (p, t) => source.listForDisclosure(p, t) }, replay: new ReplayGuard() },
-    requester: { ledger, hpkeKey: await importHpkePrivateKey(hpke.privateKey), transport },
+    requester: { ledger, hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey), transport },
     authenticate: (header) => authenticate(header, auth),
     localEverything: async (ctx, p) => (await repository.everything(ctx, p, { count: 1000, offset: 0 })).resources,
   });
@@ -78,7 +76,7 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   let closed = false;
   return {
-    orgId, opened, repository, auth, url, hpkePublicKey: hpke.publicKey, realSource,
+    orgId, opened, repository, auth, url, hpkePublicKey: opened.keys.hpkePublicKey, realSource,
     setSource: (s) => {
       source = s;
     },

@@ -21,7 +21,7 @@ export interface TestNode {
   app: FastifyInstance;
   /** http://127.0.0.1:<port> when started with listen: true (or after listen()); '' otherwise. */
   url: string;
-  /** The organisation admin key of the dev network (keys/admin.pem). */
+  /** The organisation admin key of the dev network (written outside the data directory, <D>-keys/admin.pem). */
   adminKey: TestSigningKey;
   networkId: string;
   /** Starts listening on 127.0.0.1 on a free port; returns the base URL. */

@@ -10,7 +10,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import canonicalize from 'canonicalize';
 import { startTestNode } from '../helpers/node.js';
@@ -151,7 +150,7 @@ void test('the node agrees with the independent implementation of section 4 over
 
   const info = await get<{ networkId: string; nodeKeyId: string; logSize: number }>('/node');
   const network = info.networkId;
-  const admin = createPrivateKey(readFileSync(join(fixture.dataDir, 'keys', 'admin.pem'), 'utf8'));
+  const admin = createPrivateKey(readFileSync(fixture.init.adminKeyFile, 'utf8'));
   assert.equal(keyIdOf(admin), fixture.init.adminKeyId);
   // Generated as DER and imported (a generated KeyObject's JWK export can deadlock with GC on Node 20).
   const fresh = (): KeyObject =>

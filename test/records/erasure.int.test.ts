@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { openKek } from '../../src/node/index.js';
 import { Vault } from '../../src/vault/index.js';
 import { runCli } from '../helpers/proc.js';
 import {
@@ -113,7 +112,7 @@ describe('erasure by the patient', { timeout: 90_000 }, () => {
       assert.equal(rows.length, 5);
       assert.equal(keys.length, 1);
       assert.equal(labels.length, 5);
-      const vault = new Vault(db, openKek(fx.dataDir));
+      const vault = new Vault(db, fx.opened.keys.kek);
       const secrets: Captured['secrets'] = [];
       for (const r of rows) {
         assert.ok(r.ciphertext.length > 48);

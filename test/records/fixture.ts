@@ -228,7 +228,7 @@ export interface RecordsNode {
   url: string;
   orgId: string;
   networkId: string;
-  /** The org admin key (D/keys/admin.pem). */
+  /** The org admin key (outside the data directory: <D>-keys/admin.pem). */
   adminKey: SigningKey;
   client: RecordsClient;
   /** Closes server, records and node, and removes the temporary directory. Idempotent. */

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSigningKey } from '../../src/node/index.js';
+import { keyHome, loadSigningKey } from '../../src/node/index.js';
 import { filesUnder, findLeaks, leakPatterns, observation, patientResource, spawnRecordsNode, type ChildNode } from './fixture.js';
 
 let tmp: string;
@@ -34,7 +34,7 @@ describe('a planted marker is found nowhere at rest or in the logs', { timeout: 
     const marker = `CLMARK-${randomBytes(12).toString('hex')}-\u00e9t\u00e9`;
     node = await spawnRecordsNode(dataDir, 'debug');
     const c = node.client;
-    const admin = loadSigningKey(join(dataDir, 'keys', 'admin.pem'));
+    const admin = loadSigningKey(keyHome(dataDir).adminKey);
     const drX = await c.registerMember(admin, ['practitioner'], 'dr-x');
     const P = await c.registerPatient(drX.key);
     await c.tx(P.key, 'consent', 'grant', {

@@ -54,7 +54,7 @@ test('a pending appointment or a record without an appointment never manages con
   w.setDelegate({ status: 'pending' });
   assert.equal(grantBy(w), 'UNAUTHORIZED');
   const key = `delegate/${PATIENT}/${DELEGATE}`;
-  const legacy = { ...(w.state.get('identity', key) as { [k: string]: JsonValue }), status: 'active' };
+  const legacy: { [k: string]: JsonValue } = { ...(w.state.get('identity', key) as { [k: string]: JsonValue }), status: 'active' };
   delete legacy['appointment'];
   w.state.put('identity', key, legacy);
   assert.equal(grantBy(w), 'UNAUTHORIZED');

@@ -12,7 +12,7 @@ import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
 import { pseudonymForTx } from '../../contracts/identity/index.js';
 import { consentIdForTx, type Provision } from '../../contracts/consent/index.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../ledger/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode, paths, type OpenedNode } from '../../node/index.js';
+import { closeNode, initDevNetwork, keyHome, loadSigningKey, openNode, type OpenedNode } from '../../node/index.js';
 import { Kek, Vault } from '../../vault/index.js';
 import type { Actor, FhirResource, PurposeOfUse, RequestContext, SmartScope } from '../types.js';
 import { ledgerPortOf, type LedgerPort } from './ports.js';
@@ -38,7 +38,7 @@ export class World {
   private constructor(dir: string, opened: OpenedNode) {
     this.dir = dir;
     this.opened = opened;
-    this.admin = loadSigningKey(paths(join(dir, 'node')).adminKey);
+    this.admin = loadSigningKey(keyHome(join(dir, 'node')).adminKey);
     this.vaultPath = join(dir, 'vault.sqlite');
     this.db = new Database(this.vaultPath);
     this.db.pragma('journal_mode = WAL');
