@@ -25,7 +25,6 @@ describe('secure repository: writes need consent (finding 4)', () => {
   let w: World;
   let p: string;
   let obs: FhirResource;
-  let psy: FhirResource;
   const reason = { deleteReason: 'entered for the wrong patient' };
   const drB = (extra: { purpose?: 'TREAT' | 'ETREAT'; breakGlassReason?: string; deleteReason?: string } = reason): RequestContext => w.ctx(w.member('dr-b'), extra);
   before(async () => {
@@ -35,7 +34,6 @@ describe('secure repository: writes need consent (finding 4)', () => {
     const dr = w.ctx(w.member('dr-a'));
     obs = await w.repo.create(dr, observation(p));
     obs = (await w.repo.update(dr, { ...obs, status: 'amended' })).resource;
-    psy = await w.repo.create(dr, observation(p, { meta: { security: [PSY] } }));
   });
   after(async () => w.close());
 
