@@ -153,6 +153,9 @@ async function submitAll(opened: OpenedNode, envs: ParsedEnvelope[], what: strin
   }
 }
 
+/** What each patient lets the organisation write: every resource, the labels resourceFor uses named. */
+const WRITE_PROVISION: Provision = { type: 'permit', actions: ['collect', 'correct'], provisions: [{ type: 'permit', securityLabels: ['PSY', 'HIV', 'R'] }] };
+
 function resourceFor(random: () => number, patient: string): FhirResource {
   const day = new Date(Date.UTC(2015, 0, 1) + Math.floor(random() * 10 * 365) * 86_400_000);
   const r = random();
@@ -276,6 +279,12 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     });
     await submitAll(node, registrations, 'register-patient');
     log(`registered ${practitionerCount} practitioners and ${patientCount} patients`);
+    // Writes need the patient's consent (collect, correct; restricted labels named): one per patient, for the organisation.
+    await submitAll(
+      node,
+      patients.map((p) => sign('consent', 'grant', { patient: p.pseudonym, grantee: { kind: 'organization', orgId }, provision: WRITE_PROVISION }, p.key)),
+      'consent/grant (writes)',
+    );
 
     const member = (i: number): Actor => ({
       kind: 'member', orgId, memberId: `dr-${i}`, keyId: practitionerKeys[i]?.keyId ?? 'none', roles: ['practitioner'], scopes: [ORG_SCOPE],

@@ -5,7 +5,9 @@
 //                                requester side: a practitioner of this organisation
 //                                (bearer token) gathers the patient's verified records
 //                                from every custodian consent allows, plus this
-//                                node's own, as a FHIR searchset Bundle
+//                                node's own, as a FHIR searchset Bundle; asking
+//                                other custodians needs the member's signed
+//                                authorisation (header CareLedger-Exchange-Authorization)
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -14,11 +16,14 @@ import {
   answerExchangeRequest,
   gatherEverything,
   requestRecords,
+  signedMemberAuthorizationSchema,
   type CustodianDeps,
+  type SignedMemberAuthorization,
   type CustodianOutcome,
   type GatherResult,
   type RequesterDeps,
 } from '../exchange/index.js';
+import { fromBase64Url } from '../crypto/index.js';
 import type { Actor, FhirResource, RequestContext } from '../fhir/types.js';
 import { CareLedgerError, isCareLedgerError } from '../ledger/index.js';
 import { sendError } from './errors.js';
@@ -81,6 +86,36 @@ function bundleOf(result: GatherResult, local: FhirResource[], self: string): Fh
   return { resourceType: 'Bundle', type: 'searchset', timestamp: new Date().toISOString(), total, entry };
 }
 
+/** The member's signed exchange authorisation: base64url(JSON) of a SignedMemberAuthorization (docs/exchange.md). */
+export const AUTHORIZATION_HEADER = 'careledger-exchange-authorization';
+
+/** Parses the member's authorisation and checks it is the caller's, for this patient and purpose. */
+function memberAuthorizationOf(
+  header: string | string[] | undefined,
+  requester: { orgId: string; memberId: string },
+  patient: string,
+  purpose: string,
+): SignedMemberAuthorization {
+  if (typeof header !== 'string' || header === '') {
+    throw new CareLedgerError('UNAUTHENTICATED', 'asking other custodians needs the member-signed CareLedger-Exchange-Authorization header', {
+      field: 'authorization',
+    });
+  }
+  const bytes = header.length <= 8192 ? fromBase64Url(header) : undefined;
+  let json: unknown;
+  try {
+    json = bytes === undefined ? undefined : JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    json = undefined;
+  }
+  const signed = parseWith(signedMemberAuthorizationSchema, json, 'authorization');
+  const a = signed.authorization;
+  if (a.requester.orgId !== requester.orgId || a.requester.memberId !== requester.memberId || a.patient !== patient || a.purpose !== purpose) {
+    throw new CareLedgerError('FORBIDDEN', "the authorisation is not the caller's for this patient and purpose", { field: 'authorization' });
+  }
+  return signed;
+}
+
 export function registerExchangeRoutes(app: FastifyInstance, deps: ExchangeRoutesDeps): void {
   const self = deps.requester.ledger.orgId;
 
@@ -102,7 +137,12 @@ export function registerExchangeRoutes(app: FastifyInstance, deps: ExchangeRoute
       }
       const types = readableTypes(actor, query._type);
       const requester = { orgId: actor.orgId, memberId: actor.memberId };
-      const common = { patient: pseudonym, requester, purpose: query.purpose, ...(types === undefined ? {} : { resourceTypes: types }) };
+      const asksOthers = query.custodian !== self;
+      const authorization = asksOthers ? memberAuthorizationOf(request.headers[AUTHORIZATION_HEADER], requester, pseudonym, query.purpose) : undefined;
+      const common = {
+        patient: pseudonym, requester, purpose: query.purpose, ...(types === undefined ? {} : { resourceTypes: types }),
+        authorization: authorization as SignedMemberAuthorization,
+      };
       let result: GatherResult;
       if (query.custodian !== undefined && query.custodian !== self) {
         // One named custodian: its refusal is this request's answer (403 for no consent).

@@ -19,7 +19,8 @@ export const ROLE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   sponsor: ['ResearchStudy.cruds', 'ResearchSubject.rs'],
   investigator: ['ResearchStudy.rs', 'ResearchSubject.cruds', 'Consent.rs', 'Observation.rs', 'Patient.rs'],
   auditor: ['AuditEvent.rs', 'Provenance.rs'],
-  'org-admin': ['Organization.cruds', 'Practitioner.cruds', 'PractitionerRole.cruds', 'Endpoint.cruds', 'Location.cruds'],
+  // '*.d': records management deletes any resource, with a reason, audited (issue 9, finding 4); it reads none.
+  'org-admin': ['Organization.cruds', 'Practitioner.cruds', 'PractitionerRole.cruds', 'Endpoint.cruds', 'Location.cruds', '*.d'],
 };
 
 /** Everything a patient (or a delegate acting for one) may get: read all of their record, manage their consents. */

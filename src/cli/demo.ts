@@ -145,10 +145,10 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
     sign(patientKey, 'consent', 'grant', {
       patient,
       grantee: { kind: 'practitioner', orgId: DEMO_ORG, memberId: 'dr-x' },
-      provision: { type: 'permit', actions: ['access'], purposes: ['TREAT'] },
+      provision: { type: 'permit', actions: ['access', 'collect', 'correct'], purposes: ['TREAT'] },
     }),
   );
-  // The patient's FHIR Patient resource, written by her practitioner.
+  // The patient's FHIR Patient resource, written by her practitioner (her consent covers collect and correct).
   const token = await memberAccessToken(baseUrl, drX, MEMBER_SCOPE);
   const res = await fetch(`${baseUrl}/fhir/R4/Patient/${patient}`, {
     method: 'PUT',

@@ -1,5 +1,6 @@
 // The custodian side of an exchange (organisation A answering B): verify the
-// signed request against B's registered node keys, the time window and replay;
+// signed request against B's registered node keys, the time window and replay,
+// and the requesting member's own signed authorisation (member-auth.ts);
 // decide consent for B's requester per record (consent.decide, action
 // 'access', the serving node's clock); put ONE access event (interaction
 // 'disclose', recipientOrg B) on the ledger and wait for its commit; then seal
@@ -10,6 +11,7 @@ import { prepareDecision, type DecisionReason } from '../contracts/consent/index
 import { canonicalBytes, fromBase64Url, toBase64Url } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx, type JsonValue } from '../ledger/index.js';
 import { sealBundle } from './hpke.js';
+import { verifyMemberAuthorization } from './member-auth.js';
 import { activeOrg, isActiveNodeKey } from './peers.js';
 import type { DisclosableRecord, DisclosureSource, ExchangeLedger } from './ports.js';
 import {
@@ -60,6 +62,8 @@ export function verifyExchangeRequest(deps: CustodianDeps, input: unknown): Exch
   const windowMs = deps.windowMs ?? EXCHANGE_WINDOW_MS;
   if (!Number.isFinite(at) || Math.abs(now - at) > windowMs) throw refuse('STALE_TIME', 'request time is outside the accepted window', 'time');
   deps.replay.claim(r.requestId, at + windowMs, now);
+  // The node vouches for the request; the member's own signature vouches for the member (finding 11).
+  verifyMemberAuthorization(ledger.state, r, { now, windowMs, replay: deps.replay });
   return r;
 }
 

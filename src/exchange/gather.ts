@@ -6,6 +6,7 @@
 // another's records, and each outcome is reported.
 import { isCareLedgerError, type ResultCode } from '../ledger/index.js';
 import { otherActiveOrgs } from './peers.js';
+import type { SignedMemberAuthorization } from './protocol.js';
 import { ExchangeIntegrityError, requestRecords, type RecordsQuery, type RequesterDeps, type VerifiedRecord } from './requester.js';
 
 export interface GatherQuery {
@@ -15,6 +16,8 @@ export interface GatherQuery {
   resourceTypes?: string[];
   /** Ask only these custodians (default: every other active organisation). */
   custodians?: string[];
+  /** The requester's signed authorisation, sent to every custodian asked. */
+  authorization: SignedMemberAuthorization;
 }
 
 export interface CustodianOutcome {
@@ -49,7 +52,7 @@ export async function gatherEverything(deps: RequesterDeps, q: GatherQuery): Pro
     .filter((id) => q.custodians === undefined || q.custodians.includes(id));
   const settled = await Promise.allSettled(
     others.map((custodian) => {
-      const query: RecordsQuery = { custodian, patient: q.patient, requester: q.requester, purpose: q.purpose };
+      const query: RecordsQuery = { custodian, patient: q.patient, requester: q.requester, purpose: q.purpose, authorization: q.authorization };
       if (q.resourceTypes !== undefined) query.resourceTypes = q.resourceTypes;
       return requestRecords(deps, query);
     }),

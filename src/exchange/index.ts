@@ -7,6 +7,11 @@ export {
   EXCHANGE_BUNDLE_TYPE,
   EXCHANGE_REQUEST_DOMAIN,
   EXCHANGE_RESPONSE_DOMAIN,
+  EXCHANGE_AUTHORIZATION_TYPE,
+  EXCHANGE_AUTHORIZATION_DOMAIN,
+  signedMemberAuthorizationSchema,
+  signMemberAuthorization,
+  verifyMemberAuthorizationSignature,
   EXCHANGE_WINDOW_MS,
   EXCHANGE_PATH,
   EXCHANGE_PURPOSES,
@@ -17,7 +22,9 @@ export {
   verifyResponseSignature,
   requestAad,
 } from './protocol.js';
-export type { ExchangeRequest, SignedExchangeRequest, ExchangeResponse, ExchangeBundle } from './protocol.js';
+export type { ExchangeRequest, SignedExchangeRequest, ExchangeResponse, ExchangeBundle, MemberAuthorization, SignedMemberAuthorization } from './protocol.js';
+export { authorizeExchange, verifyMemberAuthorization, EXCHANGE_REQUESTER_ROLES } from './member-auth.js';
+export type { AuthorizationScope } from './member-auth.js';
 export { HPKE_SUITE, HPKE_INFO, sealBundle, openBundle, importHpkePrivateKey } from './hpke.js';
 export type { SealedBundle, HpkeRecipientKey } from './hpke.js';
 export { exchangeLedgerOf } from './ports.js';

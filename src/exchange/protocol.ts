@@ -1,5 +1,6 @@
 // The wire format of node-to-node exchange (ARCHITECTURE section 6, docs/exchange.md):
-// a request signed by the requesting organisation's node key, and a response
+// a request signed by the requesting organisation's node key and carrying
+// its member's own signed authorisation, and a response
 // carrying ONE HPKE-sealed bundle, signed by the custodian's node key so that
 // a record failing its on-ledger commitment is attributable to the custodian.
 // Everything here is parsed with zod: both sides treat the other as hostile.
@@ -33,6 +34,61 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
 
 const b64 = (max: number) => z.string().max(max).regex(B64URL);
 
+/**
+ * A member's authorisation of exchange requests (issue 9, finding 11): the
+ * requesting node names a member, and the custodian must not take its word
+ * for it. The member signs this with its active ledger key, Ed25519 over
+ * EXCHANGE_AUTHORIZATION_DOMAIN || JCS(authorization); each request the node
+ * sends carries it (inside the node-signed request) and must stay within it.
+ */
+export const EXCHANGE_AUTHORIZATION_TYPE = 'careledger.exchange-authorization/1';
+export const EXCHANGE_AUTHORIZATION_DOMAIN = 'careledger.exchange-authorization/1\n';
+
+const resourceTypesSchema = z
+  .array(z.string().regex(RESOURCE_TYPE))
+  .min(1)
+  .max(64)
+  .refine((l) => new Set(l).size === l.length, 'a resource type is listed twice');
+
+export const memberAuthorizationSchema = z.strictObject({
+  type: z.literal(EXCHANGE_AUTHORIZATION_TYPE),
+  network: z.string().min(1).max(63),
+  requester: z.strictObject({ orgId: z.string().regex(ORG_ID), memberId: z.string().regex(MEMBER_ID) }),
+  patient: z.string().regex(PSEUDONYM),
+  purpose: z.enum(EXCHANGE_PURPOSES),
+  /** The resource types requests may ask for; absent: any. */
+  resourceTypes: resourceTypesSchema.optional(),
+  /** The custodians requests may go to; absent: any. */
+  custodians: z
+    .array(z.string().regex(ORG_ID))
+    .min(1)
+    .max(64)
+    .refine((l) => new Set(l).size === l.length, 'a custodian is listed twice')
+    .optional(),
+  /** 16 random bytes: each custodian accepts an authorisation once. */
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  time: z.string().regex(RFC3339_MILLIS),
+});
+export type MemberAuthorization = z.infer<typeof memberAuthorizationSchema>;
+
+export const signedMemberAuthorizationSchema = z.strictObject({
+  authorization: memberAuthorizationSchema,
+  keyId: z.string().regex(KEY_ID),
+  signature: b64(128),
+});
+export type SignedMemberAuthorization = z.infer<typeof signedMemberAuthorizationSchema>;
+
+/** Signs an authorisation with the member's ledger key. */
+export function signMemberAuthorization(authorization: MemberAuthorization, key: SigningKey): SignedMemberAuthorization {
+  return { authorization, keyId: key.keyId, signature: toBase64Url(signCanonical(key, EXCHANGE_AUTHORIZATION_DOMAIN, authorization)) };
+}
+
+/** Whether the signature of an authorisation verifies under its keyId (not whose key it is). */
+export function verifyMemberAuthorizationSignature(signed: SignedMemberAuthorization): boolean {
+  const sig = fromBase64Url(signed.signature);
+  return sig !== undefined && verifyCanonical(signed.keyId, EXCHANGE_AUTHORIZATION_DOMAIN, signed.authorization, sig);
+}
+
 export const exchangeRequestSchema = z.strictObject({
   type: z.literal(EXCHANGE_REQUEST_TYPE),
   network: z.string().min(1).max(63),
@@ -40,15 +96,12 @@ export const exchangeRequestSchema = z.strictObject({
   to: z.string().regex(ORG_ID),
   requester: z.strictObject({ orgId: z.string().regex(ORG_ID), memberId: z.string().regex(MEMBER_ID) }),
   patient: z.string().regex(PSEUDONYM),
-  resourceTypes: z
-    .array(z.string().regex(RESOURCE_TYPE))
-    .min(1)
-    .max(64)
-    .refine((l) => new Set(l).size === l.length, 'a resource type is listed twice')
-    .optional(),
+  resourceTypes: resourceTypesSchema.optional(),
   purpose: z.enum(EXCHANGE_PURPOSES),
   requestId: z.string().regex(REQUEST_ID),
   time: z.string().regex(RFC3339_MILLIS),
+  /** The requester's own signed authorisation; the custodian checks the request stays within it. */
+  authorization: signedMemberAuthorizationSchema,
 });
 export type ExchangeRequest = z.infer<typeof exchangeRequestSchema>;
 

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../crypto/index.js';
 import { isCareLedgerError, type JsonValue, type ResultCode, type StateReader } from '../ledger/index.js';
 import { answerExchangeRequest, verifyExchangeRequest, type CustodianDeps } from './custodian.js';
+import { authorizeExchange, type AuthorizationScope } from './member-auth.js';
 import type { ExchangeLedger } from './ports.js';
 import { EXCHANGE_REQUEST_TYPE, signRequest, verifyRequestSignature, type ExchangeRequest, type SignedExchangeRequest } from './protocol.js';
 import { ReplayGuard } from './replay.js';
@@ -18,6 +19,12 @@ const keyA = generateSigningKey();
 const keyB = generateSigningKey();
 const keyC = generateSigningKey();
 const revokedB = generateSigningKey();
+/** Members of org-b: Dr Y (practitioner), a clerk (auditor), Dr Old (deactivated), and a revoked key of Dr Y. */
+const drY = generateSigningKey();
+const drW = generateSigningKey();
+const clerk = generateSigningKey();
+const drOld = generateSigningKey();
+const drYRevoked = generateSigningKey();
 
 function world(): StateReader {
   const rows = new Map<string, JsonValue>();
@@ -35,6 +42,16 @@ function world(): StateReader {
   key(keyB, 'org-b');
   key(keyC, 'org-c');
   key(revokedB, 'org-b', 'revoked');
+  const member = (k: SigningKey, memberId: string, roles: string[], status = 'active', keyStatus = 'active', extraKeys: SigningKey[] = []) => {
+    rows.set(`identity|member/org-b/${memberId}`, { orgId: 'org-b', memberId, roles, keys: [k.keyId, ...extraKeys.map((x) => x.keyId)], status });
+    for (const x of [k, ...extraKeys]) {
+      rows.set(`keys|${x.keyId}`, { kind: 'member', org: 'org-b', owner: memberId, roles, status: x === k ? keyStatus : 'revoked', since: 0 });
+    }
+  };
+  member(drY, 'dr-y', ['practitioner'], 'active', 'active', [drYRevoked]);
+  member(drW, 'dr-w', ['practitioner']);
+  member(clerk, 'clerk', ['auditor']);
+  member(drOld, 'dr-old', ['practitioner'], 'deactivated');
   return { get: (ns, k) => rows.get(`${ns}|${k}`) };
 }
 
@@ -51,13 +68,16 @@ function deps(submitted: unknown[] = []): CustodianDeps {
 }
 
 let n = 0;
-function request(overrides: Partial<ExchangeRequest> = {}): ExchangeRequest {
+/** A request by Dr Y (or `overrides.requester`), with that member's own authorisation unless one is given. */
+function request(overrides: Partial<ExchangeRequest> = {}, signer: SigningKey = drY, scope: Partial<AuthorizationScope> = {}): ExchangeRequest {
   n += 1;
-  return {
+  const base: Omit<ExchangeRequest, 'authorization'> = {
     type: EXCHANGE_REQUEST_TYPE, network: NET, from: 'org-b', to: 'org-a', requester: { orgId: 'org-b', memberId: 'dr-y' },
     patient: 'pt-' + '0'.repeat(31) + (n % 10), purpose: 'TREAT', requestId: 'xr-' + n.toString(16).padStart(32, '0'), time: NOW,
     ...overrides,
   };
+  const authorization = overrides.authorization ?? authorizeExchange({ network: base.network, requester: base.requester, patient: base.patient, purpose: base.purpose, ...scope }, signer, NOW);
+  return { ...base, authorization };
 }
 
 function refused(fn: () => unknown, code: ResultCode, field?: string): void {
@@ -122,16 +142,67 @@ describe('exchange request verification', () => {
   });
 
   test('property: changing any signed field breaks the signature', () => {
-    const fields = ['network', 'from', 'to', 'patient', 'purpose', 'requestId', 'time', 'requester', 'resourceTypes'] as const;
+    const fields = ['network', 'from', 'to', 'patient', 'purpose', 'requestId', 'time', 'requester', 'resourceTypes', 'authorization'] as const;
     fc.assert(
       fc.property(fc.constantFrom(...fields), fc.string({ minLength: 1, maxLength: 8 }), (field, junk) => {
         const signed = signRequest(request({ resourceTypes: ['Observation'] }), keyB);
         assert.ok(verifyRequestSignature(signed));
         const changed = { ...signed.request } as Record<string, unknown>;
-        changed[field] = field === 'requester' ? { orgId: 'org-b', memberId: junk } : field === 'resourceTypes' ? [junk] : `${String(changed[field])}${junk}`;
+        changed[field] =
+          field === 'requester' ? { orgId: 'org-b', memberId: junk }
+          : field === 'resourceTypes' ? [junk]
+          : field === 'authorization' ? { ...signed.request.authorization, signature: junk }
+          : `${String(changed[field])}${junk}`;
         assert.equal(verifyRequestSignature({ ...signed, request: changed as ExchangeRequest }), false);
       }),
       { numRuns: 100 },
     );
+  });
+
+  describe('finding 11: the member a request names must have authorised it', () => {
+    const forged = (r: ExchangeRequest) => () => verifyExchangeRequest(deps(), signRequest(r, keyB));
+
+    test("a node naming Dr Y with an authorisation signed by its node key, another member's key or a revoked key is UNKNOWN_SIGNER", () => {
+      refused(forged(request({}, keyB)), 'UNKNOWN_SIGNER', 'authorization.keyId');
+      refused(forged(request({}, drW)), 'UNKNOWN_SIGNER', 'authorization.keyId');
+      refused(forged(request({}, generateSigningKey())), 'UNKNOWN_SIGNER', 'authorization.keyId');
+      refused(forged(request({}, drYRevoked)), 'UNKNOWN_SIGNER', 'authorization.keyId');
+      refused(forged(request({ requester: { orgId: 'org-b', memberId: 'dr-old' } }, drOld)), 'UNKNOWN_SIGNER', 'authorization.keyId');
+    });
+
+    test("a node reusing Dr W's authorisation to name Dr Y, or editing Dr Y's, is refused", () => {
+      const ofW = request({ requester: { orgId: 'org-b', memberId: 'dr-w' } }, drW).authorization;
+      refused(forged(request({ authorization: ofW })), 'FORBIDDEN', 'authorization.requester');
+      const ofY = request().authorization;
+      const widened = { ...ofY, authorization: { ...ofY.authorization, purpose: 'HRESCH' as const } };
+      refused(forged(request({ purpose: 'HRESCH', patient: ofY.authorization.patient, authorization: widened })), 'BAD_SIGNATURE', 'authorization.signature');
+    });
+
+    test('the request must stay within the authorisation: patient, purpose, custodian, resource types', () => {
+      const a = request().authorization;
+      refused(forged(request({ patient: 'pt-' + 'e'.repeat(32), authorization: a })), 'FORBIDDEN', 'authorization.patient');
+      refused(forged(request({ purpose: 'HRESCH', patient: a.authorization.patient, authorization: a })), 'FORBIDDEN', 'authorization.purpose');
+      refused(forged(request({}, drY, { custodians: ['org-c'] })), 'FORBIDDEN', 'authorization.custodians');
+      refused(forged(request({}, drY, { resourceTypes: ['Observation'] })), 'FORBIDDEN', 'authorization.resourceTypes');
+      refused(forged(request({ resourceTypes: ['Observation', 'Condition'] }, drY, { resourceTypes: ['Observation'] })), 'FORBIDDEN', 'authorization.resourceTypes');
+      verifyExchangeRequest(deps(), signRequest(request({ resourceTypes: ['Observation'] }, drY, { resourceTypes: ['Observation', 'Condition'], custodians: ['org-a'] }), keyB));
+    });
+
+    test('a member without the practitioner role may not request; a stale or reused authorisation is refused', () => {
+      refused(forged(request({ requester: { orgId: 'org-b', memberId: 'clerk' } }, clerk)), 'FORBIDDEN', 'authorization.requester');
+      const old = authorizeExchange({ network: NET, requester: { orgId: 'org-b', memberId: 'dr-y' }, patient: 'pt-' + '1'.repeat(32), purpose: 'TREAT' }, drY, '2026-03-01T11:54:59.999Z');
+      refused(forged(request({ patient: 'pt-' + '1'.repeat(32), authorization: old })), 'STALE_TIME', 'authorization.time');
+      const d = deps();
+      const once = request();
+      verifyExchangeRequest(d, signRequest(once, keyB));
+      const again = request({ patient: once.patient, authorization: once.authorization });
+      refused(() => verifyExchangeRequest(d, signRequest(again, keyB)), 'DUPLICATE_TX');
+    });
+
+    test('a request without an authorisation is MALFORMED', () => {
+      const { authorization: _drop, ...bare } = request();
+      void _drop;
+      refused(() => verifyExchangeRequest(deps(), { request: bare, keyId: keyB.keyId, signature: 'x' }), 'MALFORMED', 'request.request.authorization');
+    });
   });
 });

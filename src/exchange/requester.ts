@@ -25,6 +25,7 @@ import {
   type ExchangeBundle,
   type ExchangeRequest,
   type ExchangeResponse,
+  type SignedMemberAuthorization,
 } from './protocol.js';
 
 export interface RequesterDeps {
@@ -42,6 +43,8 @@ export interface RecordsQuery {
   requester: { orgId: string; memberId: string };
   purpose: ExchangeRequest['purpose'];
   resourceTypes?: string[];
+  /** The requester's signed authorisation (authorizeExchange), passed through to the custodian. */
+  authorization: SignedMemberAuthorization;
 }
 
 /** A record that matched its on-ledger commitment. */
@@ -82,6 +85,7 @@ export function buildRequest(ledger: ExchangeLedger, q: RecordsQuery): ExchangeR
     purpose: q.purpose,
     requestId: 'xr-' + toHex(randomBytes(16)),
     time: ledger.now(),
+    authorization: q.authorization,
   };
   if (q.resourceTypes !== undefined && q.resourceTypes.length > 0) request.resourceTypes = [...q.resourceTypes];
   return request;

@@ -38,6 +38,8 @@ export interface RequestContext {
   purpose: PurposeOfUse;
   /** Break-glass reason (header X-Break-Glass-Reason); requires purpose ETREAT or BTG. */
   breakGlassReason?: string;
+  /** Why a resource is deleted (header X-Delete-Reason or query parameter `reason`); deletes require it. */
+  deleteReason?: string;
   interaction: Interaction;
   /** Correlates the request with its access events (no health data). */
   requestId: string;

@@ -17,7 +17,7 @@ import { requestClientCredentialsToken } from '../../src/auth/index.js';
 import { consentIdForTx } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
-import type { DisclosureSource, SignedExchangeRequest } from '../../src/exchange/index.js';
+import { authorizeExchange, type DisclosureSource, type SignedExchangeRequest } from '../../src/exchange/index.js';
 import type { FhirResource } from '../../src/fhir/types.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
 import { writeNodeConfig } from '../../src/node/datadir.js';
@@ -76,8 +76,11 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     return res.access_token;
   };
   const gather = async (query: string) => {
+    // Dr Y's own signed authorisation of the gather (issue 9, finding 11): the custodians check it, not org-b's word.
+    const purpose = (new URLSearchParams(query).get('purpose') ?? 'TREAT') as 'TREAT';
+    const signed = authorizeExchange({ network: networkId, requester: { orgId: 'org-b', memberId: 'dr-y' }, patient, purpose }, drY);
     const res = await fetch(`${B.url}/exchange/v1/patients/${patient}/everything${query}`, {
-      headers: { authorization: `Bearer ${await tokenOfY()}` },
+      headers: { authorization: `Bearer ${await tokenOfY()}`, 'careledger-exchange-authorization': toBase64Url(Buffer.from(JSON.stringify(signed))) },
       signal: AbortSignal.timeout(20_000),
     });
     return { status: res.status, body: (await res.json()) as Row };
@@ -108,6 +111,8 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     await tx(B, admins.b, 'identity', 'register-member', { memberId: 'dr-y', roles: ['practitioner'], keys: [drY.keyId] });
     patient = pseudonymForTx(await tx(A, drX, 'identity', 'register-patient', { keys: [patientKey.keyId] }));
     const ctx = { actor: A.memberActor('dr-x', drX.keyId), purpose: 'TREAT' as const, interaction: 'create' as const, requestId: 'x-1' };
+    // Writes need the patient's consent (issue 9, finding 4).
+    await tx(A, patientKey, 'consent', 'grant', { patient, grantee: { kind: 'practitioner', orgId: 'org-a', memberId: 'dr-x' }, provision: { type: 'permit', actions: ['collect', 'correct'] } });
     await syncBoth();
     written.push((await A.repository.update(ctx, { resourceType: 'Patient', id: patient, gender: 'female' })).resource);
     for (const code of ['8867-4', '8480-6']) {

@@ -68,11 +68,11 @@ describe('careledger demo', { timeout: 90_000 }, () => {
     assert.equal(read.status, 200, JSON.stringify(got));
     assert.equal(got.valueQuantity.value, 72);
     assert.equal(got.subject.reference, `Patient/${pt}`);
-    // Dr X (consented) reads it too; Dr Y (no consent) is refused.
+    // Dr X (consented) reads it too; Dr Y (no consent) is refused as for a missing id (issue 9, finding 4: no oracle).
     const byX = await fetch(`${demo.fhirBaseUrl}/Observation/${obs.id}`, { headers: { authorization: `Bearer ${demo.actors.drX.accessToken}` } });
     assert.equal(byX.status, 200);
     const byY = await fetch(`${demo.fhirBaseUrl}/Observation/${obs.id}`, { headers: { authorization: `Bearer ${demo.actors.drY.accessToken}` } });
-    assert.equal(byY.status, 403);
+    assert.equal(byY.status, 404);
 
     // A new token, as the JSON documents it.
     const fresh = await runCli(['token', '--url', base, '--key', demo.actors.patient.keyFile, '--patient', pt]);

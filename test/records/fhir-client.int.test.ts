@@ -73,7 +73,7 @@ describe('fhir-kit-client against a node with records', { timeout: 60_000 }, () 
     assert.equal(history.type, 'history');
     assert.equal(history.total, 2);
     assert.deepEqual((history.entry as Json[]).map((e) => e.resource.meta.versionId), ['2', '1']);
-    await client.delete({ resourceType: 'Observation', id });
+    await client.delete({ resourceType: 'Observation', id, options: { headers: { 'X-Delete-Reason': 'entered in error' } } });
     await assert.rejects(client.read({ resourceType: 'Observation', id }), (e: Json) => {
       assert.equal(statusOf(e), 410);
       assert.equal(e.response.data.resourceType, 'OperationOutcome');

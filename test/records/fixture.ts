@@ -16,6 +16,7 @@ import { SignJWT } from 'jose';
 import { buildServer } from '../../src/api/index.js';
 import { JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../../src/auth/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
+import { consentIdForTx, SECURITY_LABELS } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { signTx, txIdOf, type Envelope } from '../../src/ledger/index.js';
 import {
@@ -147,6 +148,17 @@ export class RecordsClient {
   async registerPatient(signer: SigningKey, key: SigningKey = generateSigningKey()): Promise<Patient> {
     const result = await this.tx(signer, 'identity', 'register-patient', { keys: [key.keyId] });
     return { pseudonym: pseudonymForTx(result.txId), key };
+  }
+
+  /**
+   * The patient lets a member write its records (issue 9, finding 4): a
+   * grant for actions collect and correct, every restricted label named.
+   * Returns the consent id.
+   */
+  async allowWrites(patient: Patient, orgId: string, memberId: string): Promise<string> {
+    const provision = { type: 'permit', actions: ['collect', 'correct'], provisions: [{ type: 'permit', securityLabels: [...SECURITY_LABELS] }] };
+    const result = await this.tx(patient.key, 'consent', 'grant', { patient: patient.pseudonym, grantee: { kind: 'practitioner', orgId, memberId }, provision });
+    return consentIdForTx(result.txId);
   }
 
   /** SMART backend services: client_credentials with a private_key_jwt assertion signed by the member's ledger key. */

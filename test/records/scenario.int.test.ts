@@ -24,6 +24,7 @@ const obs: string[] = [];
 let psyObs = '';
 const conds: string[] = [];
 let grantId = '';
+let writeGrantId = '';
 let btgEventId = '';
 const REASON = 'unconscious patient in the emergency department';
 
@@ -42,6 +43,8 @@ before(async () => {
   drZ = await c.registerMember(fx.adminKey, ['practitioner'], 'dr-z');
   officer = await c.registerMember(fx.adminKey, ['privacy-officer'], 'privacy-1');
   P = await c.registerPatient(drX.key);
+  // Writes need the patient's consent (issue 9, finding 4): P lets Dr X write her record.
+  writeGrantId = await c.allowWrites(P, fx.orgId, drX.memberId);
   tokens.x = await c.memberToken(drX.key);
   tokens.y = await c.memberToken(drY.key, 'system/*.rs');
   tokens.z = await c.memberToken(drZ.key, 'system/*.rs');
@@ -103,10 +106,10 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assertOutcome(stray, 422, 'processing');
   });
 
-  it('Dr Y without a grant: 403 OperationOutcome on read, nothing in search', async () => {
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`), 403, 'forbidden');
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Condition/${conds[0]}`), 403, 'forbidden');
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Patient/${P.pseudonym}`), 403, 'forbidden');
+  it('Dr Y without a grant: 404 OperationOutcome on read (as a missing id; issue 9 finding 4), nothing in search', async () => {
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`), 404, 'not-found');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Condition/${conds[0]}`), 404, 'not-found');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Patient/${P.pseudonym}`), 404, 'not-found');
     for (const type of ['Observation', 'Condition']) {
       const s = await c.fhir(tokens.y, 'GET', `${type}?patient=${P.pseudonym}`);
       assert.equal(s.status, 200, s.text);
@@ -129,28 +132,29 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     });
     const consents = await c.request('GET', `/ledger/v1/patients/${P.pseudonym}/consents`, { token: tokens.p });
     assert.equal(consents.status, 200, consents.text);
-    assert.deepEqual((consents.body.consents as Json[]).map((g) => [g.consentId, g.status]), [[grantId, 'active']]);
+    assert.deepEqual((consents.body.consents as Json[]).map((g) => [g.consentId, g.status]), [[writeGrantId, 'active'], [grantId, 'active']].sort());
 
     const s = await c.fhir(tokens.y, 'GET', `Observation?patient=${P.pseudonym}`);
     assert.equal(s.status, 200, s.text);
-    assert.equal(s.body.total, 3);
-    assert.deepEqual(idsOf(s.body), [...obs, psyObs].sort());
+    // The grant names no label: the PSY Observation stays out (issue 9, finding 2).
+    assert.equal(s.body.total, 2);
+    assert.deepEqual(idsOf(s.body), [...obs].sort());
     count('org1/dr-y', 'search');
     const read = await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`);
     assert.equal(read.status, 200, read.text);
     assert.equal(read.body.valueQuantity.value, 120);
     count('org1/dr-y', 'read');
     // Not Conditions, not the Patient resource, not another purpose.
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Condition/${conds[0]}`), 403, 'forbidden');
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Patient/${P.pseudonym}`), 403, 'forbidden');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Condition/${conds[0]}`), 404, 'not-found');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Patient/${P.pseudonym}`), 404, 'not-found');
     const cs = await c.fhir(tokens.y, 'GET', `Condition?patient=${P.pseudonym}`);
     assert.equal(cs.body.total, 0);
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`, undefined, { 'x-purpose-of-use': 'HPAYMT' }), 403, 'forbidden');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`, undefined, { 'x-purpose-of-use': 'HPAYMT' }), 404, 'not-found');
   });
 
   it('a deny provision for PSY-labelled data wins over the permit', async () => {
     await grant({ type: 'deny', securityLabels: ['PSY'] });
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${psyObs}`), 403, 'forbidden');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${psyObs}`), 404, 'not-found');
     const s = await c.fhir(tokens.y, 'GET', `Observation?patient=${P.pseudonym}`);
     assert.equal(s.status, 200, s.text);
     assert.equal(s.body.total, 2);
@@ -169,7 +173,7 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assert.ok(revoke.height > before);
     // The revocation is committed: the very next read decides on the state of its block.
     assert.ok(fx.node.head.height >= revoke.height);
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`), 403, 'forbidden');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`), 404, 'not-found');
     const s = await c.fhir(tokens.y, 'GET', `Observation?patient=${P.pseudonym}`);
     assert.equal(s.body.total, 0);
     const consents = await c.request('GET', `/ledger/v1/patients/${P.pseudonym}/consents`, { token: tokens.p });
@@ -192,11 +196,11 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assert.equal(read.status, 200, read.text);
     count('org1/dr-y', 'read');
     await poll(() => (Date.now() > end + 20 ? true : undefined), 'the grant to end', 5000);
-    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`), 403, 'forbidden');
+    assertOutcome(await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`), 404, 'not-found');
   });
 
   it("Dr Z's break-glass read is allowed and flagged; without a reason it is refused", async () => {
-    assertOutcome(await c.fhir(tokens.z, 'GET', `Observation/${psyObs}`), 403, 'forbidden');
+    assertOutcome(await c.fhir(tokens.z, 'GET', `Observation/${psyObs}`), 404, 'not-found');
     assertOutcome(await c.fhir(tokens.z, 'GET', `Observation/${psyObs}`, undefined, { 'x-purpose-of-use': 'BTG' }), 403, 'forbidden');
     const res = await c.fhir(tokens.z, 'GET', `Observation/${psyObs}`, undefined, { 'x-purpose-of-use': 'ETREAT', 'x-break-glass-reason': REASON });
     assert.equal(res.status, 200, res.text);
@@ -282,7 +286,7 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     }
     // Y's searches: 3 record versions before the PSY deny, 2 after.
     const searches = rows.filter((row) => row.recipient === 'org1/dr-y' && row.interaction === 'search').map((row) => row.description);
-    assert.deepEqual(searches, ['search of 3 record versions (Observation)', 'search of 2 record versions (Observation)']);
+    assert.deepEqual(searches, ['search of 2 record versions (Observation)', 'search of 2 record versions (Observation)']);
     // Rows are in time order.
     const dates = rows.map((row) => row.date as string);
     assert.deepEqual(dates, [...dates].sort());

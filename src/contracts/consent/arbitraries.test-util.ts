@@ -3,10 +3,15 @@
 // access requests over the same small vocabulary so that matches are common.
 import fc from 'fast-check';
 import type { AccessRequest } from './decide.js';
-import { CONSENT_ACTIONS, PURPOSES_OF_USE, SECURITY_LABELS, consentGrantSchema, type ConsentGrant, type Grantee, type Provision } from './schema.js';
+import { CONSENT_ACTIONS, PURPOSES_OF_USE, consentGrantSchema, type ConsentGrant, type Grantee, type Provision, type SecurityLabel } from './schema.js';
 import { CLINIC, HOSP, PATIENT, T0, addHours } from './world.test-util.js';
 
-const RESOURCE_TYPES = ['Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport'] as const;
+export const RESOURCE_TYPES = ['Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport'] as const;
+/**
+ * Labels the generators use: unrestricted (N), restricted confidentiality (R, V)
+ * and a few sensitivity codes; small, so that provisions and data share labels often.
+ */
+export const LABEL_VOCABULARY: readonly SecurityLabel[] = ['N', 'R', 'V', 'ETH', 'HIV', 'PSY', 'SEX', 'SUD'];
 /** Instants around T0 (hours offset), shared by periods and decision times. */
 export const arbTime = fc.integer({ min: -48, max: 96 }).map((h) => addHours(T0, h));
 
@@ -27,7 +32,7 @@ function arbProvisionAt(depth: number, type?: 'permit' | 'deny'): fc.Arbitrary<P
       type: type === undefined ? fc.constantFrom('permit' as const, 'deny' as const) : fc.constant(type),
       actions: sub(CONSENT_ACTIONS),
       resourceTypes: sub(RESOURCE_TYPES),
-      securityLabels: sub(SECURITY_LABELS),
+      securityLabels: sub(LABEL_VOCABULARY),
       purposes: sub(PURPOSES_OF_USE),
       period: depth === 1 ? arbPeriod : fc.constant(undefined),
       provisions: children,
@@ -67,6 +72,6 @@ export const arbRequest: fc.Arbitrary<AccessRequest> = fc.record({
   requester: fc.constantFrom({ orgId: HOSP, memberId: 'dr-y' }, { orgId: HOSP, memberId: 'dr-z' }, { orgId: CLINIC, memberId: 'dr-w' }),
   action: fc.constantFrom(...CONSENT_ACTIONS),
   resourceType: fc.constantFrom(...RESOURCE_TYPES),
-  securityLabels: fc.subarray([...SECURITY_LABELS], { maxLength: 3 }),
+  securityLabels: fc.subarray([...LABEL_VOCABULARY], { maxLength: 3 }),
   purpose: fc.constantFrom(...PURPOSES_OF_USE),
 });

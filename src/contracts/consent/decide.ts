@@ -25,13 +25,21 @@
 //     P matches iff every criterion it states matches (absent or empty list
 //     = any): its period contains `time`; the action is in `actions`; the
 //     purpose is in `purposes` (exact codes, no ActReason subsumption); the
-//     resource type is in `resourceTypes`; and for `securityLabels`:
-//       - deny:   the data carries at least one listed label (FHIR R4:
-//                 the labels "define which resources are controlled");
-//       - permit: the data carries at least one listed label AND every
-//                 sensitivity label it carries (ETH ETHUD OPIOIDUD HIV PSY
-//                 SEX SUD) is listed: a permit scoped to labels never
-//                 reaches a sensitive category it does not name.
+//     resource type is in `resourceTypes`; and the data carries at least
+//     one of its `securityLabels` (FHIR R4: the labels "define which
+//     resources are controlled").
+//     Release rule (README, security model): data carrying restricted
+//     labels (every v3 ActCode sensitivity code of SENSITIVITY_CODES, and
+//     confidentiality R and V) is released only by a permit that names
+//     EVERY restricted label it carries. A matching permit provision that
+//     does not name them all still scopes its nested exceptions, but
+//     evaluates to undefined itself (not 'permit'): a generic permit never
+//     releases a labelled resource. One provision must name all the labels;
+//     the union over several permits does not count, so a PSY-only permit
+//     and an HIV-only permit together do not release PSY+HIV data (each
+//     provision says exactly what it releases). A provision's own list
+//     counts, and so do its ancestors' (a nested permit inside a root permit
+//     that names PSY releases within that root's PSY scope).
 //  6. Across grants deny wins: if any grant in effect evaluates to 'deny' ->
 //     deny 'denied-by-provision' with the denying grants' ids; else if any
 //     evaluates to 'permit' -> permit 'permitted' with the permitting ids;
@@ -41,7 +49,7 @@
 // time give the same decision on every node.
 import { CareLedgerError } from '../../ledger/errors.js';
 import type { StateReader } from '../../ledger/contract.js';
-import { normalizeInstant, SENSITIVITY_CODES, type ConsentAction, type Provision } from './schema.js';
+import { normalizeInstant, RESTRICTED_LABELS, type ConsentAction, type Provision } from './schema.js';
 import {
   CONSENT_NAMESPACE,
   GOVERNANCE_NAMESPACE,
@@ -90,7 +98,7 @@ export interface AccessRequest extends ConsentQuery, ResourceFacts {}
 /** Decides for one resource of a prepared query. */
 export type Decider = (resource: ResourceFacts) => Decision;
 
-const SENSITIVE: ReadonlySet<string> = new Set(SENSITIVITY_CODES);
+const RESTRICTED: ReadonlySet<string> = new Set(RESTRICTED_LABELS);
 const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function canonicalTime(time: string): string {
@@ -106,40 +114,46 @@ function inPeriod(p: Provision, time: string): boolean {
   return period.end === undefined || time < period.end;
 }
 
-function labelsMatch(p: Provision, listed: readonly string[], data: readonly string[]): boolean {
-  let any = false;
-  for (const label of data) {
-    if (listed.includes(label)) any = true;
-    else if (p.type === 'permit' && SENSITIVE.has(label)) return false;
-  }
-  return any;
+/** The restricted labels a resource carries (what a permit must name to release it). */
+export function restrictedLabelsOf(labels: readonly string[]): string[] {
+  return labels.filter((l) => RESTRICTED.has(l));
 }
 
-function evaluate(
-  p: Provision,
-  q: ConsentQuery,
-  r: ResourceFacts,
-  time: string,
-  checkPeriod: boolean,
-): 'permit' | 'deny' | undefined {
+/**
+ * The per-resource view of a query: `unnamed` are the restricted labels not
+ * yet named on the path from the root provision to the current one.
+ */
+interface Facts {
+  resource: ResourceFacts;
+  unnamed: readonly string[];
+}
+
+function evaluate(p: Provision, q: ConsentQuery, f: Facts, time: string, checkPeriod: boolean): 'permit' | 'deny' | undefined {
+  const r = f.resource;
   if (checkPeriod && !inPeriod(p, time)) return undefined;
   if (p.actions !== undefined && p.actions.length > 0 && !p.actions.includes(q.action)) return undefined;
   if (p.purposes !== undefined && p.purposes.length > 0 && !(p.purposes as readonly string[]).includes(q.purpose)) return undefined;
   if (p.resourceTypes !== undefined && p.resourceTypes.length > 0 && !p.resourceTypes.includes(r.resourceType)) return undefined;
-  if (p.securityLabels !== undefined && p.securityLabels.length > 0 && !labelsMatch(p, p.securityLabels, r.securityLabels)) {
-    return undefined;
-  }
-  let result = p.type;
+  const listed: readonly string[] | undefined = p.securityLabels;
+  if (listed !== undefined && listed.length > 0 && !r.securityLabels.some((l) => listed.includes(l))) return undefined;
+  const unnamed = listed === undefined || f.unnamed.length === 0 ? f.unnamed : f.unnamed.filter((l) => !listed.includes(l));
+  const here: Facts = unnamed === f.unnamed ? f : { resource: r, unnamed };
   if (p.provisions !== undefined) {
     let permitted = false;
     for (const child of p.provisions) {
-      const c = evaluate(child, q, r, time, true);
+      const c = evaluate(child, q, here, time, true);
       if (c === 'deny') return 'deny';
       if (c === 'permit') permitted = true;
     }
-    if (permitted) result = 'permit';
+    if (permitted) return 'permit';
   }
-  return result;
+  // The release rule: a permit releases restricted data only if it names every restricted label.
+  if (p.type === 'permit' && unnamed.length > 0) return undefined;
+  return p.type;
+}
+
+function factsOf(resource: ResourceFacts): Facts {
+  return { resource, unnamed: restrictedLabelsOf(resource.securityLabels) };
 }
 
 /** Evaluates one grant's provision tree for one resource; exported for tests and tooling. */
@@ -149,7 +163,7 @@ export function evaluateProvision(
   resource: ResourceFacts,
   time: string,
 ): 'permit' | 'deny' | undefined {
-  return evaluate(provision, query, resource, canonicalTime(time), true);
+  return evaluate(provision, query, factsOf(resource), canonicalTime(time), true);
 }
 
 function coversRequester(grant: ConsentRecord, requester: ConsentQuery['requester']): boolean {
@@ -204,17 +218,18 @@ function deciderAt(patient: PatientGrants, requesterIsActive: () => boolean, que
   if (inEffect.length === 0 && ended.length === 0) return constant('deny', 'no-consent');
 
   return (resource) => {
+    const facts = factsOf(resource);
     const permitting: string[] = [];
     const denying: string[] = [];
     for (const grant of inEffect) {
-      const result = evaluate(grant.provision, query, resource, now, false);
+      const result = evaluate(grant.provision, query, facts, now, false);
       if (result === 'deny') denying.push(grant.consentId);
       else if (result === 'permit') permitting.push(grant.consentId);
     }
     if (denying.length > 0) return { decision: 'deny', consentIds: denying, reason: 'denied-by-provision' };
     if (permitting.length > 0) return { decision: 'permit', consentIds: permitting, reason: 'permitted' };
     const expired = ended
-      .filter((g) => evaluate(g.provision, query, resource, now, false) === 'permit')
+      .filter((g) => evaluate(g.provision, query, facts, now, false) === 'permit')
       .map((g) => g.consentId);
     if (expired.length > 0) return { decision: 'deny', consentIds: expired, reason: 'expired' };
     return { decision: 'deny', consentIds: [], reason: 'no-consent' };

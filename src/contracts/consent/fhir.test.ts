@@ -114,13 +114,13 @@ void test('untranslatable Consents are refused, naming the FHIR path', () => {
     ['Consent.provision.actor', (_c, p) => (p['actor'] = [])],
     ['Consent.provision.actor[0].reference', (_c, p) => ((p['actor'] as Array<Record<string, unknown>>)[0]!['reference'] = { reference: 'Practitioner/123' })],
     ['Consent.provision.dataPeriod', (_c, p) => (p['dataPeriod'] = { start: '2020-01-01' })],
-    ['Consent.provision.action[0].coding[0].code', (_c, p) => (p['action'] = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'collect' }] }])],
+    ['Consent.provision.action[0].coding[0].code', (_c, p) => (p['action'] = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'erase' }] }])],
     ['Consent.provision.purpose[0].code', (_c, p) => (p['purpose'] = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HMARKT' }])],
     ['Consent.provision.class[0].system', (_c, p) => (p['class'] = [{ system: 'http://example.org/classes', code: 'lab' }])],
     ['Consent.provision.period.end', (_c, p) => (p['period'] = { end: '2026-03' })],
     ['Consent.provision.modifierExtension', (_c, p) => (p['modifierExtension'] = [{ url: 'http://example.org/x', valueBoolean: true }])],
     ['Consent.provision.provision[0].actor', (_c, p) => ((p['provision'] as Array<Record<string, unknown>>)[0]!['actor'] = (p['actor'] as unknown[]).slice())],
-    ['Consent.provision.provision[0].securityLabel[0].code', (_c, p) => ((p['provision'] as Array<Record<string, unknown>>)[0]!['securityLabel'] = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'TBOO' }])],
+    ['Consent.provision.provision[0].securityLabel[0].code', (_c, p) => ((p['provision'] as Array<Record<string, unknown>>)[0]!['securityLabel'] = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HTEST' }])],
   ];
   for (const [field, mutate] of cases) {
     const c = pcfConsent();

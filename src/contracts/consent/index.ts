@@ -1,7 +1,7 @@
 // Public face of the consent contract: the contract, the pure decision, the
 // FHIR Consent translators, the schemas and the state layout.
 export { consentContract, CONSENT_CONTRACT, MAX_ACTIVE_GRANTS, authorizePatientSigner } from './contract.js';
-export { decide, decideMany, prepareDecision, patientGrants, DecisionMemo, evaluateProvision } from './decide.js';
+export { decide, decideMany, prepareDecision, patientGrants, DecisionMemo, evaluateProvision, restrictedLabelsOf } from './decide.js';
 export type { AccessRequest, ConsentQuery, ResourceFacts, Decision, DecisionReason, Decider, PatientGrants } from './decide.js';
 export { consentFromFhir } from './fhir-in.js';
 export { consentToFhir } from './fhir-out.js';
@@ -11,6 +11,8 @@ export {
   PURPOSES_OF_USE,
   CONFIDENTIALITY_CODES,
   SENSITIVITY_CODES,
+  RESTRICTED_CONFIDENTIALITY,
+  RESTRICTED_LABELS,
   SECURITY_LABELS,
   MAX_PROVISION_DEPTH,
   MAX_PROVISION_NODES,

@@ -4,14 +4,29 @@
 // here parses hostile input: transaction args and stored FHIR resources.
 import { z } from 'zod';
 
-/** FHIR R4 consent-action codes we enforce (http://terminology.hl7.org/CodeSystem/consentaction); 'collect' is not a read. */
-export const CONSENT_ACTIONS = ['access', 'use', 'disclose', 'correct'] as const;
+/**
+ * FHIR R4 consent-action codes (http://terminology.hl7.org/CodeSystem/consentaction):
+ * reads decide 'access', the exchange 'access', creates 'collect', updates
+ * and deletes 'correct'. A provision without actions covers all of them.
+ */
+export const CONSENT_ACTIONS = ['access', 'collect', 'use', 'disclose', 'correct'] as const;
 /** v3 ActReason purposes of use (http://terminology.hl7.org/CodeSystem/v3-ActReason). */
 export const PURPOSES_OF_USE = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT', 'BTG'] as const;
 /** v3 Confidentiality (http://terminology.hl7.org/CodeSystem/v3-Confidentiality). */
 export const CONFIDENTIALITY_CODES = ['U', 'L', 'M', 'N', 'R', 'V'] as const;
-/** v3 ActCode sensitivity codes (http://terminology.hl7.org/CodeSystem/v3-ActCode). */
-export const SENSITIVITY_CODES = ['ETH', 'ETHUD', 'OPIOIDUD', 'HIV', 'PSY', 'SEX', 'SUD'] as const;
+/**
+ * v3 ActCode sensitivity codes (http://terminology.hl7.org/CodeSystem/v3-ActCode,
+ * the _ActInformationSensitivityPolicy concepts): data carrying any of them
+ * is released only by a permit that names it (decide.ts).
+ */
+export const SENSITIVITY_CODES = [
+  'ETH', 'ETHUD', 'OPIOIDUD', 'SUD', 'COCAUD', 'DRGUD', 'HIV', 'PSY', 'PSYTHPN', 'BH', 'SEX', 'STD', 'SDV',
+  'SCA', 'SICKLE', 'GDIS', 'MST', 'PREGNANT', 'SPI', 'TBOO',
+] as const;
+/** Confidentiality codes that restrict like a sensitivity code: restricted (R) and very restricted (V). */
+export const RESTRICTED_CONFIDENTIALITY = ['R', 'V'] as const;
+/** Labels a permit must name before it releases data carrying them (README, security model). */
+export const RESTRICTED_LABELS: readonly string[] = [...SENSITIVITY_CODES, ...RESTRICTED_CONFIDENTIALITY];
 export const SECURITY_LABELS = [...CONFIDENTIALITY_CODES, ...SENSITIVITY_CODES] as const;
 
 /** Root provision is depth 1; nested exceptions go at most three levels further. */

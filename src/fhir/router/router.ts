@@ -2,6 +2,7 @@
 // fhir-router). Parses the path, negotiates JSON, sets ctx.interaction per
 // request and turns every failure into an OperationOutcome.
 import { buildCapabilityStatement } from './capability.js';
+import { deleteReasonOf } from './delete-reason.js';
 import { createInteraction, deleteInteraction, historyInteraction, readInteraction, updateInteraction, vreadInteraction } from './crud.js';
 import type { RouterEnv, RouterOptions } from './env.js';
 import { checkAcceptable, checkContentType, fhirResponse, parsePrefer, trimBase, type FhirHttpRequest, type FhirHttpResponse } from './http.js';
@@ -24,7 +25,9 @@ export async function handleFhirRequest(
 ): Promise<FhirHttpResponse> {
   try {
     checkAcceptable(req);
-    const env: RouterEnv = { repo, ctx, base: trimBase(options.baseUrl), options, prefer: parsePrefer(req) };
+    const reason = ctx.deleteReason ?? deleteReasonOf(req);
+    const withReason = reason === undefined ? ctx : { ...ctx, deleteReason: reason };
+    const env: RouterEnv = { repo, ctx: withReason, base: trimBase(options.baseUrl), options, prefer: parsePrefer(req) };
     return await route(env, req);
   } catch (e) {
     const { status, outcome } = outcomeFromError(e);

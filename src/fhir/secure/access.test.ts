@@ -1,5 +1,5 @@
-// Reads under consent against a real node: no consent -> FORBIDDEN and
-// omitted from search; a grant permits; a deny provision on PSY wins;
+// Reads under consent against a real node: no consent -> NOT_FOUND (the
+// answer of a missing resource, issue 9 finding 4) and omitted from search; a grant permits; a deny provision on PSY wins;
 // patients read their own compartment; break-glass is flagged; access events
 // reach the ledger's access log after flush, one per patient per request.
 import assert from 'node:assert/strict';
@@ -31,9 +31,12 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
   });
   after(async () => w.close());
 
-  test('a member without consent: FORBIDDEN on read, omitted from search and total', async () => {
+  test('a member without consent: NOT_FOUND on read (as a missing id), omitted from search and total', async () => {
     const drB = w.ctx(w.member('dr-b'));
-    await assert.rejects(w.repo.read(drB, 'Observation', String(plain.id)), (e) => code(e) === 'FORBIDDEN');
+    await assert.rejects(w.repo.read(drB, 'Observation', String(plain.id)), (e) => code(e) === 'NOT_FOUND');
+    const refused = await w.repo.read(drB, 'Observation', String(plain.id)).catch((e: unknown) => e);
+    const missing = await w.repo.read(drB, 'Observation', 'no-such-id').catch((e: unknown) => e);
+    assert.deepEqual([code(refused), (refused as Error).message.replace(String(plain.id), 'ID')], [code(missing), (missing as Error).message.replace('no-such-id', 'ID')]);
     const r = await w.repo.search(w.ctx(w.member('dr-b')), query());
     assert.deepEqual(r, { resources: [], total: 0 });
   });
@@ -46,7 +49,7 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
     });
     const read = await w.repo.read(w.ctx(w.member('dr-b')), 'Observation', String(plain.id));
     assert.equal(read.id, plain.id);
-    await assert.rejects(w.repo.read(w.ctx(w.member('dr-b')), 'Observation', String(psy.id)), (e) => code(e) === 'FORBIDDEN');
+    await assert.rejects(w.repo.read(w.ctx(w.member('dr-b')), 'Observation', String(psy.id)), (e) => code(e) === 'NOT_FOUND');
     const ctx = w.ctx(w.member('dr-b'));
     const r = await w.repo.search(ctx, query());
     assert.deepEqual(r.resources.map((x) => x.id), [plain.id]);
@@ -64,7 +67,7 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
     const mine = await w.repo.search(w.ctx(w.patient(p)), query());
     assert.deepEqual(new Set(mine.resources.map((x) => x.id)), new Set([plain.id, psy.id]));
     assert.equal(mine.total, 2);
-    await assert.rejects(w.repo.read(w.ctx(w.patient(p)), 'Observation', String(other.id)), (e) => code(e) === 'FORBIDDEN');
+    await assert.rejects(w.repo.read(w.ctx(w.patient(p)), 'Observation', String(other.id)), (e) => code(e) === 'NOT_FOUND');
     assert.deepEqual(await w.repo.search(w.ctx(w.patient(p)), query(q)), { resources: [], total: 0 });
     const all = await w.repo.everything(w.ctx(w.patient(q)), q, { count: 10, offset: 0 });
     assert.deepEqual(all.resources.map((x) => x.id), [other.id]);
@@ -75,8 +78,14 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
     const read = await w.repo.read(ctx, 'Observation', String(other.id));
     assert.equal(read.id, other.id);
     const noRole = w.ctx(w.member('clerk', { roles: ['auditor'] }), { purpose: 'ETREAT', breakGlassReason: 'curious' });
-    await assert.rejects(w.repo.read(noRole, 'Observation', String(other.id)), (e) => code(e) === 'FORBIDDEN');
+    await assert.rejects(w.repo.read(noRole, 'Observation', String(other.id)), (e) => code(e) === 'NOT_FOUND');
     await assert.rejects(w.repo.read(w.ctx(w.member('dr-a'), { purpose: 'BTG' }), 'Observation', String(other.id)), (e) => code(e) === 'FORBIDDEN');
+    // Finding 11: a practitioner of another organisation may not break the glass at this custodian.
+    const member = w.member('dr-a');
+    assert.ok(member.kind === 'member');
+    const foreign = w.ctx({ ...member, orgId: 'org2' }, { purpose: 'ETREAT', breakGlassReason: 'unconscious in ED' });
+    await assert.rejects(w.repo.read(foreign, 'Observation', String(other.id)), (e) => code(e) === 'FORBIDDEN' && (e as { field?: string }).field === 'breakGlassReason');
+    await assert.rejects(w.repo.search(foreign, query(q)), (e) => code(e) === 'FORBIDDEN');
     await w.repo.flush();
     const [event] = w.accessLog(q).filter((e) => e['requestId'] === ctx.requestId);
     assert.deepEqual(event?.['breakGlass'], { reason: 'unconscious in ED' });

@@ -21,7 +21,7 @@ describe('secure repository: writes and anchors', () => {
   after(async () => w.close());
 
   test('create, read, update, vread, delete, history round trip', async () => {
-    const dr = w.ctx(w.member('dr-a'));
+    const dr = w.ctx(w.member('dr-a'), { deleteReason: 'entered in error' });
     const created = await w.repo.create(dr, observation(p));
     assert.equal(created.meta?.versionId, '1');
     assert.match(String(created.id), /^[A-Za-z0-9.-]{1,64}$/);
@@ -97,7 +97,7 @@ describe('secure repository: writes and anchors', () => {
   });
 
   test('transaction: all versions in one anchor, all or nothing', async () => {
-    const dr = w.ctx(w.member('dr-a'));
+    const dr = w.ctx(w.member('dr-a'), { deleteReason: 'entered in error' });
     const before = w.port.scan('records', 'rec/', 1000).length;
     const results = await w.repo.transaction(dr, [
       { op: 'create', resource: observation(p) },

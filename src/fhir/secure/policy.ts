@@ -1,11 +1,11 @@
-// Who may write and read what (ARCHITECTURE sections 1.2 and 5). Writes: an
-// active practitioner or org admin of the custodian organisation, with a SMART
-// scope for the interaction, for a patient registered here and not erased.
-// Reads of a patient's data: the patient, an active delegate, or a member
-// permitted by consent.decide (prepared once per patient), or a practitioner
-// breaking the glass (purpose ETREAT/BTG with a reason), which is flagged on
-// the access event. Decisions use the wall clock, so an expired grant or
-// delegation denies at once rather than at the next block.
+// Who may read what (ARCHITECTURE sections 1.2 and 5); writes are in
+// write-policy.ts. Reads of a patient's data: the patient, an active
+// delegate, or a member permitted by consent.decide (prepared once per
+// patient), or a practitioner of the custodian organisation breaking the
+// glass (purpose ETREAT/BTG with a reason): flagged on the access event and
+// queued for the privacy officer, and it releases labelled records too.
+// Decisions use the wall clock, so an expired grant or delegation denies at
+// once rather than at the next block.
 import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
 import { delegateMay } from '../../contracts/identity/index.js';
 import { CareLedgerError, type JsonValue, type StateReader } from '../../ledger/index.js';
@@ -44,21 +44,6 @@ export function patientRecord(state: StateReader, pseudonym: string): { status: 
 /** An active member of an active organisation. */
 export function isActiveMember(state: StateReader, orgId: string, memberId: string): boolean {
   return statusOf(state, 'governance', `org/${orgId}`) === 'active' && statusOf(state, 'identity', `member/${orgId}/${memberId}`) === 'active';
-}
-
-/** Throws unless the actor may write `resourceType` with `permission` at this custodian. */
-export function authorizeWriter(ctx: RequestContext, port: LedgerPort, resourceType: string, permission: Permission): void {
-  const actor = ctx.actor;
-  if (actor.kind !== 'member' || actor.orgId !== port.orgId) {
-    throw new CareLedgerError('FORBIDDEN', 'only members of the custodian organisation may write records', { field: 'actor' });
-  }
-  if (!actor.roles.includes('practitioner') && !actor.roles.includes('org-admin')) {
-    throw new CareLedgerError('FORBIDDEN', 'writing records needs the practitioner or org-admin role', { field: 'actor' });
-  }
-  if (!isActiveMember(port.state, actor.orgId, actor.memberId)) {
-    throw new CareLedgerError('FORBIDDEN', 'member is not active on the ledger', { field: 'actor' });
-  }
-  requireScope(actor, resourceType, permission);
 }
 
 /** Throws unless the patient is registered here (custodian = this org) and not erased. */
@@ -112,6 +97,10 @@ export function readAccess(ctx: RequestContext, port: LedgerPort, memo: Decision
     return { gate: (p) => (ok && p === own ? () => PERMIT : () => DENY), breakGlass: undefined, onlyPatient: own, at: now };
   }
   const breakGlass = breakGlassOf(ctx);
+  if (breakGlass !== undefined && actor.orgId !== port.orgId) {
+    // Finding 11: the glass is the custodian's; a member of another organisation asks through consent or the exchange.
+    throw new CareLedgerError('FORBIDDEN', 'only practitioners of the custodian organisation may break the glass', { field: 'breakGlassReason' });
+  }
   if (breakGlass !== undefined && isActiveMember(port.state, actor.orgId, actor.memberId)) {
     return { gate: () => () => PERMIT, breakGlass, onlyPatient: undefined, at: now };
   }

@@ -2,6 +2,9 @@
 // check the actor against the version's security labels (consent decided
 // with the wall clock), decrypt only what is returned, and queue one access
 // event per patient in the audit outbox (never waiting for the ledger).
+// Refusals are not existence oracles (issue 9, finding 4): a missing
+// resource, a missing version and a version the actor may not see all
+// answer NOT_FOUND `<Type>/<id> not found` (field 'id').
 import { CareLedgerError } from '../../ledger/index.js';
 import type { FhirResource, HistoryEntry, RequestContext } from '../types.js';
 import { readEvents, type Hit } from './events.js';
@@ -10,6 +13,11 @@ import type { ResourceRow, VersionRow } from './schema.js';
 import type { Deps } from './tables.js';
 import { FHIR_ID } from './writes.js';
 
+/** The one answer for "absent or not yours" (same code, text and field for both). */
+export function notFound(resourceType: string, id: string): CareLedgerError {
+  return new CareLedgerError('NOT_FOUND', `${resourceType}/${id} not found`, { field: 'id' });
+}
+
 /** The head row of Type/id: NOT_FOUND if unknown or not yet committed, GONE if erased. */
 export function loadHead(deps: Deps, resourceType: string, id: string): ResourceRow {
   return loadHeadAndCurrent(deps, resourceType, id).row;
@@ -17,7 +25,7 @@ export function loadHead(deps: Deps, resourceType: string, id: string): Resource
 
 /** loadHead, with the head's current version row read in the same statement. */
 function loadHeadAndCurrent(deps: Deps, resourceType: string, id: string): { row: ResourceRow; current: VersionRow | undefined } {
-  if (!FHIR_ID.test(id)) throw new CareLedgerError('NOT_FOUND', `${resourceType} not found`, { field: 'id' });
+  if (!FHIR_ID.test(id)) throw notFound(resourceType, id);
   const token = deps.keys.idToken(resourceType, id);
   const head = deps.tables.headByToken(token);
   const erased = (p: string): boolean => patientRecord(deps.port.state, p)?.status === 'erased';
@@ -25,7 +33,7 @@ function loadHeadAndCurrent(deps: Deps, resourceType: string, id: string): { row
     if (deps.tables.isErased(token) || (resourceType === 'Patient' && erased(id))) {
       throw new CareLedgerError('GONE', `${resourceType}/${id} was erased`, { field: 'id' });
     }
-    throw new CareLedgerError('NOT_FOUND', `${resourceType}/${id} not found`, { field: 'id' });
+    throw notFound(resourceType, id);
   }
   if (head.row.is_patient === 1 && erased(head.row.owner)) throw new CareLedgerError('GONE', `${resourceType}/${id} was erased`, { field: 'id' });
   return head;
@@ -48,12 +56,10 @@ export function decryptResource(deps: Deps, recordId: string, version: number): 
   }
 }
 
-function committed(deps: Deps, row: ResourceRow, version: number, current?: VersionRow): VersionRow {
+/** The committed row of a version, undefined if there is none. */
+function committed(deps: Deps, row: ResourceRow, version: number, current?: VersionRow): VersionRow | undefined {
   const v = current !== undefined && version === row.version ? current : deps.tables.version(row.record_id, version);
-  if (v === undefined || v.status !== 'committed') {
-    throw new CareLedgerError('NOT_FOUND', `${row.resource_type} version ${version} not found`, { field: 'versionId' });
-  }
-  return v;
+  return v === undefined || v.status !== 'committed' ? undefined : v;
 }
 
 function audit(ctx: RequestContext, deps: Deps, interaction: 'read' | 'vread' | 'history', hits: Hit[], access: ReadAccess): void {
@@ -66,13 +72,14 @@ export function readResource(ctx: RequestContext, deps: Deps, resourceType: stri
   const { row, current } = loadHeadAndCurrent(deps, resourceType, id);
   let version = row.version;
   if (versionId !== undefined) {
-    if (!/^[1-9][0-9]{0,15}$/.test(versionId)) throw new CareLedgerError('NOT_FOUND', 'no such version', { field: 'versionId' });
+    if (!/^[1-9][0-9]{0,15}$/.test(versionId)) throw notFound(resourceType, id);
     version = Number(versionId);
   }
   const v = committed(deps, row, version, current);
+  if (v === undefined) throw notFound(resourceType, id);
   const access = readAccess(ctx, deps.port, deps.consent);
   const verdict = verdictFor(ctx, deps, access, row, v);
-  if (!verdict.permit) throw new CareLedgerError('FORBIDDEN', `access to ${resourceType}/${id} is not permitted`, { field: 'consent' });
+  if (!verdict.permit) throw notFound(resourceType, id);
   if (v.op === 'delete') throw new CareLedgerError('GONE', `${resourceType}/${id} is deleted`, { field: 'id' });
   const resource = decryptResource(deps, row.record_id, version);
   if (row.is_patient === 1) {
@@ -102,7 +109,7 @@ export function historyOf(ctx: RequestContext, deps: Deps, resourceType: string,
     }
     entries.push(entry);
   }
-  if (entries.length === 0) throw new CareLedgerError('FORBIDDEN', `access to ${resourceType}/${id} is not permitted`, { field: 'consent' });
+  if (entries.length === 0) throw notFound(resourceType, id);
   if (row.is_patient === 1 && hits.length > 0) audit(ctx, deps, 'history', hits, access);
   return entries;
 }

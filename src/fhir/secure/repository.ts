@@ -26,6 +26,7 @@ import { decryptResource, historyOf, readResource } from './reads.js';
 import type { VersionRow } from './schema.js';
 import { everythingOf, searchResources } from './search.js';
 import { Tables, type Deps } from './tables.js';
+import { writeGate } from './write-policy.js';
 import { commitWrites, finalize, retract, stageWrite, writeEvents, type Staged, type WriteRequest } from './writes.js';
 
 export interface SecureRepositoryOptions {
@@ -105,7 +106,8 @@ export class SecureFhirRepository implements FhirRepository {
 
   async #write(ctx: RequestContext, requests: WriteRequest[]): Promise<Staged[]> {
     if (requests.length === 0) return [];
-    const staged = requests.map((r) => stageWrite(ctx, this.#deps, r));
+    const gate = writeGate(ctx, this.#deps.port, this.#deps.consent);
+    const staged = requests.map((r) => stageWrite(ctx, this.#deps, r, gate));
     await commitWrites(this.#deps, staged);
     this.#deps.outbox.enqueue(writeEvents(ctx, this.#deps, staged));
     return staged;

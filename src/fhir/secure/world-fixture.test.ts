@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
 import { pseudonymForTx } from '../../contracts/identity/index.js';
-import { consentIdForTx, type Provision } from '../../contracts/consent/index.js';
+import { consentIdForTx, SECURITY_LABELS, type Provision } from '../../contracts/consent/index.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../ledger/index.js';
 import { closeNode, initDevNetwork, keyHome, loadSigningKey, openNode, type OpenedNode } from '../../node/index.js';
 import { Kek, Vault } from '../../vault/index.js';
@@ -85,12 +85,18 @@ export class World {
     this.memberKeys.set(memberId, key);
   }
 
-  /** Registers a patient with custodian ORG (signed by dr-a) and returns its pseudonym. */
-  async addPatient(): Promise<string> {
+  /**
+   * Registers a patient with custodian ORG (signed by dr-a) and returns its
+   * pseudonym; the patient lets `writer` (default dr-a; null: nobody) write
+   * its records, labelled ones included (WRITE_ALL).
+   */
+  async addPatient(options: { writer?: string | null } = {}): Promise<string> {
     const key = generateSigningKey();
     const txId = await this.ok(this.memberKeys.get('dr-a') as SigningKey, 'identity', 'register-patient', { keys: [key.keyId] });
     const pseudonym = pseudonymForTx(txId);
     this.patientKeys.set(pseudonym, key);
+    const writer = options.writer === undefined ? 'dr-a' : options.writer;
+    if (writer !== null) await this.grant(pseudonym, writer, WRITE_ALL);
     return pseudonym;
   }
 
@@ -118,10 +124,11 @@ export class World {
     return { kind: 'patient', pseudonym, keyId: this.patientKeys.get(pseudonym)?.keyId ?? 'none', scopes: [{ ...ALL, context: 'patient' }] };
   }
 
-  ctx(actor: Actor, extra: { purpose?: PurposeOfUse; breakGlassReason?: string } = {}): RequestContext {
+  ctx(actor: Actor, extra: { purpose?: PurposeOfUse; breakGlassReason?: string; deleteReason?: string } = {}): RequestContext {
     this.#request += 1;
     const ctx: RequestContext = { actor, purpose: extra.purpose ?? 'TREAT', interaction: 'read', requestId: `req-${this.#request}` };
     if (extra.breakGlassReason !== undefined) ctx.breakGlassReason = extra.breakGlassReason;
+    if (extra.deleteReason !== undefined) ctx.deleteReason = extra.deleteReason;
     return ctx;
   }
 
@@ -147,3 +154,10 @@ export function patientResource(pseudonym: string, extra: Partial<FhirResource> 
 }
 
 export const PERMIT_ALL: Provision = { type: 'permit', actions: ['access'] };
+
+/** Writes (collect, correct) of any resource, restricted labels included (each named). */
+export const WRITE_ALL: Provision = {
+  type: 'permit',
+  actions: ['collect', 'correct'],
+  provisions: [{ type: 'permit', securityLabels: [...SECURITY_LABELS] }],
+};

@@ -16,8 +16,9 @@ import type { FhirResource, RequestContext } from '../types.js';
 import { clinicalRange, dayOf, indexTokenParts, ownerOf, securityLabelsOf, tokenValuesOf } from './compartment.js';
 import type { AccessEvent } from './outbox.js';
 import { readEvents } from './events.js';
-import { authorizeWriter, breakGlassOf, requireCustodialPatient, type Permission } from './policy.js';
-import type { VersionOp } from './schema.js';
+import { breakGlassOf, requireCustodialPatient } from './policy.js';
+import type { ResourceRow, VersionOp } from './schema.js';
+import { authorizeWriter, deleteReasonOf, maySharedWrite, type WriteAction, type WriteGate } from './write-policy.js';
 import type { Deps } from './tables.js';
 
 export const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
@@ -46,6 +47,8 @@ export interface Staged {
   commitment: string;
   labels: string[];
   noop: boolean;
+  /** The consents the write relied on (none for break-glass, an org admin's delete or the patient's own write). */
+  consentIds: string[];
 }
 
 const newRecordId = (): string => 'r-' + randomBytes(16).toString('hex');
@@ -67,15 +70,31 @@ function seal(resource: FhirResource | undefined, tombstone: object): { plaintex
   return { plaintext, salt, commitment: commitmentOf(salt, plaintext) };
 }
 
-/** Checks authority and builds the next version of one write (nothing is stored yet). */
-export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest): Staged {
+/** The uniform refusal of an instance the caller may not write: the answer of a missing one. */
+function notFound(type: string, id: string): CareLedgerError {
+  return new CareLedgerError('NOT_FOUND', `${type}/${id} not found`, { field: 'id' });
+}
+
+/** The committed (or, while being created, staged) labels of a resource's head. */
+function headLabels(deps: Deps, row: ResourceRow): string[] {
+  const version = row.version === 0 ? 1 : row.version;
+  const v = deps.tables.version(row.record_id, version);
+  return v === undefined ? [] : deps.keys.openLabels(v.labels, row.record_id, version);
+}
+
+/**
+ * Checks authority and builds the next version of one write (nothing is
+ * stored yet). Order matters for the non-oracle rule: what does not depend
+ * on the resource first (role, scope, reason), then the consent for the
+ * existing resource's patient, and only then what reveals its state
+ * (pending writes, If-Match, compartment). A caller refused for an existing
+ * resource gets NOT_FOUND `<Type>/<id> not found`, as for a missing one,
+ * and so does an If-Match on a missing resource.
+ */
+export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest, gate: WriteGate): Staged {
   const now = deps.port.now();
   const type = req.kind === 'delete' ? req.resourceType : req.resource.resourceType;
-  const permission: Permission = req.kind === 'create' ? 'c' : req.kind === 'update' ? 'u' : 'd';
-  authorizeWriter(ctx, deps.port, type, permission);
-  if (ctx.purpose === 'BTG' && breakGlassOf(ctx) === undefined) {
-    throw new CareLedgerError('FORBIDDEN', 'purpose BTG needs a break-glass reason from a practitioner', { field: 'purpose' });
-  }
+  authorizeWriter(ctx, deps.port, type, req.kind);
   if (req.kind === 'create' && type === 'Patient') {
     throw new CareLedgerError(
       'UNPROCESSABLE',
@@ -87,29 +106,45 @@ export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest): 
   // urn:uuid references to it); the router strips client ids on plain creates.
   const assigned = req.kind === 'create' && typeof req.resource.id === 'string' && FHIR_ID.test(req.resource.id) ? req.resource.id : undefined;
   const id = req.kind === 'create' ? (assigned ?? randomUUID()) : req.kind === 'delete' ? req.id : req.resource.id;
-  if (typeof id !== 'string' || !FHIR_ID.test(id)) throw new CareLedgerError('UNPROCESSABLE', 'resource id is missing or invalid', { field: 'id' });
+  if (typeof id !== 'string' || !FHIR_ID.test(id)) {
+    if (req.kind === 'delete') throw notFound(type, String(id));
+    throw new CareLedgerError('UNPROCESSABLE', 'resource id is missing or invalid', { field: 'id' });
+  }
   const idToken = deps.keys.idToken(type, id);
   if (deps.tables.isErased(idToken)) throw new CareLedgerError('GONE', `${type}/${id} was erased`, { field: 'id' });
   if (assigned !== undefined && deps.tables.byToken(idToken) !== undefined) {
     throw new CareLedgerError('CONFLICT', `${type}/${id} already exists`, { field: 'id' });
   }
   const row = req.kind === 'create' ? undefined : deps.tables.byToken(idToken);
+  const consentIds = new Set<string>();
+  const allow = (pseudonym: string, action: WriteAction, labels: readonly string[]): boolean => {
+    const verdict = gate(pseudonym, action, type, labels, req.kind);
+    for (const c of verdict.consentIds) consentIds.add(c);
+    return verdict.permit;
+  };
+  let currentLabels: string[] = [];
+  if (row !== undefined) {
+    currentLabels = headLabels(deps, row);
+    if (row.is_patient === 1) {
+      if (!allow(row.owner, 'correct', currentLabels)) throw notFound(type, id);
+    } else if (!maySharedWrite(ctx)) throw notFound(type, id);
+  }
+  if (row === undefined && req.kind !== 'create' && (req.kind === 'delete' || req.ifMatch !== undefined)) throw notFound(type, id);
   if (row !== undefined && deps.tables.hasPending(row.record_id)) {
     throw new CareLedgerError('CONFLICT', `${type}/${id} has a write still being committed`, { field: 'id' });
   }
   if (row !== undefined && row.version === 0) throw new CareLedgerError('CONFLICT', `${type}/${id} is being created`, { field: 'id' });
 
   if (req.kind === 'delete') {
-    if (row === undefined) throw new CareLedgerError('NOT_FOUND', `${type}/${id} not found`, { field: 'id' });
-    const patient = row.is_patient === 1 ? row.owner : undefined;
+    const existing = row as ResourceRow;
+    const patient = existing.is_patient === 1 ? existing.owner : undefined;
     if (patient !== undefined) requireCustodialPatient(deps.port, patient);
-    const prev = deps.tables.version(row.record_id, row.version);
-    const labels = prev === undefined ? [] : deps.keys.openLabels(prev.labels, row.record_id, row.version);
-    const version = row.version + 1;
-    const sealed = seal(undefined, { resourceType: type, id, versionId: String(version), deleted: true });
+    const version = existing.version + 1;
+    const reason = deleteReasonOf(ctx);
+    const sealed = seal(undefined, { resourceType: type, id, versionId: String(version), deleted: true, reason });
     return {
-      op: 'delete', recordId: row.record_id, idToken, isNew: false, resourceType: type, owner: row.owner, patient,
-      version, lastUpdated: now, resource: undefined, ...sealed, labels, noop: row.deleted === 1,
+      op: 'delete', recordId: existing.record_id, idToken, isNew: false, resourceType: type, owner: existing.owner, patient,
+      version, lastUpdated: now, resource: undefined, ...sealed, labels: currentLabels, noop: existing.deleted === 1, consentIds: [...consentIds].sort(),
     };
   }
 
@@ -120,6 +155,13 @@ export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest): 
       field: 'subject',
     });
   }
+  const labels = securityLabelsOf(req.resource);
+  if (patient !== undefined && !allow(patient, row === undefined ? 'collect' : 'correct', labels)) {
+    if (req.kind === 'create') {
+      throw new CareLedgerError('FORBIDDEN', "consent does not permit writing this patient's records", { field: 'consent' });
+    }
+    throw notFound(type, id);
+  }
   if (req.kind === 'update' && req.ifMatch !== undefined && req.ifMatch !== String(row?.version ?? '')) {
     throw new CareLedgerError('PRECONDITION_FAILED', `If-Match ${req.ifMatch} is not the current version`, { field: 'ifMatch' });
   }
@@ -128,7 +170,7 @@ export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest): 
   return {
     op: version === 1 ? 'create' : 'update', recordId: row?.record_id ?? newRecordId(), idToken, isNew: row === undefined,
     resourceType: type, owner, patient, version, lastUpdated: now, resource, ...seal(resource, {}),
-    labels: securityLabelsOf(resource), noop: false,
+    labels: securityLabelsOf(resource), noop: false, consentIds: [...consentIds].sort(),
   };
 }
 
@@ -250,7 +292,7 @@ export function writeEvents(ctx: RequestContext, deps: Deps, staged: readonly St
   const breakGlass = breakGlassOf(ctx);
   return [...groups.values()].flatMap((list) => {
     const first = list[0] as Staged;
-    const hits = list.map((s) => ({ patient: s.owner, recordId: s.recordId, version: s.version, resourceType: s.resourceType, consentIds: [] }));
+    const hits = list.map((s) => ({ patient: s.owner, recordId: s.recordId, version: s.version, resourceType: s.resourceType, consentIds: s.consentIds }));
     return readEvents(ctx, first.op, hits, breakGlass, at);
   });
 }
