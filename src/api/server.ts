@@ -69,6 +69,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       node,
       authenticate: authenticateHeader,
       erasePatient: (pseudonym) => records.repository.erasePatient(pseudonym),
+      accessLog: records.repository.accessLog,
     });
     registerExchangeRoutes(app, {
       ...records.exchange,

@@ -93,6 +93,53 @@ export function verifyAccessChain(chain: string, events: readonly ChainedAccessE
   return { ok: true, head: heads.at(-1)!, seq: events.length };
 }
 
+/** One link of a chain as the custodian reports it. */
+export interface ChainLink {
+  seq: number;
+  eventHash: string;
+  head: string;
+}
+
+/** What a patient receives with their disclosures: events (all or a period's), every link, the anchored head. */
+export interface AccessReport {
+  chain: string;
+  events: readonly ChainedAccessEvent[];
+  links: readonly ChainLink[];
+  anchor: AnchoredHead | null;
+}
+
+export type ReportVerdict =
+  | { ok: true; seq: number; anchoredSeq: number }
+  | { ok: false; reason: 'wrong-chain' | 'not-contiguous' | 'head-mismatch' | 'event-mismatch' | 'anchor-beyond-events'; seq: number };
+
+/**
+ * The patient's check of a disclosure report: the links form a chain from
+ * seq 1 (each head recomputed from the previous head and the event hash),
+ * every event given hashes to its link, and the head anchored on the ledger
+ * (fetch the anchoring transaction and its inclusion proof to trust it) is
+ * the chain's head at that seq. Events after the anchor are not yet covered.
+ */
+export function verifyAccessReport(report: AccessReport): ReportVerdict {
+  let head = GENESIS_HEAD;
+  for (const [i, link] of report.links.entries()) {
+    if (link.seq !== i + 1) return { ok: false, reason: 'not-contiguous', seq: i + 1 };
+    head = nextChainHead(head, link.eventHash);
+    if (head !== link.head) return { ok: false, reason: 'head-mismatch', seq: link.seq };
+  }
+  for (const e of report.events) {
+    if (e.chain !== report.chain) return { ok: false, reason: 'wrong-chain', seq: e.seq };
+    const link = report.links[e.seq - 1];
+    if (link === undefined || link.seq !== e.seq || accessEventHash(e) !== link.eventHash) return { ok: false, reason: 'event-mismatch', seq: e.seq };
+  }
+  const a = report.anchor;
+  if (a !== null) {
+    const link = report.links[a.seq - 1];
+    if (link === undefined) return { ok: false, reason: 'anchor-beyond-events', seq: a.seq };
+    if (link.head !== a.head) return { ok: false, reason: 'head-mismatch', seq: a.seq };
+  }
+  return { ok: true, seq: report.links.length, anchoredSeq: a?.seq ?? 0 };
+}
+
 function hexBytes(hex: string): Uint8Array {
   const b = fromHex(hex);
   if (b?.byteLength !== 32) return concatBytes(new Uint8Array(32), utf8('!')); // never equal to a real 32-byte value

@@ -49,8 +49,9 @@ export {
   incidentSubject,
   reviewAttestationPayload,
   verifyAccessChain,
+  verifyAccessReport,
 } from './chain.js';
-export type { ChainedAccessEvent, AnchoredHead, ChainVerdict } from './chain.js';
+export type { ChainedAccessEvent, AnchoredHead, ChainVerdict, ChainLink, AccessReport, ReportVerdict } from './chain.js';
 export {
   ACCESS_NAMESPACE,
   INCIDENT_ID_DOMAIN,

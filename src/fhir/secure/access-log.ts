@@ -15,6 +15,7 @@ import {
   nextChainHead,
   type AccessEvent,
   type ChainedAccessEvent,
+  type ChainLink,
 } from '../../contracts/access/index.js';
 import { canonicalBytes } from '../../crypto/index.js';
 import { CareLedgerError } from '../../ledger/index.js';
@@ -55,12 +56,6 @@ BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
 /** An event as served to its patient and the custodian's overseers. */
 export type StoredAccessEvent = ChainedAccessEvent & { eventId: string };
 
-/** One chain link, what the patient recomputes. */
-export interface ChainLink {
-  seq: number;
-  eventHash: string;
-  head: string;
-}
 
 /** A chain advance waiting for its anchor: events from..seq, head after seq, break-glass refs among them. */
 export interface PendingAdvance {
