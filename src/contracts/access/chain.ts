@@ -103,7 +103,8 @@ export interface ChainLink {
 /** What a patient receives with their disclosures: events (all or a period's), every link, the anchored head. */
 export interface AccessReport {
   chain: string;
-  events: readonly ChainedAccessEvent[];
+  /** Events as stored; an `eventId` field, if present, is ignored (it is derived from custodian, chain and seq). */
+  events: ReadonlyArray<ChainedAccessEvent & { eventId?: string }>;
   links: readonly ChainLink[];
   anchor: AnchoredHead | null;
 }
@@ -129,7 +130,7 @@ export function verifyAccessReport(report: AccessReport): ReportVerdict {
   for (const e of report.events) {
     if (e.chain !== report.chain) return { ok: false, reason: 'wrong-chain', seq: e.seq };
     const link = report.links[e.seq - 1];
-    if (link === undefined || link.seq !== e.seq || accessEventHash(e) !== link.eventHash) return { ok: false, reason: 'event-mismatch', seq: e.seq };
+    if (link === undefined || link.seq !== e.seq || accessEventHash(hashedPart(e)) !== link.eventHash) return { ok: false, reason: 'event-mismatch', seq: e.seq };
   }
   const a = report.anchor;
   if (a !== null) {
@@ -138,6 +139,14 @@ export function verifyAccessReport(report: AccessReport): ReportVerdict {
     if (link.head !== a.head) return { ok: false, reason: 'head-mismatch', seq: a.seq };
   }
   return { ok: true, seq: report.links.length, anchoredSeq: a?.seq ?? 0 };
+}
+
+/** The event as hashed: a served event may carry its derived eventId, which is not part of the hash. */
+function hashedPart(e: ChainedAccessEvent & { eventId?: string }): ChainedAccessEvent {
+  if (e.eventId === undefined) return e;
+  const copy: ChainedAccessEvent & { eventId?: string } = { ...e };
+  delete copy.eventId;
+  return copy;
 }
 
 function hexBytes(hex: string): Uint8Array {
