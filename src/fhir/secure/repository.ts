@@ -70,6 +70,7 @@ export class SecureFhirRepository implements FhirRepository {
     const repo = new SecureFhirRepository(options);
     await repo.reconcilePending();
     await repo.reconcileErasures();
+    repo.accessLog.purgeExpired(options.ledger.now());
     await repo.flush();
     return repo;
   }
