@@ -23,6 +23,9 @@ export class AccessLogKeys {
   readonly #sealKey: KeyObject;
   readonly #chainKey: Uint8Array;
   readonly #chainIds = new Map<string, string>();
+  /** Deterministic IVs for the request path (NIST SP 800-38D 8.2.1): a random 64-bit field per run, a 32-bit counter. */
+  #ivPrefix: Buffer = randomBytes(8);
+  #ivCounter = 0;
 
   private constructor(master: Uint8Array) {
     const seal = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), SEAL_INFO, 32));
@@ -64,10 +67,22 @@ export class AccessLogKeys {
 
   /** AES-256-GCM under a fresh IV: iv || ciphertext || tag, bound to `aad`. */
   seal(plaintext: Uint8Array, aad: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.#nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.#sealKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(utf8(aad));
     return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  /** A unique IV without a randomBytes call per event (about 6 µs on the read path). */
+  #nextIv(): Buffer {
+    if (this.#ivCounter === 0xffffffff) {
+      this.#ivPrefix = randomBytes(8);
+      this.#ivCounter = 0;
+    }
+    const iv = Buffer.allocUnsafe(IV_BYTES);
+    this.#ivPrefix.copy(iv, 0);
+    iv.writeUInt32BE(this.#ivCounter++, 8);
+    return iv;
   }
 
   /** Opens what `seal` produced under the same aad; INTERNAL if it does not authenticate. */

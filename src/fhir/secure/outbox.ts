@@ -35,7 +35,8 @@ export interface AccessEvent {
 export const MAX_CHAINS_PER_ANCHOR = 200;
 /** Break-glass references per anchor transaction (~70 bytes each). */
 export const MAX_REFS_PER_ANCHOR = 100;
-const INGEST_CHUNK = 500;
+/** Journal lines moved per SQLite transaction; the flusher yields to the event loop between chunks so reads are not held up. */
+const INGEST_CHUNK = 64;
 const TRANSIENT: ReadonlySet<ResultCode> = new Set(['TIMEOUT', 'UNAVAILABLE', 'STALE_TIME', 'INTERNAL']);
 
 export interface OutboxOptions {
@@ -69,6 +70,8 @@ export class AuditOutbox {
   readonly #queue: JournalLine[] = [];
   /** Chains whose anchor the ledger refused for good (diverged); skipped until restart. */
   readonly #stuck = new Set<string>();
+  /** Events enqueued since the last flush started (the flush trigger; pending() is a query). */
+  #sinceFlush = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
@@ -115,8 +118,9 @@ export class AuditOutbox {
     } else {
       this.log.append(events);
     }
+    this.#sinceFlush += events.length;
     if (this.#closed) return;
-    if (this.pending() >= this.#flushAt) this.#kick(0);
+    if (this.#sinceFlush >= this.#flushAt) this.#kick(0);
     else this.#kick(this.#intervalMs);
   }
 
@@ -182,7 +186,12 @@ export class AuditOutbox {
   }
 
   async #drain(): Promise<void> {
-    this.#ingest();
+    this.#sinceFlush = 0;
+    while (this.#queue.length > 0) {
+      this.#ingestChunk();
+      if (this.#queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.#journal?.compact();
     for (;;) {
       const anchor = this.#build();
       if (anchor === undefined) return;
@@ -190,28 +199,46 @@ export class AuditOutbox {
     }
   }
 
-  /** Journal lines -> access log, each chunk in one transaction with the watermark. Synchronous. */
+  /** Journal lines -> access log, all of them now (start-up, recordNow). */
   #ingest(): void {
+    while (this.#queue.length > 0) this.#ingestChunk();
+    this.#journal?.compact();
+  }
+
+  /** Moves one chunk of journal lines into the access log in one transaction with the journal's watermark. */
+  #ingestChunk(): void {
     const journal = this.#journal;
-    if (journal === undefined) return;
-    while (this.#queue.length > 0) {
-      const chunk = this.#queue.slice(0, INGEST_CHUNK);
-      const events: unknown[] = [];
-      for (const row of chunk) {
-        try {
-          // A line an earlier version wrote in clear is JSON; ours are sealed.
-          events.push(row.line.startsWith('{') ? (JSON.parse(row.line) as unknown) : this.log.openJournalLine(row.line));
-        } catch {
-          this.#onError('an audit journal line could not be opened and was skipped');
-        }
+    if (journal === undefined || this.#queue.length === 0) return;
+    const chunk = this.#queue.slice(0, INGEST_CHUNK);
+    const events: unknown[] = [];
+    for (const row of chunk) {
+      try {
+        // A line an earlier version wrote in clear is JSON; ours are sealed.
+        events.push(row.line.startsWith('{') ? (JSON.parse(row.line) as unknown) : this.log.openJournalLine(row.line));
+      } catch {
+        this.#onError('an audit journal line could not be opened and was skipped');
       }
+    }
+    const end = chunk.at(-1)!.end;
+    try {
       this.#db.transaction(() => {
         this.log.append(events);
-        journal.advance(chunk.at(-1)!.end);
+        journal.advance(end);
       })();
-      this.#queue.splice(0, chunk.length);
+    } catch {
+      // One event the log refuses (a bug upstream) must not block the others: append them one by one.
+      this.#db.transaction(() => {
+        for (const e of events) {
+          try {
+            this.log.append([e]);
+          } catch {
+            this.#onError('an access event was refused by the access log and dropped');
+          }
+        }
+        journal.advance(end);
+      })();
     }
-    journal.compact();
+    this.#queue.splice(0, chunk.length);
   }
 
   /** The next anchor: per unanchored chain, from the ledger's seq + 1 to the local head. */
