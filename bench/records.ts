@@ -382,7 +382,7 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     // ---- (a) + (c): full FHIR read vs plain vault read, interleaved ----
     // The flusher runs as in production: each iteration yields to the event
     // loop, where its timer (25 ms after the first event, at once at 200)
-    // signs and submits access.record transactions and the node commits blocks.
+    // moves events into the access log and signs and submits access.anchor transactions; the node commits blocks.
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     const readMs: number[] = [];
     const vaultMs: number[] = [];

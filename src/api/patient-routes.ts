@@ -1,12 +1,23 @@
 // Patient rights under /ledger/v1/patients/{pseudonym}: the patient's consents,
-// the HIPAA 164.528 accounting of disclosures (JSON rows or a Bundle of
-// BALP-shaped AuditEvents), GDPR erasure, and the privacy officer's
-// break-glass review queue. Readable by the patient, their delegates, and the
-// custodian organisation's privacy officers and auditors.
+// the HIPAA 164.528 accounting of disclosures (JSON rows with the access chain
+// the patient verifies against the head anchored on the ledger, or a Bundle
+// of BALP-shaped AuditEvents), GDPR erasure, and the privacy officer's
+// break-glass review queue. Access events come from this custodian's own
+// access log, never from the ledger (docs/privacy.md). Readable by the
+// patient, their delegates, and the custodian organisation's overseers.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import {
+  REVIEW_ATTESTATION_DOMAIN,
+  getBreakGlass,
+  getChainHead,
+  reviewAttestationPayload,
+  type Attestation,
+} from '../contracts/access/index.js';
+import { signCanonical, toBase64Url } from '../crypto/index.js';
 import type { Actor } from '../fhir/types.js';
-import { auditEventOf, disclosureRow, type StoredAccessEvent } from '../fhir/audit-event.js';
+import { auditEventOf, disclosureRow } from '../fhir/audit-event.js';
+import type { AccessLogStore, StoredAccessEvent } from '../fhir/secure/index.js';
 import { CareLedgerError, parseEnvelope, RFC3339_MILLIS } from '../ledger/index.js';
 import type { LedgerNode } from '../node/index.js';
 import { parseWith } from './ledger-routes.js';
@@ -27,6 +38,8 @@ export interface PatientRoutesDeps {
   authenticate: (authorization: string | undefined) => Promise<Actor>;
   /** Crypto-shreds the patient's vault data after the erasure transaction committed. */
   erasePatient: (pseudonym: string) => Promise<{ records: number }>;
+  /** This custodian's access log (off the ledger). */
+  accessLog: AccessLogStore;
 }
 
 function stateJson(node: LedgerNode, namespace: string, key: string): Record<string, unknown> | undefined {
@@ -41,23 +54,62 @@ function mayOversee(node: LedgerNode, actor: Actor, pseudonym: string): boolean 
   return patient?.['custodian'] === actor.orgId && actor.roles.some((r) => OVERSIGHT_ROLES.includes(r));
 }
 
-function scanAll(node: LedgerNode, namespace: string, prefix: string, after = '', until?: string): Array<Record<string, unknown>> {
+function scanAll(node: LedgerNode, namespace: string, prefix: string): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
-  let cursor = after;
+  let cursor = '';
   for (;;) {
     const rows = node.store.scanState(namespace, prefix, 500, cursor);
     for (const r of rows) {
-      if (until !== undefined && r.key > until) return out;
       out.push(JSON.parse(r.value) as Record<string, unknown>);
-      if (out.length >= MAX_ROWS) throw new CareLedgerError('TOO_LARGE', `more than ${MAX_ROWS} rows: narrow the period`);
+      if (out.length >= MAX_ROWS) throw new CareLedgerError('TOO_LARGE', `more than ${MAX_ROWS} rows`);
     }
     if (rows.length < 500) return out;
     cursor = rows.at(-1)!.key;
   }
 }
 
+/** The patient's report: events of the period, every chain link, and the head anchored on the ledger. */
+export function disclosureReport(node: LedgerNode, log: AccessLogStore, pseudonym: string, from?: string, to?: string) {
+  const all = log.events(pseudonym);
+  const events = all.filter((e) => (from === undefined || e.at >= from) && (to === undefined || e.at <= to)).sort((a, b) => (a.at === b.at ? a.seq - b.seq : a.at < b.at ? -1 : 1));
+  if (events.length > MAX_ROWS) throw new CareLedgerError('TOO_LARGE', `more than ${MAX_ROWS} rows: narrow the period`);
+  const chain = log.chainIdOf(pseudonym);
+  const onLedger = getChainHead(node.state, log.custodian, chain);
+  const anchor = onLedger === undefined ? null : { seq: onLedger.seq, head: onLedger.head, txId: onLedger.txId, height: onLedger.height };
+  return { events, accessChain: { chain, custodian: log.custodian, events, links: log.links(pseudonym), anchor } };
+}
+
+function attestationFor(node: LedgerNode, org: string, ref: string, reviewer: string): Attestation {
+  const sig = signCanonical(node.nodeKey, REVIEW_ATTESTATION_DOMAIN, reviewAttestationPayload(node.networkId, org, ref, reviewer));
+  return { keyId: node.nodeKey.keyId, sig: toBase64Url(sig) };
+}
+
+/** One item of the privacy officer's queue: the event from the local log, the review state from the ledger. */
+function queueItem(node: LedgerNode, org: string, actor: Actor & { kind: 'member' }, ref: string, e: StoredAccessEvent) {
+  const mark = getBreakGlass(node.state, org, ref);
+  const self = e.accessor.kind === 'member' && e.accessor.orgId === actor.orgId && e.accessor.memberId === actor.memberId;
+  const status = mark?.status ?? 'pending';
+  const mayReview = status === 'pending' && mark !== undefined && !self && actor.roles.includes('privacy-officer');
+  return {
+    eventId: e.eventId,
+    ref,
+    patient: e.patient,
+    accessor: e.accessor,
+    reason: e.breakGlass?.reason ?? '',
+    purpose: e.purpose,
+    at: e.at,
+    status,
+    anchored: mark !== undefined,
+    ...(mark?.outcome === undefined ? {} : { outcome: mark.outcome }),
+    ...(mark?.reviewedBy === undefined ? {} : { reviewedBy: mark.reviewedBy }),
+    ...(mark?.reviewedAt === undefined ? {} : { reviewedAt: mark.reviewedAt }),
+    ...(self ? { selfAccess: true } : {}),
+    ...(mayReview ? { attestation: attestationFor(node, org, ref, actor.memberId) } : {}),
+  };
+}
+
 export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesDeps): void {
-  const { node } = deps;
+  const { node, accessLog } = deps;
   const patientParam = (params: unknown) =>
     parseWith(z.strictObject({ pseudonym: z.string().regex(PSEUDONYM) }), params, 'params').pseudonym;
 
@@ -78,9 +130,7 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     const pseudonym = patientParam(request.params);
     await guard(request.headers.authorization, pseudonym);
     const { from, to, format } = parseWith(periodQuery, request.query, 'query');
-    const prefix = `log/${pseudonym}/`;
-    // Keys are log/<p>/<at>/<eventId>: a key range is a period.
-    const events = scanAll(node, 'access', prefix, from ? prefix + from : '', to ? `${prefix}${to}/\u{10FFFF}` : undefined) as unknown as StoredAccessEvent[];
+    const { events, accessChain } = disclosureReport(node, accessLog, pseudonym, from, to);
     if (format === 'bundle') {
       return reply.type('application/fhir+json; charset=utf-8').send({
         resourceType: 'Bundle',
@@ -89,7 +139,14 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
         entry: events.map((e) => ({ resource: auditEventOf(e), search: { mode: 'match' } })),
       });
     }
-    return { patient: pseudonym, from: from ?? null, to: to ?? null, disclosures: events.map(disclosureRow) };
+    const anchoredSeq = accessChain.anchor?.seq ?? 0;
+    return {
+      patient: pseudonym,
+      from: from ?? null,
+      to: to ?? null,
+      disclosures: events.map((e) => ({ ...disclosureRow(e), anchored: e.seq <= anchoredSeq })),
+      accessChain,
+    };
   });
 
   app.post('/ledger/v1/patients/:pseudonym/erasure', async (request) => {
@@ -114,7 +171,12 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     if (actor.kind !== 'member' || actor.orgId !== orgId || !actor.roles.some((r) => OVERSIGHT_ROLES.includes(r))) {
       throw new CareLedgerError('FORBIDDEN', "only the organisation's privacy officers, auditors and admins");
     }
-    const items = scanAll(node, 'access', `btg/${orgId}/`).filter((e) => status === 'all' || e['status'] === status);
+    // The queue lives in this custodian's access log: another organisation's is on its own node.
+    const held = orgId === accessLog.custodian ? accessLog.breakGlassEvents() : [];
+    const items = held
+      .map(({ ref, event }) => queueItem(node, orgId, actor, ref, event))
+      .filter((e) => status === 'all' || e.status === status)
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     return { orgId, status, items };
   });
 }

@@ -117,6 +117,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       node,
       authenticate: authenticateHeader,
       erasePatient: (pseudonym) => records.repository.erasePatient(pseudonym),
+      accessLog: records.repository.accessLog,
     });
     registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
     registerExchangeRoutes(app, {

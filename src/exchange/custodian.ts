@@ -2,18 +2,18 @@
 // signed request against B's registered node keys, the time window and replay,
 // and the requesting member's own signed authorisation (member-auth.ts);
 // decide consent for B's requester per record (consent.decide, action
-// 'access', the serving node's clock); put ONE access event (interaction
-// 'disclose', recipientOrg B) on the ledger and wait for its commit; then seal
+// 'access', the serving node's clock); record ONE access event (interaction
+// 'disclose', recipientOrg B) in the custodian's access log and wait until its
+// chain head is anchored on the ledger (docs/privacy.md); then seal
 // the permitted records as ONE HPKE bundle to B's REGISTERED key, bound to
 // the request by aad, and sign the response with A's node key.
-import { ACCESS_CONTRACT } from '../contracts/access/index.js';
 import { prepareDecision, type DecisionReason } from '../contracts/consent/index.js';
 import { canonicalBytes, fromBase64Url, toBase64Url } from '../crypto/index.js';
-import { CareLedgerError, parseEnvelope, signTx, type JsonValue } from '../ledger/index.js';
+import { CareLedgerError } from '../ledger/index.js';
 import { sealBundle } from './hpke.js';
 import { verifyMemberAuthorization } from './member-auth.js';
 import { activeOrg, isActiveNodeKey } from './peers.js';
-import type { DisclosableRecord, DisclosureSource, ExchangeLedger } from './ports.js';
+import type { AccessAudit, DisclosableRecord, DisclosureSource, ExchangeLedger } from './ports.js';
 import {
   EXCHANGE_BUNDLE_TYPE,
   EXCHANGE_RESPONSE_TYPE,
@@ -34,6 +34,8 @@ export interface CustodianDeps {
   ledger: ExchangeLedger;
   source: DisclosureSource;
   replay: ReplayGuard;
+  /** The custodian's access log: the disclosure is recorded and anchored before anything leaves. */
+  audit: AccessAudit;
   /** Accepted clock difference for request times (default 5 min). */
   windowMs?: number;
 }
@@ -100,7 +102,7 @@ function permittedRecords(deps: CustodianDeps, r: ExchangeRequest, now: string):
   return { records, consentIds: [...consentIds].sort().slice(0, 128) };
 }
 
-/** Signs and commits the one disclosure event; returns the commit height. Nothing leaves unless it is OK. */
+/** Records the one disclosure event and anchors it; returns the anchor's height. Nothing leaves unless it is anchored. */
 async function recordDisclosure(deps: CustodianDeps, r: ExchangeRequest, p: Permitted, at: string): Promise<number> {
   const event = {
     patient: r.patient,
@@ -114,21 +116,16 @@ async function recordDisclosure(deps: CustodianDeps, r: ExchangeRequest, p: Perm
     requestId: r.requestId,
     at,
   };
-  const { ledger } = deps;
-  const envelope = parseEnvelope(
-    signTx({ network: ledger.networkId, contract: ACCESS_CONTRACT, action: 'record', args: { events: [event] } as unknown as { [k: string]: JsonValue }, time: at }, ledger.nodeKey),
-  );
-  let result;
   try {
-    [result] = await ledger.submit([envelope]);
+    return await deps.audit.recordNow([event]);
   } catch (cause) {
-    throw new CareLedgerError('UNAVAILABLE', 'the disclosure could not be recorded on the ledger; nothing was disclosed', { field: 'audit', cause });
+    const code = isTimeout(cause) ? 'TIMEOUT' : 'UNAVAILABLE';
+    throw new CareLedgerError(code, 'the disclosure could not be recorded and anchored; nothing was disclosed', { field: 'audit', cause });
   }
-  if (result?.code !== 'OK') {
-    const code = result?.code === 'TIMEOUT' ? 'TIMEOUT' : 'UNAVAILABLE';
-    throw new CareLedgerError(code, `the disclosure was not committed (${result?.code ?? 'no result'}); nothing was disclosed`, { field: 'audit' });
-  }
-  return result.height;
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof CareLedgerError && e.code === 'TIMEOUT';
 }
 
 /**

@@ -28,7 +28,7 @@ export type { AuthorizationScope } from './member-auth.js';
 export { HPKE_SUITE, HPKE_INFO, sealBundle, openBundle, importHpkePrivateKey } from './hpke.js';
 export type { SealedBundle, HpkeRecipientKey } from './hpke.js';
 export { exchangeLedgerOf } from './ports.js';
-export type { ExchangeLedger, ExchangeNodeLike, ExchangeSubmitResult, DisclosureSource, DisclosableRecord, ExchangeTransport } from './ports.js';
+export type { AccessAudit, ExchangeLedger, ExchangeNodeLike, ExchangeSubmitResult, DisclosureSource, DisclosableRecord, ExchangeTransport } from './ports.js';
 export { ReplayGuard } from './replay.js';
 export { answerExchangeRequest, verifyExchangeRequest } from './custodian.js';
 export type { CustodianDeps } from './custodian.js';

@@ -16,7 +16,7 @@ export interface ExchangeLedger {
   readonly networkId: string;
   /** This node's organisation. */
   readonly orgId: string;
-  /** Signs requests, responses, access.record and access.report-incident. */
+  /** Signs requests, responses and access.report-incident. */
   readonly nodeKey: SigningKey;
   /** Committed state. */
   readonly state: StateReader;
@@ -43,6 +43,12 @@ export interface DisclosableRecord {
 export interface DisclosureSource {
   /** Committed, not deleted, current versions of the patient's resources here; all types when `resourceTypes` is undefined. */
   listForDisclosure(patient: string, resourceTypes?: readonly string[]): DisclosableRecord[];
+}
+
+/** The custodian's access log (fhir/secure's audit outbox): records events off the ledger and anchors their chain heads. */
+export interface AccessAudit {
+  /** Appends the events durably and anchors them; resolves with the anchor's block height, rejects if not anchored. */
+  recordNow(events: ReadonlyArray<{ [k: string]: unknown }>): Promise<number>;
 }
 
 /** Carries a signed request to a custodian's endpoint and returns its (unparsed) response. */

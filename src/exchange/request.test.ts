@@ -64,7 +64,8 @@ function deps(submitted: unknown[] = []): CustodianDeps {
     },
   };
   const source = { listForDisclosure: () => assert.fail('no record may be listed before consent') };
-  return { ledger, source, replay: new ReplayGuard() };
+  const audit = { recordNow: async () => assert.fail('nothing may be recorded before consent') };
+  return { ledger, source, replay: new ReplayGuard(), audit };
 }
 
 let n = 0;

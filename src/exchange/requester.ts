@@ -7,7 +7,7 @@
 // mismatch rejects the whole response and records an integrity incident
 // (access.report-incident, signed by B's node key).
 import { randomBytes } from 'node:crypto';
-import { ACCESS_CONTRACT, incidentIdForTx, type IncidentKind } from '../contracts/access/index.js';
+import { ACCESS_CONTRACT, incidentIdForTx, incidentSubject, type IncidentKind } from '../contracts/access/index.js';
 import { getRecord, getVersion } from '../contracts/records/index.js';
 import { fromBase64Url, toHex } from '../crypto/index.js';
 import { CareLedgerError, parseEnvelope, signTx, type JsonValue } from '../ledger/index.js';
@@ -91,14 +91,21 @@ export function buildRequest(ledger: ExchangeLedger, q: RecordsQuery): ExchangeR
   return request;
 }
 
-/** Records an incident against a custodian (access.report-incident); returns its id or undefined. */
+/**
+ * Records an incident against a custodian (access.report-incident); returns its
+ * id or undefined. The patient is named only through incidentSubject(requestId,
+ * patient): the request id is random and known to the two nodes alone.
+ */
 export async function reportIncident(
   ledger: ExchangeLedger,
-  incident: { kind: IncidentKind; custodianOrg: string; patient: string; recordId?: string; version?: number; detail: string },
+  incident: { kind: IncidentKind; custodianOrg: string; requestId: string; patient: string; detail: string },
 ): Promise<string | undefined> {
-  const args: { [k: string]: JsonValue } = { kind: incident.kind, custodianOrg: incident.custodianOrg, patient: incident.patient, detail: incident.detail };
-  if (incident.recordId !== undefined) args['recordId'] = incident.recordId;
-  if (incident.version !== undefined) args['version'] = incident.version;
+  const args: { [k: string]: JsonValue } = {
+    kind: incident.kind,
+    custodianOrg: incident.custodianOrg,
+    subject: incidentSubject(incident.requestId, incident.patient),
+    detail: incident.detail,
+  };
   const envelope = parseEnvelope(signTx({ network: ledger.networkId, contract: ACCESS_CONTRACT, action: 'report-incident', args, time: ledger.now() }, ledger.nodeKey));
   try {
     const [result] = await ledger.submit([envelope]);
@@ -192,11 +199,12 @@ export async function requestRecords(deps: RequesterDeps, q: RecordsQuery): Prom
   await waitForHeight(ledger, res.height, deps.catchUpMs ?? 10_000);
 
   const fail = async (m: Mismatch): Promise<never> => {
-    const incident = { kind: 'integrity-mismatch' as const, custodianOrg: q.custodian, patient: q.patient, detail: m.detail };
     const incidentId = await reportIncident(ledger, {
-      ...incident,
-      ...(m.recordId === undefined ? {} : { recordId: m.recordId }),
-      ...(m.version === undefined ? {} : { version: m.version }),
+      kind: 'integrity-mismatch',
+      custodianOrg: q.custodian,
+      requestId: request.requestId,
+      patient: q.patient,
+      detail: m.detail,
     });
     const where = m.recordId === undefined ? '' : ` (record ${m.recordId} version ${m.version ?? '?'})`;
     throw new ExchangeIntegrityError(q.custodian, `${m.detail}${where}`, incidentId);

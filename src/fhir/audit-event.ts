@@ -1,12 +1,11 @@
-// Access events from the ledger as FHIR R4 AuditEvents shaped after IHE Basic
+// Access events from the custodian's access log as FHIR R4 AuditEvents shaped after IHE Basic
 // Audit Log Patterns (BALP): type rest, subtype the interaction, action
 // R/E/C/U/D, agents (client user, custodian server), entities (the patient,
 // type 1 role 1; the data, role 4), purposeOfEvent. Also the HIPAA 164.528
 // accounting-of-disclosures row.
-import type { AccessLogEntry } from '../contracts/access/index.js';
+import type { StoredAccessEvent } from './secure/access-log.js';
 
-/** An access event as stored by the access contract ('access'/log/...). */
-export type StoredAccessEvent = AccessLogEntry;
+export type { StoredAccessEvent };
 
 /** One row of the HIPAA 164.528 accounting: date, recipient, what, purpose. */
 export interface DisclosureRow {
@@ -19,7 +18,8 @@ export interface DisclosureRow {
   breakGlass: string | null;
   custodian: string;
   eventId: string;
-  height: number;
+  /** Position in the patient's access chain at this custodian (docs/privacy.md). */
+  seq: number;
 }
 
 const ACTION_OF: Record<string, 'C' | 'R' | 'U' | 'D' | 'E'> = {
@@ -51,7 +51,7 @@ export function disclosureRow(e: StoredAccessEvent): DisclosureRow {
     breakGlass: e.breakGlass?.reason ?? null,
     custodian: e.custodian,
     eventId: e.eventId,
-    height: e.height,
+    seq: e.seq,
   };
 }
 
@@ -97,7 +97,7 @@ export function auditEventOf(e: StoredAccessEvent): Record<string, unknown> {
         type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
         role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4' },
       })),
-      { what: { identifier: { system: 'urn:careledger:request', value: e.requestId } }, detail: [{ type: 'ledgerHeight', valueString: String(e.height) }] },
+      { what: { identifier: { system: 'urn:careledger:request', value: e.requestId } }, detail: [{ type: 'accessChain', valueString: e.chain }, { type: 'accessChainSeq', valueString: String(e.seq) }] },
     ],
   };
 }

@@ -13,7 +13,7 @@ import {
   type CustodianDeps,
   type RequesterDeps,
 } from '../exchange/index.js';
-import { DisclosureReader, SecureFhirRepository, ledgerPortOf } from '../fhir/secure/index.js';
+import { DisclosureReader, SecureFhirRepository, ledgerPortOf, type AccessEvent } from '../fhir/secure/index.js';
 import { ensureFhirDefinitions } from '../fhir/router/index.js';
 import { preparePrivateDatabaseFile } from '../storage/index.js';
 import { Vault } from '../vault/index.js';
@@ -58,7 +58,12 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
     });
     const exchangeLedger = exchangeLedgerOf(opened.node, opened.config.orgId);
     const exchange = {
-      custodian: { ledger: exchangeLedger, source: new DisclosureReader({ db: vaultDb, vault, kek }), replay: new ReplayGuard() },
+      custodian: {
+        ledger: exchangeLedger,
+        source: new DisclosureReader({ db: vaultDb, vault, kek }),
+        replay: new ReplayGuard(),
+        audit: { recordNow: (events: ReadonlyArray<{ [k: string]: unknown }>) => repository.recordAccessNow(events as unknown as AccessEvent[]) },
+      },
       requester: {
         ledger: exchangeLedger,
         hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey),

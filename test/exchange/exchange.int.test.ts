@@ -14,10 +14,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { requestClientCredentialsToken } from '../../src/auth/index.js';
+import { getChainHead, incidentSubject } from '../../src/contracts/access/index.js';
 import { consentIdForTx } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import { authorizeExchange, type DisclosureSource, type SignedExchangeRequest } from '../../src/exchange/index.js';
+import { committedState } from '../../src/fhir/secure/index.js';
 import type { FhirResource } from '../../src/fhir/types.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
 import { writeNodeConfig } from '../../src/node/datadir.js';
@@ -85,8 +87,8 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     });
     return { status: res.status, body: (await res.json()) as Row };
   };
-  const disclosures = (): Row[] =>
-    A.opened.store.scanState('access', `log/${patient}/`, 1000).map((r) => JSON.parse(r.value) as Row).filter((e) => e['interaction'] === 'disclose');
+  // org-a's access log (off the ledger): the custodian keeps the disclosure's detail.
+  const disclosures = (): Row[] => A.repository.accessLog.events(patient).filter((e) => e.interaction === 'disclose') as unknown as Row[];
 
   before(async () => {
     cluster = await startEtcdCluster(1);
@@ -153,7 +155,7 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     assert.deepEqual(matches.find((r) => r['resourceType'] === 'Patient'), written[0]);
     const outcome = entries.find((e) => (e['search'] as Row)['mode'] === 'outcome')?.['resource'] as Row;
     assert.ok(JSON.stringify(outcome).includes('org-a: 3 verified records'), JSON.stringify(outcome));
-    // The disclosure is on org-a's ledger (and, the same ledger, on org-b's), with recipientOrg org-b.
+    // The disclosure is in org-a's access log, with recipientOrg org-b, and its chain head is anchored on the ledger.
     const [event, ...more] = disclosures();
     assert.equal(more.length, 0);
     assert.equal(event?.['recipientOrg'], 'org-b');
@@ -161,7 +163,13 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     assert.deepEqual(event?.['accessor'], { kind: 'member', orgId: 'org-b', memberId: 'dr-y' });
     assert.deepEqual(event?.['consentIds'], [consentId]);
     assert.equal((event?.['records'] as Row[]).length, 3);
-    assert.ok(B.opened.store.scanState('access', `log/${patient}/`, 1000).some((r) => r.value.includes('"recipientOrg":"org-b"')));
+    const chain = A.repository.accessLog.chainIdOf(patient);
+    const anchored = getChainHead(committedState(B.opened.store), 'org-a', chain);
+    assert.equal(anchored?.seq, (event?.['seq'] as number));
+    assert.equal(anchored?.head, A.repository.accessLog.links(patient).at(-1)?.head);
+    // org-b's copy of the ledger holds the anchor, not the event: no patient, accessor or recipient in the access namespace.
+    const rows = B.opened.store.scanState('access', '', 1000).map((r) => r.value).join('\n');
+    for (const secret of [patient, 'dr-y', '"recipientOrg"']) assert.equal(rows.includes(secret), false, secret);
   });
 
   test('a replayed signed request is refused by org-a (409 DUPLICATE_TX)', async () => {
@@ -203,8 +211,9 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     assert.equal(incidents.length, 1);
     assert.equal(incidents[0]?.['kind'], 'integrity-mismatch');
     assert.equal(incidents[0]?.['custodianOrg'], 'org-a');
-    assert.equal(incidents[0]?.['patient'], patient);
-    assert.match(String(incidents[0]?.['recordId']), /^r-/);
+    // The patient only as a commitment over the (random, private) request id.
+    assert.equal(incidents[0]?.['subject'], incidentSubject((B.lastRequest() as SignedExchangeRequest).request.requestId, patient));
+    assert.equal(JSON.stringify(incidents[0]).includes(patient), false);
     // The honest custodian again: verified records, no new incident.
     const ok = await gather('?custodian=org-a&_type=Observation');
     assert.equal(ok.status, 200);

@@ -19,7 +19,7 @@ import {
   type ExchangeTransport,
   type SignedExchangeRequest,
 } from '../../src/exchange/index.js';
-import { DisclosureReader, SecureFhirRepository, ledgerPortOf } from '../../src/fhir/secure/index.js';
+import { DisclosureReader, SecureFhirRepository, ledgerPortOf, type AccessEvent } from '../../src/fhir/secure/index.js';
 import type { Actor } from '../../src/fhir/types.js';
 import { closeNode, openNode, type OpenedNode, type OpenOptions } from '../../src/node/index.js';
 import { Kek, Vault } from '../../src/vault/index.js';
@@ -67,7 +67,12 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
   };
   const app = Fastify({ logger: false });
   registerExchangeRoutes(app, {
-    custodian: { ledger, source: { listForDisclosure: (p, t) => source.listForDisclosure(p, t) }, replay: new ReplayGuard() },
+    custodian: {
+      ledger,
+      source: { listForDisclosure: (p, t) => source.listForDisclosure(p, t) },
+      replay: new ReplayGuard(),
+      audit: { recordNow: (events) => repository.recordAccessNow(events as unknown as AccessEvent[]) },
+    },
     requester: { ledger, hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey), transport },
     authenticate: (header) => authenticate(header, auth),
     localEverything: async (ctx, p) => (await repository.everything(ctx, p, { count: 1000, offset: 0 })).resources,

@@ -5,9 +5,11 @@
 // sees exactly what the consent covers (a PSY deny wins over the permit),
 // nothing once it is revoked or has expired; Dr Z breaks the glass, which is
 // flagged, reported to P and queued for A's privacy officer, who reviews it;
-// P's accounting of disclosures lists every access, exactly.
+// P's accounting of disclosures lists every access, exactly, and verifies
+// against the chain head A anchored on the ledger.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { verifyAccessReport } from '../../src/contracts/access/index.js';
 import { consentIdForTx } from '../../src/contracts/consent/index.js';
 import { PSY_LABEL, condition, observation, patientResource, poll, startRecordsNode, type HttpResult, type Json, type Member, type Patient, type RecordsClient, type RecordsNode } from './fixture.js';
 
@@ -244,14 +246,18 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assert.equal(queue.body.items.length, 1);
     const item = queue.body.items[0];
     assert.deepEqual(
-      { eventId: item.eventId, patient: item.patient, accessor: item.accessor, reason: item.reason, status: item.status },
-      { eventId: btgEventId, patient: P.pseudonym, accessor: { kind: 'member', orgId: fx.orgId, memberId: drZ.memberId }, reason: REASON, status: 'pending' },
+      { eventId: item.eventId, patient: item.patient, accessor: item.accessor, reason: item.reason, status: item.status, anchored: item.anchored },
+      { eventId: btgEventId, patient: P.pseudonym, accessor: { kind: 'member', orgId: fx.orgId, memberId: drZ.memberId }, reason: REASON, status: 'pending', anchored: true },
     );
+    // On the ledger the event is an opaque reference; the node attests the officer is not the accessor.
+    assert.match(item.ref, /^[0-9a-f]{64}$/);
+    assert.equal(typeof item.attestation.sig, 'string');
+    const review = { ref: item.ref, outcome: 'justified', attestation: item.attestation };
 
     // Dr Z cannot review it; the officer can, once.
-    await c.tx(drZ.key, 'access', 'review-break-glass', { eventId: btgEventId, outcome: 'justified' }, 'UNAUTHORIZED');
-    await c.tx(officer.key, 'access', 'review-break-glass', { eventId: btgEventId, outcome: 'justified', note: 'emergency confirmed by ED record' });
-    await c.tx(officer.key, 'access', 'review-break-glass', { eventId: btgEventId, outcome: 'unjustified' }, 'CONFLICT');
+    await c.tx(drZ.key, 'access', 'review-break-glass', review, 'UNAUTHORIZED');
+    await c.tx(officer.key, 'access', 'review-break-glass', review);
+    await c.tx(officer.key, 'access', 'review-break-glass', { ...review, outcome: 'unjustified' }, 'CONFLICT');
     const pending = await c.request('GET', `/ledger/v1/orgs/${fx.orgId}/break-glass`, { token: tokens.officer });
     assert.deepEqual(pending.body.items, []);
     const reviewed = await c.request('GET', `/ledger/v1/orgs/${fx.orgId}/break-glass?status=reviewed`, { token: tokens.officer });
@@ -259,6 +265,7 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assert.equal(reviewed.body.items[0].eventId, btgEventId);
     assert.equal(reviewed.body.items[0].outcome, 'justified');
     assert.equal(reviewed.body.items[0].reviewedBy, officer.memberId);
+    assert.equal(reviewed.body.items[0].attestation, undefined);
   });
 
   it("P's disclosure report lists every access, exactly", async () => {
@@ -305,6 +312,10 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assert.ok(bgEvent);
     assert.equal(bgEvent.action, 'R');
     assert.deepEqual(bgEvent.purposeOfEvent.map((p: Json) => p.coding[0].code), ['ETREAT', 'BTG']);
+
+    // The report verifies against the head anchored on the ledger.
+    assert.deepEqual(verifyAccessReport(r.body.accessChain), { ok: true, seq: rows.length, anchoredSeq: rows.length });
+    assert.equal(r.body.accessChain.anchor.seq, rows.length);
 
     // Others may not read P's report: Dr Y (not an overseer); the officer may.
     const y = await c.request('GET', `/ledger/v1/patients/${P.pseudonym}/disclosures`, { token: tokens.y });

@@ -1,184 +1,169 @@
 // Unit tests of the access contract through the in-memory harness, on a
-// network built with the real governance and identity contracts.
+// network built with the real governance and identity contracts: anchors
+// (continuity per chain, exact refusal codes), break-glass review by opaque
+// reference with the custodian's attestation, incidents by commitment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../crypto/index.js';
 import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../testing.js';
 import { governanceContract } from '../governance/index.js';
-import { identityContract, pseudonymForTx } from '../identity/index.js';
-import { accessContract, accessEventId, btgKey, getBreakGlass, getIncident, getLogEntry, incidentIdForTx, logKey, logPrefix, type AccessEvent } from './index.js';
+import { identityContract } from '../identity/index.js';
+import {
+  REVIEW_ATTESTATION_DOMAIN,
+  accessContract,
+  chainKey,
+  getBreakGlass,
+  getChainHead,
+  getIncident,
+  incidentIdForTx,
+  incidentSubject,
+  reviewAttestationPayload,
+} from './index.js';
 
 const HPKE = Buffer.alloc(32, 7).toString('base64url');
 const txIdOf = (label: string) => createHash('sha256').update(label).digest('hex');
 const code = (r: RunResult) => r.refusal?.code;
+const hex = (label: string) => createHash('sha256').update(label).digest('hex');
+const chainId = (label: string) => 'ch-' + hex(label);
+
 function ok(r: RunResult): RunResult {
   assert.equal(r.refusal, undefined, JSON.stringify(r.refusal));
   return r;
 }
+
+/** Real node keys: the review attestation is a real signature the contract verifies. */
+const alphaNodeKey: SigningKey = generateSigningKey();
+const betaNodeKey: SigningKey = generateSigningKey();
 const K = {
-  alphaNode: testKeyId('alpha/node'),
-  betaNode: testKeyId('beta/node'),
+  alphaNode: alphaNodeKey.keyId,
+  betaNode: betaNodeKey.keyId,
   alphaAdmin: testKeyId('alpha/admin'),
   dr: testKeyId('alpha/dr'),
   po: testKeyId('alpha/po'),
+  po2: testKeyId('alpha/po2'),
   betaPo: testKeyId('beta/po'),
   pat: testKeyId('pat'),
 } as const;
 
-/** Orgs alpha and beta; alpha has practitioner dr and privacy officer po, beta has privacy officer bpo; patient pt. */
-function network(): { state: MemoryState; pt: string } {
+/** Orgs alpha and beta; alpha has practitioner dr and privacy officers po and po2, beta has privacy officer bpo; patient pt. */
+function network(): MemoryState {
   const state = new MemoryState();
-  const org = (o: string) => ({ orgId: o, name: o, adminKeys: [testKeyId(`${o}/admin`)], nodeKeys: [testKeyId(`${o}/node`)], hpkePublicKey: HPKE, endpoint: `https://${o}.example` });
-  ok(runAction(governanceContract, 'genesis', { networkId: TEST_NETWORK, orgs: [org('alpha'), org('beta')] }, { state, signer: K.alphaAdmin }));
+  const org = (o: string, node: string) => ({ orgId: o, name: o, adminKeys: [testKeyId(`${o}/admin`)], nodeKeys: [node], hpkePublicKey: HPKE, endpoint: `https://${o}.example` });
+  ok(runAction(governanceContract, 'genesis', { networkId: TEST_NETWORK, orgs: [org('alpha', K.alphaNode), org('beta', K.betaNode)] }, { state, signer: K.alphaAdmin }));
   const idn = (action: string, args: unknown, signer: string, txId?: string) =>
     ok(runAction(identityContract, action, args, { state, signer, ...(txId === undefined ? {} : { txId }) }));
   idn('register-member', { memberId: 'dr', roles: ['practitioner'], keys: [K.dr] }, K.alphaAdmin);
   idn('register-member', { memberId: 'po', roles: ['privacy-officer', 'practitioner'], keys: [K.po] }, K.alphaAdmin);
+  idn('register-member', { memberId: 'po2', roles: ['privacy-officer'], keys: [K.po2] }, K.alphaAdmin);
   idn('register-member', { memberId: 'bpo', roles: ['privacy-officer'], keys: [K.betaPo] }, testKeyId('beta/admin'));
   idn('register-patient', { keys: [K.pat] }, K.dr, txIdOf('pt'));
-  return { state, pt: pseudonymForTx(txIdOf('pt')) };
+  return state;
 }
 
-const CONSENT = 'cns_' + 'A'.repeat(22);
-const readEvent = (pt: string, over: Partial<AccessEvent> = {}): AccessEvent => ({
-  patient: pt,
-  accessor: { kind: 'member', orgId: 'alpha', memberId: 'dr' },
-  interaction: 'read',
-  records: [{ recordId: 'obs-1', version: 2 }],
-  resourceTypes: ['Observation'],
-  purpose: 'TREAT',
-  consentIds: [CONSENT],
-  requestId: 'req-1',
-  at: '2025-12-31T23:59:00.000Z',
-  ...over,
-});
-const btgEvent = (pt: string, memberId = 'dr') =>
-  readEvent(pt, { purpose: 'BTG', consentIds: [], breakGlass: { reason: 'unconscious patient in ED' }, accessor: { kind: 'member', orgId: 'alpha', memberId } });
-const record = (state: MemoryState, events: unknown[], signer: string = K.alphaNode, extra: { txId?: string; blockTime?: string; height?: number } = {}) =>
-  runAction(accessContract, 'record', { events }, { state, signer, ...extra });
+const A = chainId('patient-a');
+const B = chainId('patient-b');
+const anchor = (state: MemoryState, args: object, signer: string = K.alphaNode, extra: { txId?: string; height?: number } = {}) =>
+  runAction(accessContract, 'anchor', { breakGlass: [], ...args }, { state, signer, ...extra });
 
-test('accessEventId follows the documented derivation', () => {
-  const txId = '0f'.repeat(32);
-  const expected = 'ae-' + createHash('sha256').update(`careledger.access/1\n${txId}\n3`).digest().subarray(0, 16).toString('hex');
-  assert.equal(accessEventId(txId, 3), expected);
-  assert.notEqual(accessEventId(txId, 0), accessEventId(txId, 1));
-  assert.equal(incidentIdForTx(txId), 'inc-' + createHash('sha256').update(`careledger.incident/1\n${txId}`).digest().subarray(0, 16).toString('hex'));
+test('anchor stores the latest head per chain, namespaced by custodian, and emits counts only', () => {
+  const state = network();
+  const txId = txIdOf('anchor-1');
+  const r = ok(anchor(state, { entries: [{ chain: A, from: 1, seq: 3, head: hex('h3') }, { chain: B, from: 1, seq: 1, head: hex('b1') }] }, K.alphaNode, { txId, height: 42 }));
+  assert.deepEqual(getChainHead(state, 'alpha', A), { chain: A, custodian: 'alpha', seq: 3, head: hex('h3'), txId, height: 42 });
+  assert.deepEqual(r.events, [{ contract: 'access', type: 'anchored', data: { custodian: 'alpha', chains: 2, events: 4, breakGlass: 0 } }]);
+  assert.deepEqual(r.writes.map((w) => w.key), [chainKey('alpha', A), chainKey('alpha', B)]);
+  ok(anchor(state, { entries: [{ chain: A, from: 4, seq: 4, head: hex('h4') }] }));
+  assert.equal(getChainHead(state, 'alpha', A)?.seq, 4);
+  // The same blinded id at another custodian is another chain.
+  ok(anchor(state, { entries: [{ chain: A, from: 1, seq: 1, head: hex('beta-1') }] }, K.betaNode));
+  assert.equal(getChainHead(state, 'beta', A)?.head, hex('beta-1'));
+  assert.equal(getChainHead(state, 'alpha', A)?.head, hex('h4'));
 });
 
-test('record writes one time-ordered log entry per event and a count-only event', () => {
-  const { state, pt } = network();
-  const txId = txIdOf('rec-1');
-  const later = readEvent(pt, { at: '2025-12-31T23:59:30.000Z', interaction: 'disclose', recipientOrg: 'beta', requestId: 'req-2' });
-  const r = ok(record(state, [later, readEvent(pt)], K.alphaNode, { txId, height: 42 }));
-  const [id0, id1] = [accessEventId(txId, 0), accessEventId(txId, 1)];
-  assert.deepEqual(getLogEntry(state, pt, later.at, id0), { eventId: id0, custodian: 'alpha', ...later, height: 42 });
-  assert.deepEqual(state.get('access', logKey(pt, readEvent(pt).at, id1)), { eventId: id1, custodian: 'alpha', ...readEvent(pt), height: 42 });
-  const keys = state.list('access').map(([k]) => k).filter((k) => k.startsWith(logPrefix(pt)));
-  assert.deepEqual(keys, [`log/${pt}/2025-12-31T23:59:00.000Z/${id1}`, `log/${pt}/2025-12-31T23:59:30.000Z/${id0}`]);
-  assert.deepEqual(r.events, [{ contract: 'access', type: 'recorded', data: { count: 2, breakGlass: 0, custodian: 'alpha' } }]);
-  assert.equal(r.writes.length, 2);
-  // A patient's own access and a delegate's are recorded too.
-  ok(record(state, [readEvent(pt, { accessor: { kind: 'patient', id: pt }, consentIds: [] }), readEvent(pt, { accessor: { kind: 'delegate', id: 'dg-' + '1'.repeat(32) } })]));
-});
-
-test('break-glass: pending in the custodian queue, reviewed once by its privacy officer', () => {
-  const { state, pt } = network();
-  const txId = txIdOf('btg');
-  const r = ok(record(state, [readEvent(pt), btgEvent(pt)], K.alphaNode, { txId }));
-  assert.deepEqual(r.events[0]?.data, { count: 2, breakGlass: 1, custodian: 'alpha' });
-  const eventId = accessEventId(txId, 1);
-  const pending = { eventId, patient: pt, accessor: { kind: 'member', orgId: 'alpha', memberId: 'dr' }, reason: 'unconscious patient in ED', at: '2025-12-31T23:59:00.000Z', status: 'pending' };
-  assert.deepEqual(state.get('access', btgKey('alpha', eventId)), pending);
-  assert.equal(state.get('access', btgKey('alpha', accessEventId(txId, 0))), undefined);
-
-  const review = (signer: string, args: object = {}, blockTime?: string) =>
-    runAction(accessContract, 'review-break-glass', { eventId, outcome: 'justified', ...args }, { state, signer, ...(blockTime === undefined ? {} : { blockTime }) });
-  assert.equal(code(review(K.dr)), 'UNAUTHORIZED');
-  assert.equal(code(review(K.alphaNode)), 'UNAUTHORIZED');
-  assert.equal(code(review(K.alphaAdmin)), 'UNAUTHORIZED');
-  assert.equal(code(review(K.pat)), 'UNAUTHORIZED');
-  assert.equal(code(review(K.betaPo)), 'NOT_FOUND'); // another org's queue
-  assert.equal(code(review(K.po, { eventId: accessEventId(txId, 7) })), 'NOT_FOUND');
-  assert.equal(code(review(K.po, { outcome: 'fine' })), 'INVALID_ARGS');
-  assert.equal(code(review(K.po, { note: 'two\nlines' })), 'INVALID_ARGS');
-  assert.deepEqual(getBreakGlass(state, 'alpha', eventId), pending);
-
-  const t = '2026-01-03T10:00:00.000Z';
-  const done = ok(review(K.po, { outcome: 'unjustified', note: 'no emergency documented' }, t));
-  assert.deepEqual(getBreakGlass(state, 'alpha', eventId), {
-    ...pending, status: 'reviewed', outcome: 'unjustified', reviewedBy: 'po', reviewedAt: t, note: 'no emergency documented',
-  });
-  assert.deepEqual(done.events, [{ contract: 'access', type: 'break-glass-reviewed', data: { eventId, custodian: 'alpha', outcome: 'unjustified' } }]);
-  assert.equal(code(review(K.po)), 'CONFLICT');
-});
-
-test('a privacy officer may not review their own break-glass access', () => {
-  const { state, pt } = network();
-  const txId = txIdOf('self');
-  ok(record(state, [btgEvent(pt, 'po')], K.alphaNode, { txId }));
-  const eventId = accessEventId(txId, 0);
-  assert.equal(code(runAction(accessContract, 'review-break-glass', { eventId, outcome: 'justified' }, { state, signer: K.po })), 'UNAUTHORIZED');
-  assert.equal(getBreakGlass(state, 'alpha', eventId)?.status, 'pending');
-});
-
-test('record refuses with exact codes and writes nothing', () => {
-  const { state, pt } = network();
-  const refused = (events: unknown[], signer?: string, blockTime?: string) => {
-    const r = record(state, events, signer, blockTime === undefined ? {} : { blockTime });
+test('anchor refuses with exact codes and writes nothing: gaps, rewinds, replays, foreign signers', () => {
+  const state = network();
+  ok(anchor(state, { entries: [{ chain: A, from: 1, seq: 2, head: hex('h2') }] }));
+  const refused = (args: object, signer?: string) => {
+    const r = anchor(state, args, signer);
     assert.deepEqual(r.writes, []);
     return code(r);
   };
-  assert.equal(refused([readEvent(pt)], K.dr), 'UNAUTHORIZED');
-  assert.equal(refused([readEvent(pt)], K.po), 'UNAUTHORIZED');
-  assert.equal(refused([readEvent(pt)], K.alphaAdmin), 'UNAUTHORIZED');
-  assert.equal(refused([readEvent(pt)], K.pat), 'UNAUTHORIZED');
-  assert.equal(refused([readEvent(pt), readEvent(pseudonymForTx('nobody'))]), 'NOT_FOUND');
-  assert.equal(refused([readEvent(pt, { interaction: 'disclose', recipientOrg: 'gamma' })]), 'NOT_FOUND');
-  // `at` may lead block time by at most the network window (genesis default 300 s).
-  assert.equal(refused([readEvent(pt, { at: '2026-01-01T00:05:00.001Z' })]), 'RULE_VIOLATION');
-  ok(record(state, [readEvent(pt, { at: '2026-01-01T00:05:00.000Z' })]));
-  assert.equal(state.list('access').length, 1);
+  const at = (from: number, seq: number, chain = A) => ({ entries: [{ chain, from, seq, head: hex(`x${from}-${seq}`) }] });
+  assert.equal(refused(at(4, 4)), 'RULE_VIOLATION'); // seq 3 skipped
+  assert.equal(refused(at(2, 5)), 'CONFLICT'); // rewinds over seq 2
+  assert.equal(refused(at(1, 2)), 'CONFLICT'); // a replayed anchor
+  assert.equal(refused(at(2, 1, B)), 'INVALID_ARGS'); // from > seq
+  assert.equal(refused(at(2, 2, B)), 'RULE_VIOLATION'); // a new chain starts at 1
+  // One bad entry refuses the whole batch.
+  assert.equal(refused({ entries: [{ chain: B, from: 1, seq: 1, head: hex('b') }, { chain: A, from: 9, seq: 9, head: hex('a') }] }), 'RULE_VIOLATION');
+  assert.equal(getChainHead(state, 'alpha', B), undefined);
+  for (const signer of [K.dr, K.po, K.alphaAdmin, K.pat]) assert.equal(refused(at(3, 3), signer), 'UNAUTHORIZED');
+  assert.equal(getChainHead(state, 'alpha', A)?.seq, 2);
+  ok(anchor(state, at(3, 3)));
 });
 
-test('record args are schema-checked (INVALID_ARGS), break-glass purposes included', () => {
-  const { state, pt } = network();
-  const bad = (events: unknown) => code(runAction(accessContract, 'record', { events }, { state, signer: K.alphaNode }));
-  const e = readEvent(pt);
-  assert.equal(bad([]), 'INVALID_ARGS');
-  assert.equal(bad(Array.from({ length: 501 }, () => e)), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, breakGlass: { reason: 'emergency' } }]), 'INVALID_ARGS'); // TREAT with breakGlass
-  assert.equal(bad([{ ...e, purpose: 'BTG' }]), 'INVALID_ARGS'); // BTG without breakGlass
-  assert.equal(bad([{ ...e, purpose: 'ETREAT', breakGlass: { reason: 'line one\nline two' } }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, purpose: 'ETREAT', breakGlass: { reason: '' } }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, purpose: 'ETREAT', breakGlass: { reason: 'x'.repeat(501) } }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, recipientOrg: 'beta' }]), 'INVALID_ARGS'); // recipient only for disclose
-  assert.equal(bad([{ ...e, interaction: 'export' }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, purpose: 'MARKETING' }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, accessor: { kind: 'member', id: 'dr' } }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, accessor: { kind: 'patient', id: 'someone' } }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, records: Array.from({ length: 1001 }, (_, i) => ({ recordId: `r${i}`, version: 1 })) }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, records: [{ recordId: 'r', version: 0 }] }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, requestId: 'a b' }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, at: '2026-01-01T00:00:00Z' }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, at: '2026-02-30T00:00:00.000Z' }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, consentIds: ['nope'] }]), 'INVALID_ARGS');
-  assert.equal(bad([{ ...e, diagnosis: 'x' }]), 'INVALID_ARGS');
-  ok(runAction(accessContract, 'record', { events: [{ ...e, purpose: 'ETREAT', breakGlass: { reason: 'x'.repeat(500) } }, { ...e, records: [] }] }, { state, signer: K.alphaNode }));
+test('anchor args are schema-checked (INVALID_ARGS): no identifiers, purposes or reasons fit', () => {
+  const state = network();
+  const bad = (args: object) => code(runAction(accessContract, 'anchor', args, { state, signer: K.alphaNode }));
+  const e = { chain: A, from: 1, seq: 1, head: hex('h') };
+  assert.equal(bad({ entries: [], breakGlass: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [e] }), 'INVALID_ARGS'); // breakGlass list required
+  assert.equal(bad({ entries: [e, e], breakGlass: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [{ ...e, chain: 'pt-' + '1'.repeat(32) }], breakGlass: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [{ ...e, head: 'H'.repeat(64) }], breakGlass: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [{ ...e, purpose: 'TREAT' }], breakGlass: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [{ ...e, seq: 0, from: 0 }], breakGlass: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [e], breakGlass: ['unconscious patient'] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: [e], breakGlass: [], events: [] }), 'INVALID_ARGS');
+  assert.equal(bad({ entries: Array.from({ length: 501 }, (_, i) => ({ ...e, chain: chainId(`c${i}`) })), breakGlass: [] }), 'INVALID_ARGS');
+  // The old clear-text action is gone.
+  assert.equal(code(runAction(accessContract, 'record', { events: [] }, { state, signer: K.alphaNode })), 'UNKNOWN_ACTION');
 });
 
-test('after erasure: accesses before erasedAt are still recorded, later ones are GONE', () => {
-  const { state, pt } = network();
-  const erasedAt = '2026-01-01T12:00:00.000Z';
-  ok(runAction(identityContract, 'erase-patient', { pseudonym: pt }, { state, signer: K.pat, blockTime: erasedAt }));
-  const blockTime = '2026-01-01T12:01:00.000Z';
-  ok(record(state, [readEvent(pt, { at: '2026-01-01T11:59:59.999Z' })], K.alphaNode, { blockTime }));
-  assert.equal(code(record(state, [readEvent(pt, { at: erasedAt })], K.alphaNode, { blockTime })), 'GONE');
+/** The custodian node's attestation for a reviewer. */
+function attest(ref: string, reviewer: string, key: SigningKey = alphaNodeKey, org = 'alpha') {
+  return { keyId: key.keyId, sig: toBase64Url(signCanonical(key, REVIEW_ATTESTATION_DOMAIN, reviewAttestationPayload(TEST_NETWORK, org, ref, reviewer))) };
+}
+
+test('break-glass: an opaque reference, reviewed once by a privacy officer the custodian attested', () => {
+  const state = network();
+  const ref = hex('btg-event');
+  const r = ok(anchor(state, { entries: [{ chain: A, from: 1, seq: 1, head: hex('h') }], breakGlass: [ref] }, K.alphaNode, { height: 7 }));
+  assert.deepEqual(r.events[0]?.data, { custodian: 'alpha', chains: 1, events: 1, breakGlass: 1 });
+  const pending = { ref, custodian: 'alpha', status: 'pending', anchoredAt: TEST_BLOCK_TIME, height: 7 };
+  assert.deepEqual(getBreakGlass(state, 'alpha', ref), pending);
+  assert.equal(code(anchor(state, { entries: [], breakGlass: [ref] })), 'ALREADY_EXISTS');
+
+  const review = (signer: string, args: object, blockTime?: string) =>
+    runAction(accessContract, 'review-break-glass', { ref, outcome: 'justified', ...args }, { state, signer, ...(blockTime === undefined ? {} : { blockTime }) });
+  const good = attest(ref, 'po');
+  for (const signer of [K.dr, K.alphaNode, K.alphaAdmin, K.pat]) assert.equal(code(review(signer, { attestation: good })), 'UNAUTHORIZED');
+  assert.equal(code(review(K.betaPo, { attestation: attest(ref, 'bpo', betaNodeKey, 'beta') })), 'NOT_FOUND'); // another org's mark
+  assert.equal(code(review(K.po, { ref: hex('other'), attestation: attest(hex('other'), 'po') })), 'NOT_FOUND');
+  assert.equal(code(review(K.po, { outcome: 'fine', attestation: good })), 'INVALID_ARGS');
+  assert.equal(code(review(K.po, { attestation: good, note: 'a note' })), 'INVALID_ARGS'); // free text stays off the ledger
+  assert.equal(code(review(K.po, {})), 'INVALID_ARGS');
+  // Attestations: for another reviewer, another ref, by another org's node, or forged.
+  assert.equal(code(review(K.po, { attestation: attest(ref, 'po2') })), 'UNAUTHORIZED');
+  assert.equal(code(review(K.po, { attestation: attest(hex('other'), 'po') })), 'UNAUTHORIZED');
+  assert.equal(code(review(K.po, { attestation: attest(ref, 'po', betaNodeKey) })), 'UNAUTHORIZED');
+  assert.equal(code(review(K.po, { attestation: { keyId: K.alphaNode, sig: 'A'.repeat(86) } })), 'UNAUTHORIZED');
+  assert.deepEqual(getBreakGlass(state, 'alpha', ref), pending);
+
+  const t = '2026-01-03T10:00:00.000Z';
+  const done = ok(review(K.po, { outcome: 'unjustified', attestation: good }, t));
+  assert.deepEqual(getBreakGlass(state, 'alpha', ref), { ...pending, status: 'reviewed', outcome: 'unjustified', reviewedBy: 'po', reviewedAt: t });
+  assert.deepEqual(done.events, [{ contract: 'access', type: 'break-glass-reviewed', data: { custodian: 'alpha', outcome: 'unjustified' } }]);
+  assert.equal(code(review(K.po2, { attestation: attest(ref, 'po2') })), 'CONFLICT');
 });
 
-test('report-incident stores the incident under the reporter org', () => {
-  const { state, pt } = network();
+test('report-incident names the patient only through a commitment', () => {
+  const state = network();
   const txId = txIdOf('inc');
-  const args = { kind: 'integrity-mismatch', custodianOrg: 'alpha', patient: pt, recordId: 'obs-1', version: 2, detail: 'commitment mismatch on receipt' };
+  const subject = incidentSubject('xr-' + '5'.repeat(32), 'pt-' + 'a'.repeat(32));
+  assert.match(subject, /^[0-9a-f]{64}$/);
+  const args = { kind: 'integrity-mismatch', custodianOrg: 'alpha', subject, detail: 'record does not match its on-ledger commitment' };
   const r = ok(runAction(accessContract, 'report-incident', args, { state, signer: K.betaNode, txId, height: 9 }));
   const incidentId = incidentIdForTx(txId);
   assert.deepEqual(getIncident(state, 'beta', incidentId), { incidentId, reporterOrg: 'beta', ...args, reportedAt: TEST_BLOCK_TIME, height: 9 });
@@ -187,9 +172,11 @@ test('report-incident stores the incident under the reporter org', () => {
   assert.equal(inc({}, K.po), 'UNAUTHORIZED');
   assert.equal(inc({}, K.alphaAdmin), 'UNAUTHORIZED');
   assert.equal(inc({ custodianOrg: 'gamma' }), 'NOT_FOUND');
-  assert.equal(inc({ patient: pseudonymForTx('nobody') }), 'NOT_FOUND');
   assert.equal(inc({ kind: 'other' }), 'INVALID_ARGS');
-  assert.equal(inc({ recordId: undefined }), 'INVALID_ARGS'); // version without recordId
   assert.equal(inc({ detail: '' }), 'INVALID_ARGS');
-  ok(runAction(accessContract, 'report-incident', { kind: 'exchange-refused', custodianOrg: 'alpha', patient: pt, detail: 'HPKE open failed' }, { state, signer: K.betaNode }));
+  assert.equal(inc({ subject: 'pt-' + 'a'.repeat(32) }), 'INVALID_ARGS');
+  assert.equal(inc({ patient: 'pt-' + 'a'.repeat(32) }), 'INVALID_ARGS');
+  assert.equal(inc({ recordId: 'obs-1' }), 'INVALID_ARGS');
+  assert.equal(inc({ detail: 'mismatch for pt-' + 'a'.repeat(32) }), 'INVALID_ARGS');
+  ok(runAction(accessContract, 'report-incident', { ...args, kind: 'exchange-refused', detail: 'HPKE open failed' }, { state, signer: K.betaNode }));
 });

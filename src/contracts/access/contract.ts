@@ -1,18 +1,20 @@
-// The access contract (ARCHITECTURE section 5): the audit trail and the HIPAA
-// accounting-of-disclosures source, break-glass review, and integrity or
-// exchange incidents between custodians.
+// The access contract (ARCHITECTURE section 5, docs/privacy.md): the
+// tamper-evidence of the custodians' access logs (per-patient chain heads
+// under blinded ids), break-glass review by opaque reference, and integrity
+// or exchange incidents between custodians. The events themselves stay with
+// their custodian, off the ledger.
 import type { Contract } from '../../ledger/contract.js';
-import { recordAccess } from './record.js';
+import { anchorAccess } from './anchor.js';
 import { reportIncident, reviewBreakGlass } from './review.js';
 
 export const ACCESS_CONTRACT = 'access';
 
-/** The access contract, version 1. */
+/** The access contract, version 2 (version 1 recorded events in clear). */
 export const accessContract: Contract = {
   name: ACCESS_CONTRACT,
-  version: 1,
+  version: 2,
   actions: {
-    record: recordAccess,
+    anchor: anchorAccess,
     'review-break-glass': reviewBreakGlass,
     'report-incident': reportIncident,
   },

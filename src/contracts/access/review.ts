@@ -1,7 +1,11 @@
 // access/review-break-glass and report-incident: the privacy officer closes a
-// break-glass event in its organisation's queue; a node reports a custodian
-// whose record failed its on-ledger commitment or whose exchange was refused.
+// break-glass event of its organisation, known on the ledger only by an
+// opaque reference; a node reports a custodian whose record failed its
+// on-ledger commitment or whose exchange was refused, naming the patient only
+// through a commitment.
+import { fromBase64Url, verifyCanonical } from '../../crypto/index.js';
 import { defineAction, refuse } from '../../ledger/contract.js';
+import { REVIEW_ATTESTATION_DOMAIN, reviewAttestationPayload } from './chain.js';
 import { incidentArgsSchema, reviewArgsSchema } from './schema.js';
 import {
   ACCESS_NAMESPACE,
@@ -10,20 +14,22 @@ import {
   getIncident,
   incidentIdForTx,
   incidentKey,
+  isNodeKeyOf,
   nodeOrgOf,
   orgStatus,
-  patientView,
   privacyOfficerOf,
   toJson,
-  type BreakGlassEntry,
+  type BreakGlassMark,
   type IncidentRecord,
 } from './state.js';
 
 /**
  * Signer: an active member key with role 'privacy-officer' of an active org;
- * only that org's queue is searched, so another org's event is NOT_FOUND.
- * UNAUTHORIZED when the officer is the accessor under review (no self-review);
- * CONFLICT once reviewed.
+ * only that org's marks are searched, so another org's reference is
+ * NOT_FOUND. The ledger does not know who broke the glass, so the custodian's
+ * node, which does, attests that the reviewer is not the accessor: an
+ * attestation not signed by an active node key of the officer's org over
+ * (network, org, ref, reviewer) is UNAUTHORIZED. CONFLICT once reviewed.
  */
 export const reviewBreakGlass = defineAction({
   args: reviewArgsSchema,
@@ -34,32 +40,31 @@ export const reviewBreakGlass = defineAction({
   apply(ctx, args) {
     const officer = privacyOfficerOf(ctx);
     if ('code' in officer) return officer;
-    const entry = getBreakGlass(ctx.state, officer.org, args.eventId);
-    if (entry === undefined) return refuse('NOT_FOUND', 'no such break-glass event in the signer org');
-    const a = entry.accessor;
-    if (a.kind === 'member' && a.orgId === officer.org && a.memberId === officer.memberId) {
-      return refuse('UNAUTHORIZED', 'a privacy officer may not review their own break-glass access');
+    const mark = getBreakGlass(ctx.state, officer.org, args.ref);
+    if (mark === undefined) return refuse('NOT_FOUND', 'no such break-glass event in the signer org');
+    const sig = fromBase64Url(args.attestation.sig);
+    const payload = reviewAttestationPayload(ctx.network, officer.org, args.ref, officer.memberId);
+    let attested = false;
+    if (sig?.byteLength === 64 && isNodeKeyOf(ctx.state, officer.org, args.attestation.keyId)) {
+      try {
+        attested = verifyCanonical(args.attestation.keyId, REVIEW_ATTESTATION_DOMAIN, payload, sig);
+      } catch {
+        attested = false;
+      }
     }
-    if (entry.status !== 'pending') return refuse('CONFLICT', 'already reviewed');
-    const reviewed: BreakGlassEntry = {
-      ...entry,
-      status: 'reviewed',
-      outcome: args.outcome,
-      reviewedBy: officer.memberId,
-      reviewedAt: ctx.blockTime,
-      ...(args.note === undefined ? {} : { note: args.note }),
-    };
-    ctx.state.put(ACCESS_NAMESPACE, btgKey(officer.org, args.eventId), toJson(reviewed));
-    ctx.emit('break-glass-reviewed', { eventId: args.eventId, custodian: officer.org, outcome: args.outcome });
+    if (!attested) return refuse('UNAUTHORIZED', "no valid attestation by the custodian's node for this reviewer");
+    if (mark.status !== 'pending') return refuse('CONFLICT', 'already reviewed');
+    const reviewed: BreakGlassMark = { ...mark, status: 'reviewed', outcome: args.outcome, reviewedBy: officer.memberId, reviewedAt: ctx.blockTime };
+    ctx.state.put(ACCESS_NAMESPACE, btgKey(officer.org, args.ref), toJson(reviewed));
+    ctx.emit('break-glass-reviewed', { custodian: officer.org, outcome: args.outcome });
     return undefined;
   },
 });
 
 /**
  * Signer: an active node key of an active org (the reporter). custodianOrg
- * must be a known organisation and patient a known pseudonym (NOT_FOUND);
- * erased patients are accepted (an exchange refused because of erasure is
- * still worth recording). incidentId = incidentIdForTx(txId).
+ * must be a known organisation (NOT_FOUND). The patient appears only as
+ * `subject` (chain.ts incidentSubject). incidentId = incidentIdForTx(txId).
  */
 export const reportIncident = defineAction({
   args: incidentArgsSchema,
@@ -71,7 +76,6 @@ export const reportIncident = defineAction({
     const reporterOrg = nodeOrgOf(ctx);
     if (typeof reporterOrg !== 'string') return reporterOrg;
     if (orgStatus(ctx.state, args.custodianOrg) === undefined) return refuse('NOT_FOUND', 'unknown custodian organisation');
-    if (patientView(ctx.state, args.patient) === undefined) return refuse('NOT_FOUND', 'unknown patient');
     const incidentId = incidentIdForTx(ctx.txId);
     if (getIncident(ctx.state, reporterOrg, incidentId) !== undefined) return refuse('ALREADY_EXISTS', 'incident id already used');
     const incident: IncidentRecord = {
@@ -79,9 +83,7 @@ export const reportIncident = defineAction({
       kind: args.kind,
       reporterOrg,
       custodianOrg: args.custodianOrg,
-      patient: args.patient,
-      ...(args.recordId === undefined ? {} : { recordId: args.recordId }),
-      ...(args.version === undefined ? {} : { version: args.version }),
+      subject: args.subject,
       detail: args.detail,
       reportedAt: ctx.blockTime,
       height: ctx.height,

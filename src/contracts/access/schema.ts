@@ -1,6 +1,9 @@
-// Argument schemas of the access contract. An access event mirrors an IHE
-// BALP / FHIR AuditEvent (who, whose data, which interaction, which record
-// versions, purposeOfUse, consents relied on) without any health data.
+// Schemas of the access contract. Two kinds of thing: the access event (an
+// IHE BALP / FHIR AuditEvent: who, whose data, which interaction, which record
+// versions, purposeOfUse, consents relied on, a break-glass reason), which
+// never goes on the ledger and is kept by its custodian (docs/privacy.md);
+// and the action args, which carry only chain heads, opaque references,
+// outcomes and counts.
 import { z } from 'zod';
 import { RFC3339_MILLIS, isRealInstant } from '../../ledger/tx.js';
 
@@ -14,6 +17,12 @@ export const RESOURCE_TYPE_PATTERN = /^[A-Z][A-Za-z]{1,63}$/;
 export const CONSENT_ID_PATTERN = /^cns_[A-Za-z0-9_-]{22}$/;
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const EVENT_ID_PATTERN = /^ae-[0-9a-f]{32}$/;
+/** A blinded per-patient chain id: 'ch-' + hex(HMAC-SHA-256(custodian chain key, pseudonym)). */
+export const CHAIN_ID_PATTERN = /^ch-[0-9a-f]{64}$/;
+/** A SHA-256 value in lowercase hex (chain heads, break-glass references, incident subjects). */
+export const HASH_HEX_PATTERN = /^[0-9a-f]{64}$/;
+/** Identifiers that must never appear in free text on the ledger. */
+const IDENTIFIER_IN_TEXT = /(pt|dg)-[0-9a-f]{32}/;
 
 /** FHIR REST interactions (DOMAIN.md, BALP subtypes) plus 'disclose' for transfers to another organisation. */
 export const INTERACTIONS = ['read', 'vread', 'search', 'history', 'everything', 'disclose', 'create', 'update', 'delete'] as const;
@@ -21,7 +30,8 @@ export const INTERACTIONS = ['read', 'vread', 'search', 'history', 'everything',
 export const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT', 'BTG'] as const;
 /** Purposes under which the glass may be broken. */
 export const BREAK_GLASS_PURPOSES: readonly Purpose[] = ['ETREAT', 'BTG'];
-export const MAX_EVENTS_PER_TX = 500;
+/** Chain entries (and break-glass references) per anchor transaction. */
+export const MAX_ANCHOR_ENTRIES = 500;
 export const MAX_RECORDS_PER_EVENT = 1000;
 
 /** Single-line text (no control characters, not blank) of 1..max characters. It must never carry health data. */
@@ -31,12 +41,14 @@ export const instantSchema = z.string().regex(RFC3339_MILLIS).refine(isRealInsta
 export const pseudonymSchema = z.string().regex(PSEUDONYM_PATTERN);
 export const orgIdSchema = z.string().regex(ORG_ID_PATTERN);
 export const recordIdSchema = z.string().regex(RECORD_ID_PATTERN);
-export const eventIdSchema = z.string().regex(EVENT_ID_PATTERN);
+export const chainIdSchema = z.string().regex(CHAIN_ID_PATTERN);
+export const hashHexSchema = z.string().regex(HASH_HEX_PATTERN);
+const seqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 const uniqueList = <T extends z.ZodType<string>>(item: T, max: number) =>
   z.array(item).max(max).refine((l) => new Set(l).size === l.length, 'an entry is listed twice');
 
-/** Who accessed: a member of an organisation, the patient, or a delegate. Asserted by the signing custodian. */
+/** Who accessed: a member of an organisation, the patient, or a delegate. Asserted by the custodian. */
 export const accessorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('member'), orgId: orgIdSchema, memberId: z.string().regex(MEMBER_ID_PATTERN) }),
   z.strictObject({ kind: z.literal('patient'), id: pseudonymSchema }),
@@ -44,9 +56,9 @@ export const accessorSchema = z.discriminatedUnion('kind', [
 ]);
 
 /**
- * One access or disclosure. breakGlass requires purpose ETREAT or BTG, and
- * purpose BTG requires breakGlass; recipientOrg only with 'disclose'. These
- * depend on the args alone, so they are INVALID_ARGS (refused at the edge).
+ * One access or disclosure, as the custodian keeps it OFF the ledger.
+ * breakGlass requires purpose ETREAT or BTG, and purpose BTG requires
+ * breakGlass; recipientOrg only with 'disclose'.
  */
 export const accessEventSchema = z
   .strictObject({
@@ -54,7 +66,7 @@ export const accessEventSchema = z
     accessor: accessorSchema,
     interaction: z.enum(INTERACTIONS),
     records: z
-      .array(z.strictObject({ recordId: recordIdSchema, version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }))
+      .array(z.strictObject({ recordId: recordIdSchema, version: seqSchema }))
       .max(MAX_RECORDS_PER_EVENT),
     resourceTypes: uniqueList(z.string().regex(RESOURCE_TYPE_PATTERN), 256),
     purpose: z.enum(PURPOSES),
@@ -74,32 +86,50 @@ export const accessEventSchema = z
     path: ['recipientOrg'],
   });
 
-export const recordArgsSchema = z.strictObject({ events: z.array(accessEventSchema).min(1).max(MAX_EVENTS_PER_TX) });
+/** One chain advance: events `from`..`seq` of a chain were appended; `head` is the chain head after `seq`. */
+export const chainEntrySchema = z
+  .strictObject({ chain: chainIdSchema, from: seqSchema, seq: seqSchema, head: hashHexSchema })
+  .refine((e) => e.from <= e.seq, { message: 'from must not exceed seq', path: ['from'] });
+
+/** access/anchor: chain heads and break-glass references of one flushed batch; no identifiers, no reasons. */
+export const anchorArgsSchema = z
+  .strictObject({
+    entries: z
+      .array(chainEntrySchema)
+      .max(MAX_ANCHOR_ENTRIES)
+      .refine((l) => new Set(l.map((e) => e.chain)).size === l.length, 'a chain is listed twice'),
+    breakGlass: uniqueList(hashHexSchema, MAX_ANCHOR_ENTRIES),
+  })
+  .refine((a) => a.entries.length + a.breakGlass.length > 0, { message: 'nothing to anchor', path: ['entries'] });
+
+/** The custodian node's attestation that the reviewer is not the accessor (docs/privacy.md). */
+export const attestationSchema = z.strictObject({
+  keyId: z.string().min(1).max(128),
+  sig: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+});
 
 export const reviewArgsSchema = z.strictObject({
-  eventId: eventIdSchema,
+  ref: hashHexSchema,
   outcome: z.enum(['justified', 'unjustified']),
-  note: lineTextSchema(256).optional(),
+  attestation: attestationSchema,
 });
 
 export const INCIDENT_KINDS = ['integrity-mismatch', 'exchange-refused'] as const;
-
-export const incidentArgsSchema = z
-  .strictObject({
-    kind: z.enum(INCIDENT_KINDS),
-    custodianOrg: orgIdSchema,
-    patient: pseudonymSchema,
-    recordId: recordIdSchema.optional(),
-    version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-    detail: lineTextSchema(256),
-  })
-  .refine((a) => a.version === undefined || a.recordId !== undefined, { message: 'version requires recordId', path: ['version'] });
+export const incidentArgsSchema = z.strictObject({
+  kind: z.enum(INCIDENT_KINDS),
+  custodianOrg: orgIdSchema,
+  /** incidentSubject(requestId, pseudonym): binds the incident to a request and patient without naming them. */
+  subject: hashHexSchema,
+  detail: lineTextSchema(256).refine((t) => !IDENTIFIER_IN_TEXT.test(t), 'detail must not name a patient or delegate'),
+});
 
 export type Purpose = (typeof PURPOSES)[number];
 export type Interaction = (typeof INTERACTIONS)[number];
 export type Accessor = z.infer<typeof accessorSchema>;
 export type AccessEvent = z.infer<typeof accessEventSchema>;
-export type RecordArgs = z.infer<typeof recordArgsSchema>;
+export type ChainEntry = z.infer<typeof chainEntrySchema>;
+export type AnchorArgs = z.infer<typeof anchorArgsSchema>;
 export type ReviewArgs = z.infer<typeof reviewArgsSchema>;
+export type Attestation = z.infer<typeof attestationSchema>;
 export type IncidentArgs = z.infer<typeof incidentArgsSchema>;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];

@@ -1,35 +1,40 @@
 // The access contract's state layout, its deterministic ids, and the read-only
-// views it needs of the key registry, identity and governance (contracts never
-// import each other; they share only the state layout, ARCHITECTURE section 5):
-//   'access'/'log/<pseudonym>/<at>/<eventId>'  -> AccessLogEntry (time-ordered per patient)
-//   'access'/'btg/<custodianOrg>/<eventId>'    -> BreakGlassEntry (privacy officer's queue)
-//   'access'/'incident/<reporterOrg>/<id>'     -> IncidentRecord
-//   'keys'/<keyId>, 'identity'/'patient/<pseudonym>', 'governance'/'org/<orgId>', 'network'/'config'
+// views it needs of the key registry and governance (contracts never import
+// each other; they share only the state layout, ARCHITECTURE section 5).
+// Nothing here names a patient, an accessor, a purpose or a reason:
+//   'access'/'chain/<custodianOrg>/<chainId>'  -> ChainHeadRecord (latest anchored head of a blinded chain)
+//   'access'/'btg/<custodianOrg>/<ref>'        -> BreakGlassMark (opaque reference, review outcome)
+//   'access'/'incident/<reporterOrg>/<id>'     -> IncidentRecord (subject is a commitment)
+//   'keys'/<keyId>, 'governance'/'org/<orgId>', 'network'/'config'
 import { sha256, toHex, utf8 } from '../../crypto/index.js';
-import { refuse, type ExecContext, type JsonValue, type Refusal, type StateReader } from '../../ledger/contract.js';
-import { DEFAULT_TIME_WINDOW_MS, NETWORK_CONFIG_KEY, NETWORK_NAMESPACE } from '../../ledger/executor.js';
-import type { AccessEvent, Accessor, IncidentKind } from './schema.js';
+import { KEYS_NAMESPACE, refuse, type ExecContext, type JsonValue, type Refusal, type StateReader } from '../../ledger/contract.js';
+import type { IncidentKind } from './schema.js';
 
 export const ACCESS_NAMESPACE = 'access';
-export const IDENTITY_NAMESPACE = 'identity';
 export const GOVERNANCE_NAMESPACE = 'governance';
-export const ACCESS_EVENT_DOMAIN = 'careledger.access/1\n';
 export const INCIDENT_ID_DOMAIN = 'careledger.incident/1\n';
 
-/** A stored access event: the event as recorded plus its id, custodian and block height. */
-export type AccessLogEntry = AccessEvent & { eventId: string; custodian: string; height: number };
+/** The latest anchored head of one custodian's chain. */
+export interface ChainHeadRecord {
+  chain: string;
+  custodian: string;
+  seq: number;
+  head: string;
+  /** The anchoring transaction (its inclusion proof is what the patient checks). */
+  txId: string;
+  height: number;
+}
 
-export interface BreakGlassEntry {
-  eventId: string;
-  patient: string;
-  accessor: Accessor;
-  reason: string;
-  at: string;
+/** A break-glass event as the ledger knows it: an opaque reference and, once reviewed, the outcome. */
+export interface BreakGlassMark {
+  ref: string;
+  custodian: string;
   status: 'pending' | 'reviewed';
+  anchoredAt: string;
+  height: number;
   outcome?: 'justified' | 'unjustified';
   reviewedBy?: string;
   reviewedAt?: string;
-  note?: string;
 }
 
 export interface IncidentRecord {
@@ -37,32 +42,22 @@ export interface IncidentRecord {
   kind: IncidentKind;
   reporterOrg: string;
   custodianOrg: string;
-  patient: string;
-  recordId?: string;
-  version?: number;
+  subject: string;
   detail: string;
   reportedAt: string;
   height: number;
 }
 
-const hexId = (prefix: string, domain: string, tail: string) => prefix + toHex(sha256(utf8(domain + tail)).subarray(0, 16));
-
-/** 'ae-' + hex(first 16 bytes of SHA-256(utf8('careledger.access/1\n' + txId + '\n' + index))), index in args.events. */
-export function accessEventId(txId: string, index: number): string {
-  return hexId('ae-', ACCESS_EVENT_DOMAIN, `${txId}\n${index}`);
-}
-
 /** 'inc-' + hex(first 16 bytes of SHA-256(utf8('careledger.incident/1\n' + txId))). */
 export function incidentIdForTx(txId: string): string {
-  return hexId('inc-', INCIDENT_ID_DOMAIN, txId);
+  return 'inc-' + toHex(sha256(utf8(INCIDENT_ID_DOMAIN + txId)).subarray(0, 16));
 }
 
-/** Prefix of a patient's access log; `at` is fixed-width RFC 3339 millis, so keys sort by time. */
-export const logPrefix = (pseudonym: string): string => `log/${pseudonym}/`;
-export const logKey = (pseudonym: string, at: string, eventId: string): string => `${logPrefix(pseudonym)}${at}/${eventId}`;
-/** Prefix of an organisation's break-glass review queue. */
+export const chainPrefix = (custodianOrg: string): string => `chain/${custodianOrg}/`;
+export const chainKey = (custodianOrg: string, chain: string): string => `${chainPrefix(custodianOrg)}${chain}`;
+/** Prefix of an organisation's break-glass marks. */
 export const btgPrefix = (custodianOrg: string): string => `btg/${custodianOrg}/`;
-export const btgKey = (custodianOrg: string, eventId: string): string => `${btgPrefix(custodianOrg)}${eventId}`;
+export const btgKey = (custodianOrg: string, ref: string): string => `${btgPrefix(custodianOrg)}${ref}`;
 export const incidentPrefix = (reporterOrg: string): string => `incident/${reporterOrg}/`;
 export const incidentKey = (reporterOrg: string, incidentId: string): string => `${incidentPrefix(reporterOrg)}${incidentId}`;
 
@@ -75,27 +70,19 @@ function asObject(v: JsonValue | undefined): JsonObject | undefined {
 /** Converts a typed record (no undefined fields: optional ones are omitted) to stored JSON. */
 export const toJson = (value: object): JsonValue => value as unknown as JsonValue;
 
-export function getLogEntry(reader: StateReader, pseudonym: string, at: string, eventId: string): AccessLogEntry | undefined {
-  const rec = asObject(reader.get(ACCESS_NAMESPACE, logKey(pseudonym, at, eventId)));
-  return rec?.['eventId'] === eventId ? (rec as unknown as AccessLogEntry) : undefined;
+export function getChainHead(reader: StateReader, custodianOrg: string, chain: string): ChainHeadRecord | undefined {
+  const rec = asObject(reader.get(ACCESS_NAMESPACE, chainKey(custodianOrg, chain)));
+  return rec?.['chain'] === chain ? (rec as unknown as ChainHeadRecord) : undefined;
 }
 
-export function getBreakGlass(reader: StateReader, custodianOrg: string, eventId: string): BreakGlassEntry | undefined {
-  const rec = asObject(reader.get(ACCESS_NAMESPACE, btgKey(custodianOrg, eventId)));
-  return rec?.['eventId'] === eventId ? (rec as unknown as BreakGlassEntry) : undefined;
+export function getBreakGlass(reader: StateReader, custodianOrg: string, ref: string): BreakGlassMark | undefined {
+  const rec = asObject(reader.get(ACCESS_NAMESPACE, btgKey(custodianOrg, ref)));
+  return rec?.['ref'] === ref ? (rec as unknown as BreakGlassMark) : undefined;
 }
 
 export function getIncident(reader: StateReader, reporterOrg: string, incidentId: string): IncidentRecord | undefined {
   const rec = asObject(reader.get(ACCESS_NAMESPACE, incidentKey(reporterOrg, incidentId)));
   return rec?.['incidentId'] === incidentId ? (rec as unknown as IncidentRecord) : undefined;
-}
-
-/** Identity's view of a patient: status and, once erased, erasedAt. Undefined if unknown. */
-export function patientView(reader: StateReader, pseudonym: string): { status: string; erasedAt: string | undefined } | undefined {
-  const rec = asObject(reader.get(IDENTITY_NAMESPACE, `patient/${pseudonym}`));
-  if (rec === undefined) return undefined;
-  const erasedAt = rec['erasedAt'];
-  return { status: typeof rec['status'] === 'string' ? rec['status'] : 'unknown', erasedAt: typeof erasedAt === 'string' ? erasedAt : undefined };
 }
 
 export function orgStatus(reader: StateReader, orgId: string): string | undefined {
@@ -104,17 +91,17 @@ export function orgStatus(reader: StateReader, orgId: string): string | undefine
   return typeof rec['status'] === 'string' ? rec['status'] : 'unknown';
 }
 
-/** The network's time window (network config, as the executor reads it). */
-export function timeWindowMs(reader: StateReader): number {
-  const w = asObject(reader.get(NETWORK_NAMESPACE, NETWORK_CONFIG_KEY))?.['timeWindowMs'];
-  return typeof w === 'number' && w > 0 ? w : DEFAULT_TIME_WINDOW_MS;
-}
-
 /** The signer's org if it is an active node key of an active org, else UNAUTHORIZED. */
 export function nodeOrgOf(ctx: ExecContext): string | Refusal {
   const key = ctx.signerKey;
   if (key?.kind !== 'node' || key.status !== 'active' || key.org === null) return refuse('UNAUTHORIZED', 'signer is not an active node key');
   return orgStatus(ctx.state, key.org) === 'active' ? key.org : refuse('UNAUTHORIZED', 'signer org is not active');
+}
+
+/** Whether keyId is an active node key of org (the key registry, as the executor writes it). */
+export function isNodeKeyOf(reader: StateReader, org: string, keyId: string): boolean {
+  const rec = asObject(reader.get(KEYS_NAMESPACE, keyId));
+  return rec?.['kind'] === 'node' && rec['status'] === 'active' && rec['org'] === org;
 }
 
 /** The signer's org and member id if it is an active privacy officer's key of an active org, else UNAUTHORIZED. */

@@ -63,7 +63,7 @@ describe('secure repository: erasure and data hygiene', () => {
     await assert.rejects(w.repo.read(w.ctx(w.member('dr-a')), 'Patient', p), (e) => code(e) === 'GONE');
     assert.deepEqual(await w.repo.search(w.ctx(w.member('dr-b')), { resourceType: 'Observation', patient: p, count: 10, offset: 0 }), { resources: [], total: 0 });
     assert.deepEqual(fhirTablesMention(w, [p, ...recordIds]), []);
-    // The access events from before the erasure are on the ledger.
+    // The access events from before the erasure stay in the custodian's log (retention: docs/privacy.md).
     assert.ok(w.accessLog(p).some((e) => e['interaction'] === 'read'));
   });
 

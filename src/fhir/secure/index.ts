@@ -5,5 +5,7 @@ export type { SecureRepositoryOptions, ErasureReport } from './repository.js';
 export { ledgerPortOf, committedState } from './ports.js';
 export type { LedgerPort, NodeLike, StateRow, SubmitResult } from './ports.js';
 export type { AccessEvent, OutboxOptions } from './outbox.js';
+export { AccessLogStore, ACCESS_LOG_RETENTION_MS } from './access-log.js';
+export type { StoredAccessEvent } from './access-log.js';
 export { NON_PATIENT_TYPES, ownerOf } from './compartment.js';
 export { DisclosureReader, type DisclosureRecord, type DisclosureReaderOptions } from './disclosure.js';

@@ -15,7 +15,7 @@ function setup() {
   return { dir, db, path, done: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
-const ev = (patient: string, n: number) => ({ patient, event: JSON.stringify({ patient, requestId: `r${n}` }) });
+const ev = (patient: string, n: number) => JSON.stringify({ patient, requestId: `r${n}` });
 
 test('pending lines survive a restart from the watermark; a torn line is dropped', () => {
   const s = setup();
@@ -29,7 +29,7 @@ test('pending lines survive a restart from the watermark; a torn line is dropped
     appendFileSync(s.path, '{"patient":"pt-c","requ'); // a crash in the middle of a write
     const again = new AuditJournal(s.db, s.path);
     const pending = again.pendingLines();
-    assert.deepEqual(pending.map((l) => JSON.parse(l.event).requestId), ['r2', 'r3']);
+    assert.deepEqual(pending.map((l) => JSON.parse(l.line).requestId), ['r2', 'r3']);
     assert.deepEqual(pending.map((l) => l.end), [ends[1], ends[2]]);
     assert.equal(statSync(s.path).size, ends[2]); // the torn tail is gone
     again.close();
@@ -47,7 +47,7 @@ test('a fully committed journal is truncated and offsets start again', () => {
     assert.equal(statSync(s.path).size, 0);
     const next = j.append([ev('pt-a', 3)], false);
     assert.equal(next[0], statSync(s.path).size);
-    assert.deepEqual(j.pendingLines().map((l) => JSON.parse(l.event).requestId), ['r3']);
+    assert.deepEqual(j.pendingLines().map((l) => JSON.parse(l.line).requestId), ['r3']);
     j.close();
   } finally {
     s.done();

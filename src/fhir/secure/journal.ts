@@ -1,19 +1,21 @@
-// The audit journal: an append-only file of access events (one JSON line
-// each) in front of the ledger. Appending is one write(2): the event is in
-// the kernel's page cache before the read answers, so it survives a crash of
-// the process (the same guarantee as a SQLite WAL commit with
-// synchronous=NORMAL, at a fraction of the cost); the flusher's ledger commit
-// is what makes it permanent. A watermark row in SQLite records how far the
-// ledger has taken the journal; the file is truncated whenever it is fully
-// committed, and on start the lines past the watermark are queued again.
+// The audit journal: an append-only file of access events in front of the
+// custodian's access log, one sealed base64url line each (AES-256-GCM under
+// the access log's key: never clear text). Appending is one write(2): the
+// event is in the kernel's page cache before the read answers, so it
+// survives a crash of the process (the same guarantee as a SQLite WAL commit
+// with synchronous=NORMAL, at a fraction of the cost). The flusher moves lines
+// into the access log (access-log.ts) in one SQLite transaction together with
+// the watermark row that records how far the log has taken the journal; the
+// file is truncated once all of it is in, and on start the lines past the
+// watermark are queued again.
 import type Database from 'better-sqlite3';
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 
 export interface JournalLine {
   /** Byte offset just past this line. */
   end: number;
-  patient: string;
-  event: string;
+  /** The line as appended (without its newline); opaque to the journal. */
+  line: string;
 }
 
 export class AuditJournal {
@@ -32,7 +34,7 @@ export class AuditJournal {
     this.#size = fstatSync(this.#fd).size;
   }
 
-  /** Lines past the watermark (a torn last line, never acknowledged, is dropped). */
+  /** Lines past the watermark (a torn last line, never acknowledged, is dropped; so are blank lines). */
   pendingLines(): JournalLine[] {
     const mark = this.#mark.get.get()?.offset ?? 0;
     const text = readFileSync(this.path);
@@ -43,12 +45,7 @@ export class AuditJournal {
       if (nl < 0) break;
       const line = text.subarray(at, nl).toString('utf8');
       at = nl + 1;
-      try {
-        const parsed = JSON.parse(line) as { patient?: unknown };
-        if (typeof parsed.patient === 'string') out.push({ end: at, patient: parsed.patient, event: line });
-      } catch {
-        // A line that does not parse cannot have been acknowledged: skip it.
-      }
+      if (line.trim() !== '') out.push({ end: at, line });
     }
     if (at < text.byteLength) {
       ftruncateSync(this.#fd, at);
@@ -57,13 +54,13 @@ export class AuditJournal {
     return out;
   }
 
-  /** Appends events (one write); returns each line's end offset. */
-  append(lines: ReadonlyArray<{ patient: string; event: string }>, fsync: boolean): number[] {
-    const text = lines.map((l) => l.event + '\n').join('');
+  /** Appends lines (one write; a line must not contain a newline); returns each line's end offset. */
+  append(lines: readonly string[], fsync: boolean): number[] {
+    const text = lines.map((l) => l + '\n').join('');
     const ends: number[] = [];
     let end = this.#size;
     for (const l of lines) {
-      end += Buffer.byteLength(l.event) + 1;
+      end += Buffer.byteLength(l) + 1;
       ends.push(end);
     }
     writeSync(this.#fd, text);
@@ -72,15 +69,24 @@ export class AuditJournal {
     return ends;
   }
 
-  /** Records that the ledger has everything up to `offset`; empties the file when all of it is. */
+  /** Records that the access log has everything up to `offset`: one SQLite write, so call it inside the log's transaction. */
+  advance(offset: number): void {
+    this.#mark.set.run(Math.min(offset, this.#size));
+  }
+
+  /** Empties the file once the watermark covers all of it (after the transaction that advanced it committed). */
+  compact(): void {
+    const mark = this.#mark.get.get()?.offset ?? 0;
+    if (mark < this.#size) return;
+    ftruncateSync(this.#fd, 0);
+    this.#size = 0;
+    this.#mark.set.run(0);
+  }
+
+  /** advance + compact, for callers without a transaction of their own. */
   committed(offset: number): void {
-    if (offset >= this.#size) {
-      ftruncateSync(this.#fd, 0);
-      this.#size = 0;
-      this.#mark.set.run(0);
-    } else {
-      this.#mark.set.run(offset);
-    }
+    this.advance(offset);
+    this.compact();
   }
 
   close(): void {

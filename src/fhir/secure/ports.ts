@@ -23,7 +23,7 @@ export interface LedgerPort {
   readonly networkId: string;
   /** This node's organisation: the custodian of everything in this vault. */
   readonly orgId: string;
-  /** Signs records.anchor and access.record transactions. */
+  /** Signs records.anchor and access.anchor transactions. */
   readonly nodeKey: SigningKey;
   /** Committed state. */
   readonly state: StateReader;

@@ -1,8 +1,9 @@
 // SecureFhirRepository: the FhirRepository behind the FHIR router. FHIR
 // resources live encrypted in the vault, every write is anchored on the
 // ledger (records.anchor, committed before the answer), every read is checked
-// against consent and recorded on the ledger (access.record, via the audit
-// outbox), and erasure crypto-shreds the patient's data. See docs/records.md.
+// against consent and recorded in the custodian's access log, whose chain
+// heads are anchored on the ledger (access.anchor, via the audit outbox;
+// docs/privacy.md), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
 import { DecisionMemo } from '../../contracts/consent/index.js';
 import { CareLedgerError, parseEnvelope, type ResultCode } from '../../ledger/index.js';
@@ -19,7 +20,8 @@ import type {
   WriteResult,
 } from '../types.js';
 import { IndexKeys } from './index-keys.js';
-import { AuditOutbox, type OutboxOptions } from './outbox.js';
+import { AccessLogStore } from './access-log.js';
+import { AuditOutbox, type AccessEvent, type OutboxOptions } from './outbox.js';
 import { patientRecord } from './policy.js';
 import type { LedgerPort } from './ports.js';
 import { decryptResource, historyOf, readResource } from './reads.js';
@@ -59,7 +61,7 @@ export class SecureFhirRepository implements FhirRepository {
       keys: IndexKeys.load(options.db, options.kek),
       tables,
       port: options.ledger,
-      outbox: new AuditOutbox(options.db, options.ledger, options.audit),
+      outbox: new AuditOutbox(options.db, options.ledger, AccessLogStore.open(options.db, options.kek, options.ledger.orgId), options.audit),
       consent: new DecisionMemo(),
     };
   }
@@ -69,6 +71,7 @@ export class SecureFhirRepository implements FhirRepository {
     const repo = new SecureFhirRepository(options);
     await repo.reconcilePending();
     await repo.reconcileErasures();
+    repo.accessLog.purgeExpired(options.ledger.now());
     await repo.flush();
     return repo;
   }
@@ -147,6 +150,9 @@ export class SecureFhirRepository implements FhirRepository {
     await this.reconcilePending();
     await this.flush();
     const vault = this.#deps.vault.erasePatient(pseudonym);
+    // The access log is kept (the accounting of disclosures is a legal duty, GDPR 17(3)(b)) until its retention ends.
+    const erasedAt = (this.#deps.port.state.get('identity', `patient/${pseudonym}`) as { erasedAt?: unknown } | undefined)?.erasedAt;
+    this.#deps.outbox.log.markErased(pseudonym, typeof erasedAt === 'string' ? erasedAt : this.#deps.port.now());
     this.#deps.keys.forgetRecords(new Set(this.#deps.tables.byOwner(pseudonym).map((r) => r.record_id)));
     const resources = this.#deps.tables.eraseOwner(pseudonym);
     this.#deps.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -197,7 +203,17 @@ export class SecureFhirRepository implements FhirRepository {
     await this.#deps.outbox.flush();
   }
 
-  /** Number of access events waiting in the outbox. */
+  /** The custodian's access log (disclosures, the break-glass queue). */
+  get accessLog(): AccessLogStore {
+    return this.#deps.outbox.log;
+  }
+
+  /** Records access events (an exchange's disclosure) and anchors them before resolving with the anchor's height. */
+  recordAccessNow(events: readonly AccessEvent[]): Promise<number> {
+    return this.#deps.outbox.recordNow(events);
+  }
+
+  /** Number of access events not yet anchored on the ledger. */
   pendingAccessEvents(): number {
     return this.#deps.outbox.pending();
   }

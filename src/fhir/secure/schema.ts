@@ -11,7 +11,7 @@
 //   fhir_tokens        blind search tokens (HMAC) of the latest version
 //   fhir_pending       signed anchor envelopes not yet known committed
 //   fhir_erased        blind id tokens of erased resources (answer GONE)
-//   fhir_audit_outbox  access events waiting for their access.record tx
+//   fhir_audit_outbox  legacy: access events an earlier version queued in clear (moved into the access log at start)
 //   fhir_audit_dead    access events the ledger refused for good (with the code)
 import type Database from 'better-sqlite3';
 

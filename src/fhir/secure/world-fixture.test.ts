@@ -4,6 +4,7 @@
 // contracts), a vault on a temp SQLite file, members, patients and consents
 // registered through signed transactions. Tests only.
 import assert from 'node:assert/strict';
+import { getChainHead } from '../../contracts/access/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,9 +133,14 @@ export class World {
     return ctx;
   }
 
-  /** Access log entries on the ledger for a patient. */
+  /** The custodian's access log entries for a patient (off the ledger). */
   accessLog(patient: string): Array<{ [k: string]: JsonValue }> {
-    return this.port.scan('access', `log/${patient}/`, 10_000).map((r) => r.value as { [k: string]: JsonValue });
+    return this.repo.accessLog.events(patient) as unknown as Array<{ [k: string]: JsonValue }>;
+  }
+
+  /** The seq of the patient's chain head anchored on the ledger (0 if none). */
+  anchoredSeq(patient: string): number {
+    return getChainHead(this.port.state, ORG, this.repo.accessLog.chainIdOf(patient))?.seq ?? 0;
   }
 }
 

@@ -1,0 +1,100 @@
+// Keys of the custodian's off-ledger access log (docs/privacy.md). One random
+// 32-byte master key per node, stored only wrapped by the vault's KEK
+// (access_meta 'log_key'); subkeys derived with HKDF-SHA-256 (RFC 5869): one
+// AES-256-GCM key that seals every stored event and journal line, one HMAC
+// key that blinds pseudonyms into chain ids. Without the KEK a copied disk
+// shows neither events nor which chain is whose.
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { chainIdOf } from '../../contracts/access/index.js';
+import { concatBytes, utf8 } from '../../crypto/index.js';
+import { CareLedgerError } from '../../ledger/index.js';
+import type { Kek } from '../../vault/index.js';
+
+/** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */
+const WRAP_NAME = 'careledger.access-log';
+const WRAP_VERSION = 1;
+const SEAL_INFO = 'careledger.access-log/1 seal';
+const CHAIN_INFO = 'careledger.access-log/1 chain-id';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class AccessLogKeys {
+  readonly #sealKey: KeyObject;
+  readonly #chainKey: Uint8Array;
+  readonly #chainIds = new Map<string, string>();
+  /** Deterministic IVs for the request path (NIST SP 800-38D 8.2.1): a random 64-bit field per run, a 32-bit counter. */
+  #ivPrefix: Buffer = randomBytes(8);
+  #ivCounter = 0;
+
+  private constructor(master: Uint8Array) {
+    const seal = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), SEAL_INFO, 32));
+    this.#sealKey = createSecretKey(seal);
+    seal.fill(0);
+    this.#chainKey = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), CHAIN_INFO, 32));
+  }
+
+  /** Loads the wrapped master key from access_meta, creating it on first use. */
+  static load(db: Database.Database, kek: Kek): AccessLogKeys {
+    const row = db.prepare<[], { value: Uint8Array }>(`SELECT value FROM access_meta WHERE name = 'log_key'`).get();
+    let master: Uint8Array | undefined;
+    if (row === undefined) {
+      master = new Uint8Array(randomBytes(32));
+      const { iv, sealed } = kek.wrapDek(master, WRAP_NAME, WRAP_VERSION);
+      db.prepare(`INSERT INTO access_meta (name, value) VALUES ('log_key', ?)`).run(concatBytes(iv, sealed));
+    } else {
+      const blob = new Uint8Array(row.value);
+      master = kek.unwrapDek(blob.subarray(0, IV_BYTES), blob.subarray(IV_BYTES), WRAP_NAME, WRAP_VERSION);
+      if (master === undefined) throw new CareLedgerError('INTERNAL', 'access log key does not unwrap with this KEK', { field: 'kek' });
+    }
+    try {
+      return new AccessLogKeys(master);
+    } finally {
+      master.fill(0);
+    }
+  }
+
+  /** The patient's blinded chain id at this custodian (memoised: hot on every flush). */
+  chainId(pseudonym: string): string {
+    let id = this.#chainIds.get(pseudonym);
+    if (id === undefined) {
+      id = chainIdOf(this.#chainKey, pseudonym);
+      if (this.#chainIds.size > 100_000) this.#chainIds.clear();
+      this.#chainIds.set(pseudonym, id);
+    }
+    return id;
+  }
+
+  /** AES-256-GCM under a fresh IV: iv || ciphertext || tag, bound to `aad`. */
+  seal(plaintext: Uint8Array, aad: string): Buffer {
+    const iv = this.#nextIv();
+    const cipher = createCipheriv('aes-256-gcm', this.#sealKey, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(utf8(aad));
+    return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  /** A unique IV without a randomBytes call per event (about 6 µs on the read path). */
+  #nextIv(): Buffer {
+    if (this.#ivCounter === 0xffffffff) {
+      this.#ivPrefix = randomBytes(8);
+      this.#ivCounter = 0;
+    }
+    const iv = Buffer.allocUnsafe(IV_BYTES);
+    this.#ivPrefix.copy(iv, 0);
+    iv.writeUInt32BE(this.#ivCounter++, 8);
+    return iv;
+  }
+
+  /** Opens what `seal` produced under the same aad; INTERNAL if it does not authenticate. */
+  open(blob: Uint8Array, aad: string): Buffer {
+    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#sealKey, b.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+      decipher.setAAD(utf8(aad));
+      decipher.setAuthTag(b.subarray(b.byteLength - TAG_BYTES));
+      return Buffer.concat([decipher.update(b.subarray(IV_BYTES, b.byteLength - TAG_BYTES)), decipher.final()]);
+    } catch (cause) {
+      throw new CareLedgerError('INTERNAL', 'an access log entry failed authentication', { field: 'accessLog', cause });
+    }
+  }
+}
