@@ -66,6 +66,7 @@ describe('finding 3: the ledger does not publish who saw what', { timeout: 120_0
     const c = fx.client;
     const tDr = await c.memberToken(dr.key);
     const tZ = await c.memberToken(drZ.key, 'system/*.rs');
+    await c.allowWrites(P, fx.orgId, dr.memberId);
     assert.equal((await c.fhir(tDr, 'PUT', `Patient/${P.pseudonym}`, patientResource(P.pseudonym))).status, 201);
     const created = await c.fhir(tDr, 'POST', 'Observation', observation(P.pseudonym, '8480-6', 120));
     assert.equal(created.status, 201, created.text);
