@@ -12,6 +12,7 @@ import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { defaultRegistry } from './contracts.js';
 import { createNodeKeys, isInitialised, loadSigningKey, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { LedgerNode } from './ledger-node.js';
+import type { SubmitLimits } from './submit-gate.js';
 import { toBase64Url } from '../crypto/index.js';
 
 export interface InitOptions {
@@ -40,6 +41,8 @@ export interface OpenOptions {
   orderer?: (store: SqliteLedgerStore) => Orderer;
   verifyWorkers?: number;
   onFatal?: (error: unknown) => void;
+  /** Submission quotas at the edge (default DEFAULT_SUBMIT_LIMITS). */
+  limits?: Partial<SubmitLimits>;
 }
 
 /** Opens an initialised data directory and starts block delivery. */
@@ -58,6 +61,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
     registry: defaultRegistry(),
     ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   node.start();
   return { config, node, store };

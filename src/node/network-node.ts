@@ -9,6 +9,7 @@ import { openNode, type OpenedNode } from './bootstrap.js';
 import { ClusterOrderer, waitUntilSynced } from './cluster.js';
 import { defaultRegistry } from './contracts.js';
 import { loadSigningKey, paths, readNodeConfig } from './datadir.js';
+import { signLedgerRead } from './read-auth.js';
 import type { NetworkSettings } from './network-config.js';
 import { verifyLedger } from './verify.js';
 import { VerifyPool } from './verify-pool.js';
@@ -75,6 +76,8 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
         compactIntervalMs: settings.compactIntervalMs,
         log: options.log,
         onFatal: options.onFatal,
+        // Only called during a catch-up, which starts after openNode returned.
+        readAuth: (method, path) => signLedgerRead(opened.node.nodeKey, config.networkId, method, path),
       });
       return cluster;
     },
