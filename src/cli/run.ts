@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
 import { CareLedgerError } from '../ledger/index.js';
-import { closeNode, initDevNetwork, isInitialised, openNode, openRecords, paths, type OpenedNode } from '../node/index.js';
+import { closeNode, initDevNetwork, isInitialised, openNode, openRecords, parseQuotaFlag, paths, type OpenedNode, type SubmitLimits } from '../node/index.js';
 import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/network-config.js';
 import { initConsortium, initJoin } from '../node/network-init.js';
 import { openNetworkNode, type NetworkNode } from '../node/network-node.js';
@@ -97,6 +97,16 @@ interface StartFlags {
   witnessInterval?: string;
   compactInterval?: string;
   verifyWorkers?: string;
+  signerQuota?: string;
+  selfEnrolment?: string;
+}
+
+/** --signer-quota and --self-enrolment; absent flags keep the node's defaults. */
+function limitsOf(o: StartFlags): Partial<SubmitLimits> {
+  return {
+    ...(o.signerQuota === undefined ? {} : { perSigner: parseQuotaFlag(o.signerQuota, '--signer-quota') }),
+    ...(o.selfEnrolment === undefined ? {} : { selfEnrolment: parseQuotaFlag(o.selfEnrolment, '--self-enrolment', true) }),
+  };
 }
 
 /** --verify-workers: a whole number from 0 (check signatures on the main thread) to 64; undefined = one per core. */
@@ -143,11 +153,13 @@ export function registerStart(program: Command): void {
     .option('--witness-interval <ms>', 'how often to fetch and compare peers\' checkpoints')
     .option('--compact-interval <ms>', 'how often to prune batches every live node applied (0: never)')
     .option('--verify-workers <n>', 'signature-checking threads (default: one per core; fewer when nodes share a machine)')
+    .option('--signer-quota <rate/burst>', 'transactions per second and burst per registered signer (default 50/1000; or unlimited)')
+    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)')
     .action(async (o: StartFlags) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
       const verifyWorkers = verifyWorkersOf(o);
-      const workers = verifyWorkers === undefined ? {} : { verifyWorkers };
+      const workers = { ...(verifyWorkers === undefined ? {} : { verifyWorkers }), limits: limitsOf(o) };
       if (!isInitialised(o.dataDir)) {
         if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
         const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}` });

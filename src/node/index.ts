@@ -14,7 +14,7 @@ export {
 } from './datadir.js';
 export type { NodeConfig } from './datadir.js';
 export { VerifyPool } from './verify-pool.js';
-export { DEFAULT_SUBMIT_LIMITS, SubmitRefusal } from './submit-gate.js';
+export { DEFAULT_SUBMIT_LIMITS, SubmitRefusal, parseQuotaFlag } from './submit-gate.js';
 export type { SubmitItem, SubmitLimits } from './submit-gate.js';
 export type { Quota } from './token-buckets.js';
 export { openRecords, openRecordsDatabase, openKek, kekFile } from './records-service.js';

@@ -10,6 +10,7 @@ import { ClusterOrderer, waitUntilSynced } from './cluster.js';
 import { defaultRegistry } from './contracts.js';
 import { loadSigningKey, paths, readNodeConfig } from './datadir.js';
 import { signLedgerRead } from './read-auth.js';
+import type { SubmitLimits } from './submit-gate.js';
 import type { NetworkSettings } from './network-config.js';
 import { verifyLedger } from './verify.js';
 import { VerifyPool } from './verify-pool.js';
@@ -30,6 +31,8 @@ export interface OpenNetworkNodeOptions {
   /** Delivery or verification failed: the node must not serve. */
   onFatal: (error: Error) => void;
   verifyWorkers?: number;
+  /** Submission quotas at the edge (default DEFAULT_SUBMIT_LIMITS). */
+  limits?: Partial<SubmitLimits>;
 }
 
 /** Re-verifies the ledger at one read snapshot (blocks keep committing meanwhile). */
@@ -63,6 +66,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
   };
   const opened: OpenedNode = openNode(dataDir, {
     ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
+    ...(options.limits ? { limits: options.limits } : {}),
     onFatal: (e) => options.onFatal(e instanceof Error ? e : new Error(String(e))),
     orderer: (store) => {
       startedEmpty = store.head() === undefined;

@@ -54,6 +54,23 @@ export const DEFAULT_SUBMIT_LIMITS: SubmitLimits = {
   selfEnrolment: { perSecond: 0.5, burst: 30 },
 };
 
+/**
+ * Parses a quota flag: `<perSecond>/<burst>` (e.g. `50/1000`, `0.5/30`),
+ * `unlimited` (null), or `closed` ({0, 0}; self-enrolment only).
+ */
+export function parseQuotaFlag(text: string, flag: string, allowClosed = false): Quota | null {
+  if (text === 'unlimited') return null;
+  if (text === 'closed' && allowClosed) return { perSecond: 0, burst: 0 };
+  const m = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(text);
+  const perSecond = Number(m?.[1]);
+  const burst = Number(m?.[2]);
+  if (!m || !Number.isFinite(perSecond) || !Number.isSafeInteger(burst) || perSecond <= 0 || burst < 1) {
+    const also = allowClosed ? ', unlimited or closed' : ' or unlimited';
+    throw new CareLedgerError('MALFORMED', `${flag} must be PER_SECOND/BURST (e.g. 50/1000)${also}, got '${text}'`, { field: flag });
+  }
+  return { perSecond, burst };
+}
+
 /** A refusal at the edge, naming the envelope of the request it is about. */
 export class SubmitRefusal extends CareLedgerError {
   readonly index: number;
