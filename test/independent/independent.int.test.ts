@@ -135,7 +135,7 @@ void test('the node agrees with the independent implementation of section 4 over
   t.after(() => fixture.close());
   const base = `${fixture.url}/ledger/v1`;
   // Full blocks and transactions are for ledger readers: once the admin key is loaded, reads are signed with it.
-  let readAs: ((path: string) => string) | undefined;
+  let readAs: ((path: string) => string) | undefined = undefined;
   const get = async <T>(path: string, signed = true): Promise<T> => {
     const headers: Record<string, string> = signed && readAs ? { authorization: readAs('/ledger/v1' + path) } : {};
     const res = await fetch(base + path, { signal: AbortSignal.timeout(10_000), headers });
