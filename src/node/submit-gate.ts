@@ -143,8 +143,14 @@ export class SubmitGate {
       }
       if (door === 'self-enrolment') unregistered++;
     });
-    if (unregistered > 0) this.takeOrRefuse(this.selfEnrolment, new Map([[UNREGISTERED, unregistered]]), 'self-enrolments at this node');
-    this.takeOrRefuse(this.perSigner, signers, 'transactions by this signer');
+    const enrolments = new Map(unregistered > 0 ? [[UNREGISTERED, unregistered]] : []);
+    this.takeOrRefuse(this.selfEnrolment, enrolments, 'self-enrolments at this node');
+    try {
+      this.takeOrRefuse(this.perSigner, signers, 'transactions by this signer');
+    } catch (e) {
+      this.selfEnrolment?.refund(enrolments);
+      throw e;
+    }
     return checks;
   }
 

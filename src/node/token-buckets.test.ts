@@ -17,6 +17,17 @@ void test('takes all or nothing and says how long to wait', () => {
   assert.deepEqual(b.take(new Map([['a', 5]])), { key: 'a', retryAfterMs: Infinity });
 });
 
+void test('a refund gives back what a later refusal did not use, up to the burst', () => {
+  let now = 0;
+  const b = new TokenBuckets({ perSecond: 1, burst: 3 }, () => now);
+  assert.equal(b.take(new Map([['a', 3]])), undefined);
+  b.refund(new Map([['a', 2]]));
+  assert.equal(b.take(new Map([['a', 2]])), undefined);
+  b.refund(new Map([['a', 10]]));
+  assert.equal(b.take(new Map([['a', 3]])), undefined);
+  assert.notEqual(b.take(new Map([['a', 1]])), undefined);
+});
+
 void test('never more than burst + rate x elapsed time per key', () => {
   fc.assert(
     fc.property(fc.array(fc.record({ dt: fc.nat(2_000), n: fc.integer({ min: 1, max: 6 }) }), { maxLength: 60 }), (steps) => {

@@ -57,6 +57,14 @@ export class TokenBuckets {
     return undefined;
   }
 
+  /** Gives back tokens taken for a request that was refused afterwards (never above the burst). */
+  refund(demands: ReadonlyMap<string, number>): void {
+    const at = this.now();
+    for (const [key, n] of demands) {
+      if (this.buckets.has(key)) this.buckets.set(key, { tokens: Math.min(this.quota.burst, this.level(key, at) + n), at });
+    }
+  }
+
   /** Forgets buckets that have refilled completely. */
   private sweep(at: number): void {
     for (const key of [...this.buckets.keys()]) if (this.level(key, at) >= this.quota.burst) this.buckets.delete(key);
