@@ -45,7 +45,7 @@ const pageSchema = z.object({
         height: z.number().int().min(0),
         hash: z.string().regex(/^[0-9a-f]{64}$/),
         header: z.object({ time: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), txCount: z.number().int().min(0) }),
-        txs: z.array(z.object({ index: z.number().int().min(0), envelope: z.unknown() })),
+        txs: z.array(z.object({ index: z.number().int().min(0), envelope: z.record(z.string(), z.unknown()) })),
       }),
     )
     .max(MAX_PAGE),
