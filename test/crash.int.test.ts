@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSigningKey } from '../src/crypto/index.js';
 import { keyHome, loadSigningKey, readNodeConfig } from '../src/node/index.js';
+import { signLedgerRead } from '../src/node/read-auth.js';
+import type { SigningKey } from '../src/crypto/index.js';
 import { arrayBody, memberRegistration, seededRandom, selfEnrolment, verifyDataDir, type SignedTx } from './helpers/load.js';
 import {
   freePort,
@@ -33,6 +35,8 @@ const CLIENTS = 3;
 const QUEUE_PER_CYCLE = 1000;
 const MAX_PER_REQUEST = 6;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** The load is one admin and a thousand self-enrolments a cycle: no quotas here (test/security/submit-edge covers them). */
+const NO_QUOTAS = ['--signer-quota', 'unlimited', '--self-enrolment', 'unlimited'];
 
 interface TxResultView {
   txId: string;
@@ -106,16 +110,18 @@ async function client(url: string, queue: SignedTx[], book: Ledgerbook, random: 
   }
 }
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), headers });
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function allBlocks(url: string): Promise<{ blocks: BlockView[]; height: number }> {
+/** Every block in full: read as a ledger reader (a signed read with the org admin key). */
+async function allBlocks(url: string, reader: SigningKey, network: string): Promise<{ blocks: BlockView[]; height: number }> {
   const blocks: BlockView[] = [];
   let height = -1;
   for (let page = 0; page < 10_000; page++) {
-    const { status, body } = await getJson<{ blocks: BlockView[]; height: number }>(`${url}/ledger/v1/blocks?from=${blocks.length}&limit=100`);
+    const path = `/ledger/v1/blocks?from=${blocks.length}&limit=100`;
+    const { status, body } = await getJson<{ blocks: BlockView[]; height: number }>(`${url}${path}`, { authorization: signLedgerRead(reader, network, 'GET', path) });
     assert.equal(status, 200);
     height = body.height;
     blocks.push(...body.blocks);
@@ -152,7 +158,7 @@ test('crash: SIGKILL during a signed load, 20 times; nothing acknowledged is los
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const queue = [...book.inDoubt, ...presign(Math.max(0, QUEUE_PER_CYCLE - book.inDoubt.length))];
     book.inDoubt = [];
-    node = spawnNode(dataDir, await freePort());
+    node = spawnNode(dataDir, await freePort(), NO_QUOTAS);
     const health = await waitForHealth(node, 10_000);
     assert.ok(health.height >= book.maxAckHeight, `cycle ${cycle}: restarted at height ${health.height} below acknowledged ${book.maxAckHeight}`);
     const dead = { v: false };
@@ -176,7 +182,7 @@ test('crash: SIGKILL during a signed load, 20 times; nothing acknowledged is los
   assert.ok(book.committed.size > 0, 'no transaction was acknowledged during the load');
 
   // Last start: resolve every transaction still in doubt, then check the ledger.
-  node = spawnNode(dataDir, await freePort());
+  node = spawnNode(dataDir, await freePort(), NO_QUOTAS);
   const health = await waitForHealth(node, 10_000);
   assert.ok(health.height >= book.maxAckHeight);
   for (let round = 0; round < 5 && book.inDoubt.length > 0; round++) {
@@ -201,7 +207,7 @@ test('crash: SIGKILL during a signed load, 20 times; nothing acknowledged is los
   });
 
   await t.test('heights are contiguous and every transaction sent is committed exactly once', async () => {
-    const { blocks, height } = await allBlocks(node!.url);
+    const { blocks, height } = await allBlocks(node!.url, admin, network);
     assert.equal(blocks.length, height + 1);
     blocks.forEach((b, i) => {
       assert.equal(b.height, i, 'heights 0..H without gaps');

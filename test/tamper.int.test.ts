@@ -105,10 +105,10 @@ async function buildLedger(dataDir: string): Promise<number> {
     const blocks: SignedTx[][] = [
       [memberRegistration(network, admin, 'dr-a', ['practitioner'], [keys[0]!.keyId]), selfEnrolment(network)],
       [memberRegistration(network, admin, 'dr-b', ['practitioner', 'auditor'], [keys[1]!.keyId]), selfEnrolment(network, keys[2]!)],
-      // A failure kept in its block: unknown signer.
-      [memberRegistration(network, keys[3]!, 'nobody', ['practitioner'], [keys[4]!.keyId]), selfEnrolment(network)],
-      // Overwrites state written at height 1 (the key record of dr-a).
-      [keyRevocation(network, admin, keys[0]!.keyId), selfEnrolment(network, undefined, '2000-01-01T00:00:00.000Z')],
+      // A failure kept in its block: a registered practitioner acting as an org admin.
+      [memberRegistration(network, keys[0]!, 'nobody', ['practitioner'], [keys[4]!.keyId]), selfEnrolment(network)],
+      // Overwrites state written at height 1 (the key record of dr-a); a registered signer's stale transaction.
+      [keyRevocation(network, admin, keys[0]!.keyId), memberRegistration(network, keys[1]!, 'late', ['auditor'], [keys[3]!.keyId], '2000-01-01T00:00:00.000Z')],
       [selfEnrolment(network), selfEnrolment(network), memberRegistration(network, admin, 'dr-c', ['pharmacist'], [keys[5]!.keyId])],
       [selfEnrolment(network)],
     ];

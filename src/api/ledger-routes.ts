@@ -1,11 +1,16 @@
 // The ledger API under /ledger/v1 (ARCHITECTURE section 7): thin fastify
 // routes over LedgerNode. Every parameter is parsed with a schema here, at
-// the edge; the node never sees unvalidated input.
-import type { FastifyInstance } from 'fastify';
+// the edge; the node never sees unvalidated input. Reads answer in the view
+// the caller may see (ledger-access.ts, ledger-views.ts): full transactions,
+// blocks and events for ledger readers, what verification needs for anyone.
+// Submissions pass the node's submit gate: bad signatures, unknown or
+// revoked signers and spent quotas are refused with nothing stored.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { CareLedgerError, parseEnvelope, type BlockHeader, type ParsedEnvelope } from '../ledger/index.js';
-import type { LedgerNode } from '../node/index.js';
-import type { TxRow } from '../storage/index.js';
+import { CareLedgerError, parseEnvelope, type ParsedEnvelope } from '../ledger/index.js';
+import { SubmitRefusal, type LedgerNode } from '../node/index.js';
+import { isReader, viewerOf, type LedgerAccessOptions } from './ledger-access.js';
+import { blockEventView, fullBlockView, fullTxView, publicBlockView, publicTxView } from './ledger-views.js';
 
 export const MAX_SUBMIT_ENVELOPES = 1000;
 const MAX_BLOCKS_PAGE = 100;
@@ -44,55 +49,52 @@ function parseSubmission(body: unknown): ParsedEnvelope[] {
   });
 }
 
-function txView(row: TxRow) {
-  return {
-    txId: row.txId,
-    height: row.height,
-    index: row.index,
-    leafIndex: row.leafIndex,
-    code: row.code,
-    envelope: JSON.parse(Buffer.from(row.envelope).toString('utf8')) as unknown,
-    events: JSON.parse(row.events) as unknown,
-  };
+/**
+ * Submits through the node's gate. A refusal names the envelope in an array
+ * body ([i].field) and a RATE_LIMITED one sets Retry-After (RFC 9110 10.2.3).
+ */
+async function submitGated(node: LedgerNode, reply: FastifyReply, parsed: ParsedEnvelope[], isArray: boolean, options: { wait: boolean; timeoutMs?: number }) {
+  try {
+    return await node.submit(parsed, options);
+  } catch (e) {
+    if (!(e instanceof SubmitRefusal)) throw e;
+    if (e.retryAfterSeconds !== undefined) void reply.header('retry-after', String(e.retryAfterSeconds));
+    const field = isArray && e.index >= 0 ? `[${e.index}]${e.field ? '.' + e.field : ''}` : e.field;
+    throw new CareLedgerError(e.code, e.message, field ? { field } : {});
+  }
 }
 
-export function registerLedgerRoutes(app: FastifyInstance, node: LedgerNode): void {
+export function registerLedgerRoutes(app: FastifyInstance, node: LedgerNode, access: LedgerAccessOptions = {}): void {
   app.post('/ledger/v1/transactions', { bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const query = parseWith(submitQuery, request.query, 'query');
     const parsed = parseSubmission(request.body);
     const wait = query.wait === 'commit';
-    const results = await node.submit(parsed, { wait, ...(query.timeoutMs ? { timeoutMs: query.timeoutMs } : {}) });
+    const results = await submitGated(node, reply, parsed, Array.isArray(request.body), { wait, ...(query.timeoutMs ? { timeoutMs: query.timeoutMs } : {}) });
     if (!wait) return reply.code(202).send({ results: parsed.map((p) => ({ txId: p.txId, status: 'ordered' })) });
     return reply.code(200).send({ results });
   });
 
   app.get('/ledger/v1/transactions/:txId', async (request) => {
     const { txId } = parseWith(txIdParam, request.params, 'params');
+    const viewer = await viewerOf(request, node, access);
     const found = node.getTransaction(txId);
     if (!found) throw new CareLedgerError('NOT_FOUND', 'no such transaction');
-    return { ...txView(found.row), proof: found.proof, checkpoint: found.checkpoint };
+    const view = isReader(viewer) ? fullTxView(node, found.row) : publicTxView(node, found.row);
+    return { ...view, proof: found.proof, checkpoint: found.checkpoint };
   });
 
   app.get('/ledger/v1/blocks/:height', async (request) => {
     const { height } = parseWith(heightParam, request.params, 'params');
+    const viewer = await viewerOf(request, node, access);
     const row = node.store.getBlock(height);
     if (!row) throw new CareLedgerError('NOT_FOUND', 'no such block');
-    return {
-      height,
-      hash: row.hash,
-      header: JSON.parse(row.header) as BlockHeader,
-      txs: node.store.blockTxs(height).map((t) => ({ txId: t.txId, code: t.code, leafIndex: t.leafIndex })),
-    };
+    return isReader(viewer) ? fullBlockView(node, row) : publicBlockView(node, row);
   });
 
   app.get('/ledger/v1/blocks', async (request) => {
     const { from, limit } = parseWith(blocksQuery, request.query, 'query');
-    const blocks = node.store.listBlocks(from, limit).map((row) => ({
-      height: row.height,
-      hash: row.hash,
-      header: JSON.parse(row.header) as BlockHeader,
-      txs: node.store.blockTxs(row.height).map(txView),
-    }));
+    const full = isReader(await viewerOf(request, node, access));
+    const blocks = node.store.listBlocks(from, limit).map((row) => (full ? fullBlockView(node, row) : publicBlockView(node, row)));
     return { blocks, height: node.head.height };
   });
 
@@ -113,14 +115,15 @@ export function registerLedgerRoutes(app: FastifyInstance, node: LedgerNode): vo
     logSize: node.head.logSize,
   }));
 
-  app.get('/ledger/v1/events', (request, reply) => {
+  app.get('/ledger/v1/events', async (request, reply) => {
+    // Authorised once, at connection (a token or signed read is short-lived; reconnect to renew).
+    const full = isReader(await viewerOf(request, node, access));
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`: connected at height ${node.head.height}\n\n`);
     const off = node.onBlock((b) => {
-      const data = { height: b.header.height, hash: b.hash, time: b.header.time, txs: b.txs.map((t) => ({ txId: t.txId, code: t.code, events: t.events })) };
-      res.write(`id: ${b.header.height}\nevent: block\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(`id: ${b.header.height}\nevent: block\ndata: ${JSON.stringify(blockEventView(b, full))}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     heartbeat.unref();

@@ -1,12 +1,44 @@
 // Identity and governance queries under /ledger/v1: organisations, members,
-// keys, proposals and the network configuration. State here is consortium
-// metadata (no health data); lists page with ?after=<key>&limit=.
+// keys, proposals and the network configuration; lists page with
+// ?after=<key>&limit=. Who sees what (finding 3 of issue 9):
+// - public: the network configuration, organisations (with their admin and
+//   node keys and endpoints), proposals, and the key records of node and
+//   org-admin keys: anyone verifying a checkpoint or a cosignature needs the
+//   node keys and which organisation holds them, and governance is the
+//   consortium's public constitution (no patient and no care in it);
+// - ledger readers (ledger-access.ts): everything, including member lists;
+// - a patient's registry entry: the patient, their delegates, members of the
+//   custodian organisation and ledger readers; everyone else gets the same
+//   404 as for an unknown pseudonym, so the route is no existence oracle;
+// - member, patient and delegate key records: ledger readers, the key's own
+//   organisation (member keys) or patient (patient and delegate keys); else
+//   the 404 of an unknown key, so a key id never leads to its owner.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { KEY_ID_PATTERN } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError, type JsonValue } from '../ledger/index.js';
 import type { LedgerNode } from '../node/index.js';
+import { viewerOf, type LedgerAccessOptions, type Viewer } from './ledger-access.js';
 import { parseWith } from './ledger-routes.js';
+
+const PUBLIC_KEY_KINDS = ['node', 'org-admin'];
+
+/** Whether the viewer may see a patient's registry entry (custodian: the patient record's custodian org). */
+function mayViewPatient(viewer: Viewer, pseudonym: string, custodian: JsonValue | undefined): boolean {
+  if (viewer.kind === 'reader') return true;
+  if (viewer.kind !== 'actor') return false;
+  const a = viewer.actor;
+  return a.kind === 'member' ? typeof custodian === 'string' && a.orgId === custodian : a.pseudonym === pseudonym;
+}
+
+/** Whether the viewer may see a key record. */
+function mayViewKey(viewer: Viewer, record: { [k: string]: JsonValue }): boolean {
+  if (viewer.kind === 'reader' || PUBLIC_KEY_KINDS.includes(String(record['kind']))) return true;
+  if (viewer.kind !== 'actor') return false;
+  const a = viewer.actor;
+  if (a.kind === 'member') return record['kind'] === 'member' && record['org'] === a.orgId;
+  return (record['kind'] === 'patient' && record['owner'] === a.pseudonym) || (record['kind'] === 'delegate' && record['patient'] === a.pseudonym);
+}
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const pageQuery = z.object({
@@ -14,11 +46,11 @@ const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode): void {
-  const one = (namespace: string, key: string): unknown => {
+export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode, access: LedgerAccessOptions = {}): void {
+  const one = (namespace: string, key: string): { [k: string]: JsonValue } => {
     const text = node.store.getState(namespace, key);
     if (text === undefined) throw new CareLedgerError('NOT_FOUND', `no such ${key.split('/')[0] ?? 'entry'}`);
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text) as { [k: string]: JsonValue };
   };
   const list = (namespace: string, prefix: string, query: unknown) => {
     const { after, limit } = parseWith(pageQuery, query, 'query');
@@ -38,11 +70,18 @@ export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode): 
   });
   app.get('/ledger/v1/orgs/:orgId/members', async (request) => {
     const orgId = param(request.params, 'orgId', ID);
+    const viewer = await viewerOf(request, node, access);
+    if (viewer.kind === 'anonymous') throw new CareLedgerError('UNAUTHENTICATED', 'member lists need ledger reader credentials');
+    if (viewer.kind !== 'reader') throw new CareLedgerError('FORBIDDEN', 'member lists are for member nodes, auditors and org admins');
     return list('identity', `member/${orgId}/`, request.query);
   });
   app.get('/ledger/v1/keys/:keyId', async (request) => {
     const keyId = param(request.params, 'keyId', KEY_ID_PATTERN);
-    return one('keys', keyId);
+    const viewer = await viewerOf(request, node, access);
+    const text = node.store.getState('keys', keyId);
+    const record = text === undefined ? undefined : (JSON.parse(text) as { [k: string]: JsonValue });
+    if (record === undefined || !mayViewKey(viewer, record)) throw new CareLedgerError('NOT_FOUND', 'no such key');
+    return record;
   });
   app.get('/ledger/v1/proposals', async (request) => list('governance', 'proposal/', request.query));
   app.get('/ledger/v1/proposals/:proposalId', async (request) => {
@@ -51,6 +90,10 @@ export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode): 
   });
   app.get('/ledger/v1/patients/:pseudonym', async (request) => {
     const pseudonym = param(request.params, 'pseudonym', ID);
-    return one('identity', `patient/${pseudonym}`);
+    const viewer = await viewerOf(request, node, access);
+    const text = node.store.getState('identity', `patient/${pseudonym}`);
+    const record = text === undefined ? undefined : (JSON.parse(text) as { [k: string]: JsonValue });
+    if (record === undefined || !mayViewPatient(viewer, pseudonym, record['custodian'])) throw new CareLedgerError('NOT_FOUND', 'no such patient');
+    return record;
   });
 }

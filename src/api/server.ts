@@ -101,9 +101,11 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
     app.get('/healthz', async () => ({ status: 'ok', networkId: node.networkId, height: node.head.height }));
   }
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
-  registerLedgerRoutes(app, node);
-  registerRegistryRoutes(app, node);
   const records = options.records;
+  // Ledger readers authenticate with a signed read, or with a bearer token when the records side is served.
+  const ledgerAccess = records ? { authenticate: (header: string | undefined) => authenticate(header, records.auth) } : {};
+  registerLedgerRoutes(app, node, ledgerAccess);
+  registerRegistryRoutes(app, node, ledgerAccess);
   if (records) {
     const authenticateHeader = (header: string | undefined) => authenticate(header, records.auth);
     registerAuthRoutes(app, records.auth);

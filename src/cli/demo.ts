@@ -1,8 +1,8 @@
 // `careledger demo` and `careledger token`: a one-minute way into the records
 // API. `demo` runs a single node (a fresh temporary data directory unless
 // --data-dir is given) seeded, through its own HTTP API as any client would,
-// with organisation org1, two practitioners (dr-x, dr-y), a privacy officer
-// and a patient who consents to treatment by dr-x. Each actor's Ed25519 key
+// with organisation org1, two practitioners (dr-x, dr-y), a privacy officer,
+// an auditor (who reads the full ledger API) and a patient who consents to treatment by dr-x. Each actor's Ed25519 key
 // is written under D/demo/ (mode 0600). The node's keyring is sealed by the
 // development key-file provider (warned about on stderr), the org admin key
 // is in `<D>-keys/` beside the data directory (docs/keys.md). It prints ONE JSON object (URLs, the
@@ -132,7 +132,12 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
   const admin = loadSigningKey(keyHome(dataDir).adminKey);
   const sign = (key: SigningKey, contract: string, action: string, args: Record<string, unknown>) =>
     signTx({ network: networkId, contract, action, args }, key);
-  const members: Array<[string, string]> = [['dr-x', 'practitioner'], ['dr-y', 'practitioner'], ['privacy-officer', 'privacy-officer']];
+  const members: Array<[string, string]> = [
+    ['dr-x', 'practitioner'],
+    ['dr-y', 'practitioner'],
+    ['privacy-officer', 'privacy-officer'],
+    ['auditor', 'auditor'],
+  ];
   for (const [memberId, role] of members) {
     const key = keyFor(demoDir, memberId);
     await submitTx(baseUrl, sign(admin, 'identity', 'register-member', { memberId, roles: [role], keys: [key.keyId], display: `demo ${memberId}` }));
@@ -162,7 +167,7 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
   return state;
 }
 
-function curlExamples(fhir: string, ledger: string, a: { drX: MemberActor; drY: MemberActor; privacyOfficer: MemberActor; patient: PatientActor }) {
+function curlExamples(fhir: string, ledger: string, a: { drX: MemberActor; drY: MemberActor; privacyOfficer: MemberActor; auditor: MemberActor; patient: PatientActor }) {
   const bearer = (t: string) => `-H 'Authorization: Bearer ${t}'`;
   const obs = {
     resourceType: 'Observation',
@@ -183,6 +188,8 @@ function curlExamples(fhir: string, ledger: string, a: { drX: MemberActor; drY: 
     consentsAsPatient: `curl -s ${ledger}/patients/${p}/consents ${bearer(a.patient.accessToken)}`,
     disclosuresAsPatient: `curl -s ${ledger}/patients/${p}/disclosures ${bearer(a.patient.accessToken)}`,
     breakGlassQueueAsPrivacyOfficer: `curl -s ${ledger}/orgs/${DEMO_ORG}/break-glass ${bearer(a.privacyOfficer.accessToken)}`,
+    ledgerBlocksAnonymous: `curl -s '${ledger}/blocks?from=0&limit=5'`,
+    ledgerBlocksAsAuditor: `curl -s '${ledger}/blocks?from=0&limit=5' ${bearer(a.auditor.accessToken)}`,
   };
 }
 
@@ -252,6 +259,7 @@ export function registerDemo(program: Command): void {
           drX: await member('dr-x', MEMBER_SCOPE),
           drY: await member('dr-y', MEMBER_SCOPE),
           privacyOfficer: await member('privacy-officer', OFFICER_SCOPE),
+          auditor: await member('auditor', OFFICER_SCOPE),
           patient: {
             pseudonym: state.patient,
             keyFile: join(demoDir, 'patient.pem'),

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
 import { CareLedgerError } from '../ledger/index.js';
-import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, openNode, openRecords, paths, unlockKeyring, type InitResult, type OpenedNode, type UnlockSecrets } from '../node/index.js';
+import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, openNode, openRecords, parseQuotaFlag, paths, unlockKeyring, type InitResult, type OpenedNode, type SubmitLimits, type UnlockSecrets } from '../node/index.js';
 import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/network-config.js';
 import { initConsortium, initJoin } from '../node/network-init.js';
 import { openNetworkNode, type NetworkNode } from '../node/network-node.js';
@@ -113,6 +113,16 @@ interface StartFlags extends KeyFlags {
   compactInterval?: string;
   verifyWorkers?: string;
   fhirBodyLimit?: string;
+  signerQuota?: string;
+  selfEnrolment?: string;
+}
+
+/** --signer-quota and --self-enrolment; absent flags keep the node's defaults. */
+function limitsOf(o: StartFlags): Partial<SubmitLimits> {
+  return {
+    ...(o.signerQuota === undefined ? {} : { perSigner: parseQuotaFlag(o.signerQuota, '--signer-quota') }),
+    ...(o.selfEnrolment === undefined ? {} : { selfEnrolment: parseQuotaFlag(o.selfEnrolment, '--self-enrolment', true) }),
+  };
 }
 
 /** --fhir-body-limit: bytes, or KiB/MiB, from 1 KiB to 64 MiB; undefined = the default (4 MiB). */
@@ -168,13 +178,15 @@ export function registerStart(program: Command): void {
     .option('--witness-interval <ms>', 'how often to fetch and compare peers\' checkpoints')
     .option('--compact-interval <ms>', 'how often to prune batches every live node applied (0: never)')
     .option('--verify-workers <n>', 'signature-checking threads (default: one per core; fewer when nodes share a machine)')
-    .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413');
+    .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
+    .option('--signer-quota <rate/burst>', 'transactions per second and burst per registered signer (default 50/1000; or unlimited)')
+    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
     const verifyWorkers = verifyWorkersOf(o);
     const fhirBodyLimit = fhirBodyLimitOf(o);
-    const workers = verifyWorkers === undefined ? {} : { verifyWorkers };
+    const workers = { ...(verifyWorkers === undefined ? {} : { verifyWorkers }), limits: limitsOf(o) };
     const secrets: UnlockSecrets = unlockSecretsOf(o);
     if (!isInitialised(o.dataDir)) {
       if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);

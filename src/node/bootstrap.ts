@@ -14,6 +14,7 @@ import { defaultRegistry } from './contracts.js';
 import { isInitialised, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, unlockKeyring, writeAdminKey, type KeyProviderChoice, type NodeKeys, type UnlockSecrets } from './keystore.js';
 import { LedgerNode } from './ledger-node.js';
+import type { SubmitLimits } from './submit-gate.js';
 import { toBase64Url } from '../crypto/index.js';
 
 export interface InitOptions {
@@ -57,6 +58,8 @@ export interface OpenOptions {
   orderer?: (store: SqliteLedgerStore) => Orderer;
   verifyWorkers?: number;
   onFatal?: (error: unknown) => void;
+  /** Submission quotas at the edge (default DEFAULT_SUBMIT_LIMITS). */
+  limits?: Partial<SubmitLimits>;
 }
 
 /** Opens an initialised data directory and starts block delivery. */
@@ -76,6 +79,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
     registry: defaultRegistry(),
     ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   node.start();
   return { config, node, store, keys };

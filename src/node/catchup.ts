@@ -45,7 +45,7 @@ const pageSchema = z.object({
         height: z.number().int().min(0),
         hash: z.string().regex(/^[0-9a-f]{64}$/),
         header: z.object({ time: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), txCount: z.number().int().min(0) }),
-        txs: z.array(z.object({ index: z.number().int().min(0), envelope: z.unknown() })),
+        txs: z.array(z.object({ index: z.number().int().min(0), envelope: z.record(z.string(), z.unknown()) })),
       }),
     )
     .max(MAX_PAGE),
@@ -57,10 +57,19 @@ const pageSchema = z.object({
  * UNAVAILABLE if the peer cannot be reached and MALFORMED if its answer does
  * not parse or is not a consecutive run starting at `fromHeight`.
  */
+/**
+ * Signs a read of a peer's ledger API: returns the Authorization header for
+ * (method, path and query as sent). Full blocks are served only to member
+ * organisations' nodes (signLedgerRead with the node key, read-auth.ts).
+ */
+export type PeerReadAuth = (method: string, pathAndQuery: string) => string;
+
 /** GETs a peer's JSON; any network or HTTP failure is UNAVAILABLE (the body is parsed by the caller's schema). */
-async function getPeerJson(target: URL, timeoutMs: number, what: string): Promise<unknown> {
+async function getPeerJson(target: URL, timeoutMs: number, what: string, auth?: PeerReadAuth): Promise<unknown> {
   try {
-    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth) headers['authorization'] = auth('GET', target.pathname + target.search);
+    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers, redirect: 'error' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return await res.json();
   } catch (cause) {
@@ -68,14 +77,20 @@ async function getPeerJson(target: URL, timeoutMs: number, what: string): Promis
   }
 }
 
-export async function fetchBlocksFromPeer(url: string, fromHeight: number, limit = 20, timeoutMs = 10_000): Promise<PeerBlocksPage> {
+export async function fetchBlocksFromPeer(
+  url: string,
+  fromHeight: number,
+  limit = 20,
+  timeoutMs = 10_000,
+  auth?: PeerReadAuth,
+): Promise<PeerBlocksPage> {
   if (!Number.isSafeInteger(fromHeight) || fromHeight < 0) throw new CareLedgerError('MALFORMED', 'fromHeight must be >= 0', { field: 'fromHeight' });
   const base = new URL(url);
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CareLedgerError('MALFORMED', 'peer url must be http(s)', { field: 'url' });
   const target = new URL('/ledger/v1/blocks', base);
   target.searchParams.set('from', String(fromHeight));
   target.searchParams.set('limit', String(Math.min(Math.max(1, limit), MAX_PAGE)));
-  const body = await getPeerJson(target, timeoutMs, `blocks from ${fromHeight}`);
+  const body = await getPeerJson(target, timeoutMs, `blocks from ${fromHeight}`, auth);
   const parsed = pageSchema.safeParse(body);
   if (!parsed.success) {
     throw new CareLedgerError('MALFORMED', `peer blocks page does not parse at ${parsed.error.issues[0]?.path.join('.') ?? ''}`, { field: 'blocks' });
@@ -123,6 +138,8 @@ export interface ReexecuteOptions {
   untilSeq: number;
   /** Hands a batch to the node's own pipeline (LedgerNode's delivery handler). */
   deliver: (batch: OrderedBatch) => Promise<void>;
+  /** Signs the block reads (the peer serves full blocks only to member nodes). */
+  auth?: PeerReadAuth;
   pageSize?: number;
   commitTimeoutMs?: number;
 }
@@ -165,7 +182,7 @@ export async function reexecuteFromPeer(options: ReexecuteOptions): Promise<Reex
   let lastSeq = store.head()?.ordererSeq ?? 0;
   while (lastSeq < options.untilSeq) {
     const from = (store.head()?.height ?? -1) + 1;
-    const page = await fetchBlocksFromPeer(url, from, options.pageSize ?? 50);
+    const page = await fetchBlocksFromPeer(url, from, options.pageSize ?? 50, 10_000, options.auth);
     if (page.blocks.length === 0) {
       throw new CareLedgerError('UNAVAILABLE', `peer ${url} is at height ${page.peerHeight}, still before batch seq ${options.untilSeq}`, { field: 'peer' });
     }

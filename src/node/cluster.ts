@@ -9,7 +9,7 @@ import { Etcd3 } from 'etcd3';
 import { CareLedgerError, type ContractRegistry } from '../ledger/index.js';
 import { CompactedError, EtcdOrderer, type BatchHandler, type EtcdOrdererOptions, type Orderer } from '../ordering/index.js';
 import type { LedgerStore } from '../storage/index.js';
-import { reexecuteFromPeer } from './catchup.js';
+import { reexecuteFromPeer, type PeerReadAuth } from './catchup.js';
 
 export interface ClusterOrdererOptions {
   hosts: string[];
@@ -28,6 +28,8 @@ export interface ClusterOrdererOptions {
   log?: (message: string) => void;
   /** Delivery cannot go on: no peer could fill the gap, a block did not verify, or the handler failed. */
   onFatal: (error: Error) => void;
+  /** Signs block reads from peers with this node's key (peers serve full blocks only to member nodes). */
+  readAuth?: PeerReadAuth;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -118,6 +120,7 @@ export class ClusterOrderer implements Orderer {
             registry: this.options.registry,
             untilSeq: error.compactRevision,
             deliver: handler,
+            ...(this.options.readAuth ? { auth: this.options.readAuth } : {}),
           });
           this.catchUps++;
           this.caughtUpBlocks += r.blocks;

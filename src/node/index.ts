@@ -16,5 +16,8 @@ export { createNodeKeyring, developmentKeyWarning, unlockKeyring, writeAdminKey 
 export type { KeyProviderChoice, NodeKeys, UnlockSecrets } from './keystore.js';
 export type { NodeConfig } from './datadir.js';
 export { VerifyPool } from './verify-pool.js';
+export { DEFAULT_SUBMIT_LIMITS, SubmitRefusal, parseQuotaFlag } from './submit-gate.js';
+export type { SubmitItem, SubmitLimits } from './submit-gate.js';
+export type { Quota } from './token-buckets.js';
 export { openRecords, openRecordsDatabase } from './records-service.js';
 export type { RecordsService } from './records-service.js';

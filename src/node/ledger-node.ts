@@ -27,7 +27,9 @@ import {
 } from '../ledger/index.js';
 import type { OrderedBatch, Orderer } from '../ordering/index.js';
 import type { LedgerStore, TxRow } from '../storage/index.js';
+import { CheckedCache, batchChecks } from './checked-cache.js';
 import { StateCache } from './state-cache.js';
+import { SubmitGate, type SubmitItem, type SubmitLimits } from './submit-gate.js';
 import { VerifyPool } from './verify-pool.js';
 
 export interface TxResult {
@@ -53,6 +55,8 @@ export interface LedgerNodeOptions {
   verifyWorkers?: number;
   /** Called if committing a block fails: the node cannot go on safely. */
   onFatal?: (error: unknown) => void;
+  /** Submission quotas at this node's edge (defaults: DEFAULT_SUBMIT_LIMITS). */
+  limits?: Partial<SubmitLimits>;
 }
 
 function rootFromHex(hex: string | undefined): Uint8Array {
@@ -80,6 +84,8 @@ export class LedgerNode {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly tree: TreeNodeReader;
   private readonly stateCache: StateCache;
+  private readonly gate: SubmitGate;
+  private readonly checked = new CheckedCache();
   private readonly onFatal: (error: unknown) => void;
   private headState: ChainHead;
   private checkpointNote: string;
@@ -97,6 +103,14 @@ export class LedgerNode {
     this.onFatal = options.onFatal ?? ((e) => { throw e; });
     this.tree = { getNode: (level, index) => this.store.getLogNode(level, index) };
     this.stateCache = new StateCache(this.store);
+    this.gate = new SubmitGate({
+      networkId: this.networkId,
+      nodeKeyId: this.nodeKey.keyId,
+      registry: this.registry,
+      state: this.stateCache.reader,
+      pool: this.pool,
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
     this.events.setMaxListeners(0);
     this.headState = this.loadHead();
     this.checkpointNote = this.signCheckpointNote();
@@ -152,7 +166,7 @@ export class LedgerNode {
    */
   private async applyBatch(batch: OrderedBatch): Promise<void> {
     if (batch.envelopes.length === 0 || this.closed) return;
-    const chunks = this.pool.checkChunks(batch.envelopes);
+    const chunks = batchChecks(batch.envelopes, this.checked, (run) => this.pool.checkChunks(run));
     for (const c of chunks) c.catch(() => undefined); // observed by commitBatch
     const committed = this.pipeline.then(() => this.commitBatch(batch, chunks));
     this.pipeline = committed.catch(() => undefined);
@@ -228,17 +242,21 @@ export class LedgerNode {
   }
 
   /**
-   * Orders envelopes (JCS bytes already parsed at the edge). With `wait`,
-   * resolves with each transaction's result once committed (TIMEOUT code if
-   * `timeoutMs` passes first); otherwise once the batch is durably ordered.
+   * Orders envelopes (JCS bytes already parsed at the edge) once the submit
+   * gate admits them: a bad signature, an unknown or revoked signer or a
+   * spent quota refuses the whole request with a SubmitRefusal and orders
+   * nothing (submit-gate.ts). With `wait`, resolves with each transaction's
+   * result once committed (TIMEOUT code if `timeoutMs` passes first);
+   * otherwise once the batch is durably ordered.
    */
-  async submit(
-    items: ReadonlyArray<{ txId: string; bytes: Uint8Array }>,
-    options: { wait?: boolean; timeoutMs?: number } = {},
-  ): Promise<TxResult[] | undefined> {
+  async submit(items: readonly SubmitItem[], options: { wait?: boolean; timeoutMs?: number } = {}): Promise<TxResult[] | undefined> {
     if (this.closed) throw new CareLedgerError('UNAVAILABLE', 'node is shutting down');
+    const bytes = items.map((i) => i.bytes);
+    const checks = await this.gate.admit(items);
+    if (this.closed) throw new CareLedgerError('UNAVAILABLE', 'node is shutting down');
+    this.checked.remember(bytes, checks);
     const waits = options.wait ? items.map((item) => this.waitFor(item.txId, waiterKey(item.bytes), options.timeoutMs ?? 30_000)) : [];
-    await this.orderer.submit(items.map((i) => i.bytes));
+    await this.orderer.submit(bytes);
     return options.wait ? Promise.all(waits) : undefined;
   }
 

@@ -10,6 +10,8 @@ import { ClusterOrderer, waitUntilSynced } from './cluster.js';
 import { defaultRegistry } from './contracts.js';
 import { paths, readNodeConfig } from './datadir.js';
 import { unlockKeyring, type NodeKeys, type UnlockSecrets } from './keystore.js';
+import { signLedgerRead } from './read-auth.js';
+import type { SubmitLimits } from './submit-gate.js';
 import type { NetworkSettings } from './network-config.js';
 import { verifyLedger } from './verify.js';
 import { VerifyPool } from './verify-pool.js';
@@ -33,6 +35,8 @@ export interface OpenNetworkNodeOptions {
   /** Keys already unlocked (else the keyring is unlocked with `unlock`). */
   keys?: NodeKeys;
   unlock?: UnlockSecrets;
+  /** Submission quotas at the edge (default DEFAULT_SUBMIT_LIMITS). */
+  limits?: Partial<SubmitLimits>;
 }
 
 /** Re-verifies the ledger at one read snapshot (blocks keep committing meanwhile). */
@@ -68,6 +72,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
   const opened: OpenedNode = openNode(dataDir, {
     keys,
     ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
+    ...(options.limits ? { limits: options.limits } : {}),
     onFatal: (e) => options.onFatal(e instanceof Error ? e : new Error(String(e))),
     orderer: (store) => {
       startedEmpty = store.head() === undefined;
@@ -81,6 +86,8 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
         compactIntervalMs: settings.compactIntervalMs,
         log: options.log,
         onFatal: options.onFatal,
+        // Only called during a catch-up, which starts after openNode returned.
+        readAuth: (method, path) => signLedgerRead(opened.node.nodeKey, config.networkId, method, path),
       });
       return cluster;
     },

@@ -24,6 +24,8 @@ interface Slot { worker: Worker; waiting: Map<number, Waiting> }
 export class VerifyPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
+  /** Round-robin position, so small offloaded jobs spread over the workers. */
+  private turn = 0;
   private closing = false;
 
   constructor(size = availableParallelism()) {
@@ -61,8 +63,12 @@ export class VerifyPool {
     return this.slots.length;
   }
 
-  async check(envelopes: readonly Uint8Array[]): Promise<OrderedCheck[]> {
-    return (await Promise.all(this.checkChunks(envelopes))).flat();
+  /**
+   * The checks of every envelope, in order. `offload` sends even a small
+   * batch to a worker (the submit edge: keep the main thread for execution).
+   */
+  async check(envelopes: readonly Uint8Array[], options: { offload?: boolean } = {}): Promise<OrderedCheck[]> {
+    return (await Promise.all(this.checkChunks(envelopes, options))).flat();
   }
 
   /**
@@ -71,8 +77,8 @@ export class VerifyPool {
    * ready while the later ones are still being checked: the node executes
    * them meanwhile. Small batches are one chunk checked inline.
    */
-  checkChunks(envelopes: readonly Uint8Array[]): Array<Promise<OrderedCheck[]>> {
-    if (envelopes.length < INLINE_BELOW || this.slots.length === 0) {
+  checkChunks(envelopes: readonly Uint8Array[], options: { offload?: boolean } = {}): Array<Promise<OrderedCheck[]>> {
+    if (this.slots.length === 0 || (envelopes.length < INLINE_BELOW && !options.offload)) {
       try {
         return [Promise.resolve(envelopes.map((e) => checkOrderedEnvelope(e)))];
       } catch (e) {
@@ -81,8 +87,8 @@ export class VerifyPool {
     }
     const size = Math.max(INLINE_BELOW, Math.ceil(envelopes.length / (this.slots.length * CHUNKS_PER_WORKER)));
     const parts: Array<Promise<OrderedCheck[]>> = [];
-    for (let at = 0, i = 0; at < envelopes.length; at += size, i++) {
-      const slot = this.slots[i % this.slots.length]!;
+    for (let at = 0; at < envelopes.length; at += size) {
+      const slot = this.slots[this.turn++ % this.slots.length]!;
       const slice = envelopes.slice(at, at + size);
       const id = this.nextId++;
       parts.push(

@@ -7,7 +7,8 @@ import { request, type ClientRequest } from 'node:http';
 import { generateSigningKey } from '../../src/crypto/index.js';
 import { parseCheckpoint, txIdOf, verifyCheckpointSignatures, type BlockHeader } from '../../src/ledger/index.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
-import { assertError, call, signerFor, submit } from '../helpers/api.js';
+import { assertError, call, readerGet, signerFor, submit } from '../helpers/api.js';
+import { signLedgerRead } from '../../src/node/read-auth.js';
 
 let fx: TestNode;
 let sign: ReturnType<typeof signerFor>;
@@ -31,10 +32,18 @@ void test('GET a transaction: view with proof and checkpoint; unknown 404, bad i
   const envelope = member();
   const [result] = await submit(fx.app, envelope);
   assert.ok(result);
-  const res = await get(`/ledger/v1/transactions/${result.txId}`);
+  // Anyone: position, leaf hash, code and the inclusion proof, never the envelope or its events.
+  const anonymous = await get(`/ledger/v1/transactions/${result.txId}`);
+  assert.equal(anonymous.statusCode, 200);
+  const open = anonymous.json<Record<string, unknown>>();
+  assert.deepEqual(Object.keys(open).sort(), ['checkpoint', 'code', 'height', 'index', 'leafHash', 'leafIndex', 'proof', 'txId']);
+  // A ledger reader (here the org admin key, by a signed read): the envelope and its events too.
+  const res = await readerGet(fx, `/ledger/v1/transactions/${result.txId}`);
   assert.equal(res.statusCode, 200);
   const view = res.json<Record<string, unknown> & { proof: { treeSize: number; leafIndex: number; hashes: string[] } }>();
-  assert.deepEqual(Object.keys(view).sort(), ['checkpoint', 'code', 'envelope', 'events', 'height', 'index', 'leafIndex', 'proof', 'txId']);
+  assert.deepEqual(Object.keys(view).sort(), ['checkpoint', 'code', 'envelope', 'events', 'height', 'index', 'leafHash', 'leafIndex', 'proof', 'txId']);
+  assert.equal(view['leafHash'], open['leafHash']);
+  assert.deepEqual(view.proof, open['proof']);
   assert.deepEqual(view.envelope, envelope);
   assert.equal(view.height, result.height);
   assert.equal(view.proof.treeSize, fx.node.head.logSize);
@@ -52,6 +61,12 @@ void test('GET /blocks pages with from and limit', async () => {
   assert.deepEqual(all.blocks.map((b) => b.height), Array.from({ length: head + 1 }, (_, i) => i));
   assert.deepEqual(all.blocks.slice(0, 3).map((b) => b.txs.length), [1, 1, 2]);
   for (const b of all.blocks.slice(1)) assert.equal(b.header.prevHash, all.blocks[b.height - 1]!.hash);
+  // Without credentials a block lists leaves, not transactions: no txId, envelope or events.
+  assert.deepEqual(Object.keys(all.blocks[2]!.txs[0] as object).sort(), ['code', 'index', 'leafHash', 'leafIndex']);
+  const full = (await readerGet(fx, '/ledger/v1/blocks?from=0&limit=100')).json<{ blocks: Array<{ hash: string; txs: Array<Record<string, unknown>> }> }>();
+  assert.deepEqual(full.blocks.map((b) => b.hash), all.blocks.map((b) => b.hash));
+  assert.deepEqual(Object.keys(full.blocks[2]!.txs[0]!).sort(), ['code', 'envelope', 'events', 'height', 'index', 'leafHash', 'leafIndex', 'txId']);
+  assert.deepEqual(full.blocks[2]!.txs.map((t) => t['leafHash']), (all.blocks[2]!.txs as Array<{ leafHash: string }>).map((t) => t.leafHash));
 
   const page = (await get('/ledger/v1/blocks?from=2&limit=2')).json<{ blocks: Array<{ height: number; hash: string }>; height: number }>();
   assert.deepEqual(page.blocks.map((b) => [b.height, b.hash]), all.blocks.slice(2, 4).map((b) => [b.height, b.hash]));
@@ -125,13 +140,18 @@ void test('GET /ledger/v1/node, /healthz and /metrics', async () => {
 });
 
 /** Opens the SSE stream on a real socket and collects `event: block` data until `until` holds. */
-function readEvents(url: string, until: (events: unknown[]) => boolean, timeoutMs: number): { req: ClientRequest; ready: Promise<void>; done: Promise<unknown[]> } {
+function readEvents(
+  url: string,
+  until: (events: unknown[]) => boolean,
+  timeoutMs: number,
+  authorization?: string,
+): { req: ClientRequest; ready: Promise<void>; done: Promise<unknown[]> } {
   let onReady: () => void = () => {};
   const ready = new Promise<void>((r) => (onReady = r));
   let req!: ClientRequest;
   const done = new Promise<unknown[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no block event in time')), timeoutMs);
-    req = request(`${url}/ledger/v1/events`, (res) => {
+    req = request(`${url}/ledger/v1/events`, authorization ? { headers: { authorization } } : {}, (res) => {
       assert.equal(res.statusCode, 200);
       assert.match(String(res.headers['content-type']), /^text\/event-stream/);
       res.setEncoding('utf8');
@@ -169,9 +189,14 @@ void test('GET /ledger/v1/events: SSE delivers the committed block', async () =>
   const envelope = member();
   const txId = txIdOf(envelope.tx);
   type BlockEvent = { height: number; hash: string; time: string; txs: Array<{ txId: string; code: string; events: Array<{ type: string }> }> };
-  const stream = readEvents(url, (events) => (events as BlockEvent[]).some((e) => e.txs.some((t) => t.txId === txId)), 5_000);
+  type HeaderEvent = { height: number; hash: string; time: string; header: BlockHeader; txCount: number; codes: string[] };
+  const auth = signLedgerRead(fx.adminKey, fx.networkId, 'GET', '/ledger/v1/events');
+  const stream = readEvents(url, (events) => (events as BlockEvent[]).some((e) => e.txs.some((t) => t.txId === txId)), 5_000, auth);
+  const head = fx.node.head.height;
+  const anonymous = readEvents(url, (events) => (events as HeaderEvent[]).some((e) => e.height > head), 5_000);
   try {
     await Promise.race([stream.ready, stream.done]);
+    await Promise.race([anonymous.ready, anonymous.done]);
     const [result] = await submit(fx.app, envelope);
     assert.equal(result?.txId, txId);
     const events = (await stream.done) as BlockEvent[];
@@ -180,7 +205,13 @@ void test('GET /ledger/v1/events: SSE delivers the committed block', async () =>
     assert.equal(block.hash, (await get(`/ledger/v1/blocks/${result.height}`)).json<{ hash: string }>().hash);
     assert.deepEqual(block.txs.map((t) => [t.txId, t.code]), [[txId, 'OK']]);
     assert.deepEqual(block.txs[0]!.events.map((e) => e.type), ['member-registered']);
+    // Without credentials the same block comes as its header only.
+    const seen = ((await anonymous.done) as HeaderEvent[]).find((e) => e.height === result.height);
+    assert.ok(seen);
+    assert.deepEqual(Object.keys(seen).sort(), ['codes', 'hash', 'header', 'height', 'time', 'txCount']);
+    assert.deepEqual([seen.hash, seen.txCount, seen.codes], [block.hash, 1, ['OK']]);
   } finally {
     stream.req.destroy();
+    anonymous.req.destroy();
   }
 });

@@ -1,12 +1,14 @@
 // Result codes of ordered transactions through the ledger API (fastify
-// inject): each invalid transaction is ordered, keeps its place in its block
-// with its code, and changes nothing (ARCHITECTURE section 3).
+// inject): each invalid transaction a registered signer submits is ordered,
+// keeps its place in its block with its code, and changes nothing
+// (ARCHITECTURE section 3). Bad signatures, unknown and revoked signers are
+// refused at the edge instead, with nothing stored (issue 9, finding 5).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSigningKey, toBase64Url } from '../../src/crypto/index.js';
 import { signTx, txIdOf } from '../../src/ledger/index.js';
 import { startTestNode, type TestNode, type TestSigningKey } from '../helpers/node.js';
-import { call, signerFor, submit, submitOne } from '../helpers/api.js';
+import { assertError, call, post, readerGet, signerFor, submit, submitOne } from '../helpers/api.js';
 
 let fx: TestNode;
 let sign: ReturnType<typeof signerFor>;
@@ -30,36 +32,37 @@ async function newMember(roles: string[]): Promise<TestSigningKey> {
 const auditorArgs = () => ({ memberId: `x${++counter}`, roles: ['auditor'], keys: [generateSigningKey().keyId] });
 
 async function memberCount(): Promise<number> {
-  const res = await call(fx.app, { method: 'GET', url: `/ledger/v1/orgs/${fx.init.config.orgId}/members?limit=500` });
+  const res = await readerGet(fx, `/ledger/v1/orgs/${fx.init.config.orgId}/members?limit=500`);
   assert.equal(res.statusCode, 200);
   return res.json<{ items: unknown[] }>().items.length;
 }
 
-void test('bad signature: ordered with BAD_SIGNATURE, nothing changes', async () => {
+void test('bad signature: refused at the edge with BAD_SIGNATURE, nothing ordered', async () => {
   const before = await memberCount();
+  const height = fx.node.head.height;
   const good = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
   const sig = Buffer.from(good.sig, 'base64url');
   sig[0] = sig[0]! ^ 0x01;
   const envelope = { ...good, sig: toBase64Url(sig) };
-  const [result] = await submit(fx.app, envelope);
-  assert.equal(result?.code, 'BAD_SIGNATURE');
-  assert.equal(result.txId, txIdOf(good.tx));
-  assert.ok(result.height > 0);
-  const view = await call(fx.app, { method: 'GET', url: `/ledger/v1/transactions/${result.txId}` });
-  assert.equal(view.statusCode, 200);
-  assert.equal(view.json<{ code: string }>().code, 'BAD_SIGNATURE');
+  assertError(await post(fx.app, envelope), 400, 'BAD_SIGNATURE', 'sig');
+  assertError(await readerGet(fx, `/ledger/v1/transactions/${txIdOf(good.tx)}`), 404, 'NOT_FOUND');
+  assert.equal(fx.node.head.height, height);
   assert.equal(await memberCount(), before);
 });
 
-void test('unknown signer: UNKNOWN_SIGNER', async () => {
-  assert.equal(await submitOne(fx.app, sign(generateSigningKey(), 'identity', 'register-member', auditorArgs())), 'UNKNOWN_SIGNER');
+void test('unknown signer: refused at the edge with UNKNOWN_SIGNER', async () => {
+  const height = fx.node.head.height;
+  assertError(await post(fx.app, sign(generateSigningKey(), 'identity', 'register-member', auditorArgs())), 403, 'UNKNOWN_SIGNER', 'tx.signer');
+  assert.equal(fx.node.head.height, height);
 });
 
-void test('revoked signer: REVOKED_SIGNER after identity revoke-key', async () => {
+void test('revoked signer: refused at the edge with REVOKED_SIGNER after identity revoke-key', async () => {
   const key = await newMember(['practitioner']);
   assert.equal(await submitOne(fx.app, sign(fx.adminKey, 'identity', 'revoke-key', { keyId: key.keyId, reason: 'lost' })), 'OK');
-  assert.equal(await submitOne(fx.app, sign(key, 'identity', 'register-patient', { keys: [generateSigningKey().keyId] })), 'REVOKED_SIGNER');
-  assert.equal(await submitOne(fx.app, sign(key, 'identity', 'register-member', auditorArgs())), 'REVOKED_SIGNER');
+  const height = fx.node.head.height;
+  assertError(await post(fx.app, sign(key, 'identity', 'register-patient', { keys: [generateSigningKey().keyId] })), 403, 'REVOKED_SIGNER', 'tx.signer');
+  assertError(await post(fx.app, sign(key, 'identity', 'register-member', auditorArgs())), 403, 'REVOKED_SIGNER', 'tx.signer');
+  assert.equal(fx.node.head.height, height);
 });
 
 void test('replayed transaction: the second is DUPLICATE_TX, in a later block', async () => {
@@ -112,12 +115,22 @@ void test('invalid args: INVALID_ARGS', async () => {
 });
 
 void test('a mixed batch keeps every transaction in one block with its own code', async () => {
+  const practitioner = await newMember(['practitioner']);
+  const ok = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
+  const unauthorised = sign(practitioner, 'identity', 'register-member', auditorArgs());
+  const stale = sign(fx.adminKey, 'identity', 'register-member', auditorArgs(), { time: new Date(Date.now() - 3_600_000) });
+  const results = await submit(fx.app, [ok, unauthorised, stale]);
+  assert.deepEqual(results.map((r) => [r.code, r.index]), [['OK', 0], ['UNAUTHORIZED', 1], ['STALE_TIME', 2]]);
+  assert.equal(new Set(results.map((r) => r.height)).size, 1);
+});
+
+void test('an unknown signer inside an array refuses the whole array, naming its position', async () => {
+  const height = fx.node.head.height;
   const ok = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
   const unknown = sign(generateSigningKey(), 'identity', 'register-member', auditorArgs());
-  const stale = sign(fx.adminKey, 'identity', 'register-member', auditorArgs(), { time: new Date(Date.now() - 3_600_000) });
-  const results = await submit(fx.app, [ok, unknown, stale]);
-  assert.deepEqual(results.map((r) => [r.code, r.index]), [['OK', 0], ['UNKNOWN_SIGNER', 1], ['STALE_TIME', 2]]);
-  assert.equal(new Set(results.map((r) => r.height)).size, 1);
+  assertError(await post(fx.app, [ok, unknown]), 403, 'UNKNOWN_SIGNER', '[1].tx.signer');
+  assert.equal(fx.node.head.height, height);
+  assertError(await readerGet(fx, `/ledger/v1/transactions/${txIdOf(ok.tx)}`), 404, 'NOT_FOUND');
 });
 
 // Regressions: one result per occurrence; a forged copy does not claim a txId.
@@ -128,10 +141,11 @@ void test('the same envelope twice in one array reports OK then DUPLICATE_TX', a
   assert.deepEqual(results.map((r) => [r.code, r.index]), [['OK', 0], ['DUPLICATE_TX', 1]]);
 });
 
-// An ordered copy with a bad signature reserves the txId, so the genuine transaction becomes DUPLICATE_TX.
+// A copy with a bad signature must not reserve the txId: it is refused at the
+// edge (and one ordered by another node would not claim it: claimsTxId).
 void test('a bad-signature copy does not burn the txId of the genuine transaction', async () => {
   const genuine = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
   const forged = { ...genuine, sig: sign(fx.adminKey, 'identity', 'register-member', auditorArgs()).sig };
-  assert.equal(await submitOne(fx.app, forged), 'BAD_SIGNATURE');
+  assertError(await post(fx.app, forged), 400, 'BAD_SIGNATURE', 'sig');
   assert.equal(await submitOne(fx.app, genuine), 'OK');
 });

@@ -55,6 +55,8 @@ describe('three ledger nodes on one etcd cluster', { skip: skip ?? false, timeou
   const open = (i: number): OpenedNode => {
     const opened = openNode(dirs[i]!, {
       verifyWorkers: 0,
+      // 60 and then 30 self-enrolments in quick succession: no self-enrolment quota here.
+      limits: { selfEnrolment: null },
       orderer: (store) =>
         (orderers[i] = new EtcdOrderer({
           hosts: cluster.hosts,

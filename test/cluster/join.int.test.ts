@@ -17,6 +17,8 @@ import { generateSigningKey } from '../../src/crypto/index.js';
 import { proposalIdForTx } from '../../src/contracts/governance/ids.js';
 import { parseCheckpoint, verifyCheckpointSignatures } from '../../src/ledger/index.js';
 import { keyHome, loadSigningKey, unlockKeyring } from '../../src/node/index.js';
+import { signLedgerRead } from '../../src/node/read-auth.js';
+import type { SigningKey } from '../../src/crypto/index.js';
 import { memberRegistration, selfEnrolment, type SignedTx } from '../helpers/load.js';
 import {
   LOOPBACK,
@@ -63,8 +65,10 @@ describe('a new organisation joins a running consortium through governance', { s
   const url = (i: number) => `http://${LOOPBACK}:${ports[i]}`;
   const logs = () => nodes.map((n, i) => `--- node ${i + 1}:\n${n?.output() ?? '(not running)'}`).join('\n');
 
-  const get = async <T>(i: number, path: string): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${url(i)}${path}`, { signal: AbortSignal.timeout(5_000) });
+  /** GET, as a ledger reader when `reader` is given (a signed read: member lists are not public). */
+  const get = async <T>(i: number, path: string, reader?: SigningKey): Promise<{ status: number; body: T }> => {
+    const headers: Record<string, string> = reader ? { authorization: signLedgerRead(reader, networkId, 'GET', path) } : {};
+    const res = await fetch(`${url(i)}${path}`, { signal: AbortSignal.timeout(5_000), headers });
     return { status: res.status, body: (await res.json()) as T };
   };
   const nodeInfo = async (i: number) => (await get<NodeInfo>(i, '/ledger/v1/node')).body;
@@ -242,7 +246,7 @@ describe('a new organisation joins a running consortium through governance', { s
       const found = await get<{ code: string }>(i, `/ledger/v1/transactions/${tx.txId}`);
       assert.equal(found.status, 200, `node ${i + 1}: ${JSON.stringify(found.body)}`);
       assert.equal(found.body.code, 'OK');
-      const members = await get<{ items: Array<{ memberId: string; keys: string[] }> }>(i, '/ledger/v1/orgs/org3/members');
+      const members = await get<{ items: Array<{ memberId: string; keys: string[] }> }>(i, '/ledger/v1/orgs/org3/members', admin3);
       assert.deepEqual(members.body.items.map((m) => [m.memberId, m.keys]), [['dr-org3', [practitioner.keyId]]]);
     }
     // Witnessing includes the new member: every node's head ends up cosigned by all three node keys, none diverged.

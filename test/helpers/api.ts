@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { signTx, type Envelope, type TxDraft } from '../../src/ledger/index.js';
+import { signLedgerRead } from '../../src/node/read-auth.js';
 import type { TestNode, TestSigningKey } from './node.js';
 
 export interface SubmitResult {
@@ -63,4 +64,9 @@ export function assertError(res: LightMyRequestResponse, status: number, code: s
 export function signerFor(fixture: TestNode) {
   return (key: TestSigningKey, contract: string, action: string, args: Record<string, unknown>, extra: Partial<TxDraft> = {}): Envelope =>
     signTx({ network: fixture.networkId, contract, action, args, ...extra }, key);
+}
+
+/** GET as a ledger reader: a CareLedger-Sig signed read with `key` (the fixture's org admin key by default). */
+export function readerGet(fixture: TestNode, url: string, key: TestSigningKey = fixture.adminKey): Promise<LightMyRequestResponse> {
+  return call(fixture.app, { method: 'GET', url, headers: { authorization: signLedgerRead(key, fixture.networkId, 'GET', url) } });
 }

@@ -39,11 +39,10 @@ export function memberRegistration(
   memberId: string,
   roles: readonly string[],
   keys: readonly string[],
+  time?: string,
 ): SignedTx {
-  return signed(
-    { network, contract: 'identity', action: 'register-member', args: { memberId, roles: [...roles], keys: [...keys] } },
-    admin,
-  );
+  const draft: TxDraft = { network, contract: 'identity', action: 'register-member', args: { memberId, roles: [...roles], keys: [...keys] } };
+  return signed(time === undefined ? draft : { ...draft, time }, admin);
 }
 
 /** identity/revoke-key signed by `signer`. */

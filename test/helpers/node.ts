@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode, type InitResult, type LedgerNode, type OpenedNode } from '../../src/node/index.js';
+import {
+  closeNode,
+  initDevNetwork,
+  loadSigningKey,
+  openNode,
+  type InitResult,
+  type LedgerNode,
+  type OpenedNode,
+  type SubmitLimits,
+} from '../../src/node/index.js';
 
 export type TestSigningKey = ReturnType<typeof loadSigningKey>;
 
@@ -33,6 +42,8 @@ export interface TestNode {
 export interface StartOptions {
   listen?: boolean;
   networkId?: string;
+  /** Submission quotas (default: the node's defaults). */
+  limits?: Partial<SubmitLimits>;
 }
 
 export async function startTestNode(options: StartOptions = {}): Promise<TestNode> {
@@ -53,7 +64,7 @@ export async function startTestNode(options: StartOptions = {}): Promise<TestNod
   };
   try {
     const init = await initDevNetwork(dataDir, options.networkId === undefined ? {} : { networkId: options.networkId });
-    opened = openNode(dataDir, { verifyWorkers: 0 });
+    opened = openNode(dataDir, { verifyWorkers: 0, ...(options.limits ? { limits: options.limits } : {}) });
     app = buildServer(opened.node, { logger: false }).app;
     const server = app;
     const fixture: TestNode = {

@@ -25,6 +25,7 @@ import {
   referenceProof,
   sha256,
   signTx,
+  signedReadHeader,
   txIdOf,
   verifyCheckpoint,
   verifyConsistency,
@@ -132,8 +133,11 @@ void test('the node agrees with the independent implementation of section 4 over
   const fixture = await startTestNode({ listen: true });
   t.after(() => fixture.close());
   const base = `${fixture.url}/ledger/v1`;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await fetch(base + path, { signal: AbortSignal.timeout(10_000) });
+  // Full blocks and transactions are for ledger readers: once the admin key is loaded, reads are signed with it.
+  let readAs: ((path: string) => string) | undefined = undefined;
+  const get = async <T>(path: string, signed = true): Promise<T> => {
+    const headers: Record<string, string> = signed && readAs ? { authorization: readAs('/ledger/v1' + path) } : {};
+    const res = await fetch(base + path, { signal: AbortSignal.timeout(10_000), headers });
     assert.equal(res.status, 200, `GET ${path}`);
     return (res.headers.get('content-type') ?? '').startsWith('text/plain') ? ((await res.text()) as T) : ((await res.json()) as T);
   };
@@ -152,6 +156,7 @@ void test('the node agrees with the independent implementation of section 4 over
   const network = info.networkId;
   const admin = createPrivateKey(readFileSync(fixture.init.adminKeyFile, 'utf8'));
   assert.equal(keyIdOf(admin), fixture.init.adminKeyId);
+  readAs = (path) => signedReadHeader(admin, network, 'GET', path);
   // Generated as DER and imported (a generated KeyObject's JWK export can deadlock with GC on Node 20).
   const fresh = (): KeyObject =>
     createPrivateKey({
@@ -187,11 +192,15 @@ void test('the node agrees with the independent implementation of section 4 over
   // An unregistered key enrols itself.
   const self = fresh();
   await submit([signTx(identity('register-patient', { keys: [keyIdOf(self)] }), self)]);
-  // A bad signature is still ordered and logged (valid or not), with its code.
+  // A bad signature is refused at the edge and never ordered (issue 9, finding 5)...
   const forged = signTx(identity('register-member', { memberId: 'mallory', roles: ['auditor'], keys: [keyIdOf(fresh())] }), admin);
   const badSig = { envelope: { ...forged.envelope, sig: signTx(identity('x', {}), admin).envelope.sig }, txId: forged.txId };
   assert.ok(!verifyEnvelope(badSig.envelope));
-  await submit([badSig], 'BAD_SIGNATURE');
+  const refused = await fetch(`${base}/transactions?wait=commit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(badSig.envelope) });
+  assert.equal(refused.status, 400);
+  assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'BAD_SIGNATURE');
+  // ...while a registered signer's transaction that breaks a contract rule is ordered and logged with its code.
+  await submit([signTx(identity('register-member', { memberId: 'eve', roles: ['auditor'], keys: [keyIdOf(fresh())] }), alice)], 'UNAUTHORIZED');
   await submit([signTx(identity('revoke-key', { keyId: keyIdOf(bob), reason: 'left' }), admin)]);
 
   for (const cp of checkpoints) {
@@ -276,6 +285,12 @@ void test('the node agrees with the independent implementation of section 4 over
     assert.equal(blockHashOf(named.header), cp!.block.hash);
     assert.equal(named.header.logSize, cp!.treeSize);
   }
+  // Without credentials the same blocks list each leaf's hash, which the envelopes reproduce.
+  const open = await get<{ blocks: Array<{ hash: string; txs: Array<{ leafIndex: number; leafHash: string; envelope?: unknown }> }> }>('/blocks?from=0&limit=100', false);
+  assert.deepEqual(open.blocks.map((b) => b.hash), blocks.map((b) => b.hash));
+  const openLeaves = open.blocks.flatMap((b) => b.txs);
+  assert.ok(openLeaves.every((t) => t.envelope === undefined));
+  assert.deepEqual(openLeaves.map((t) => t.leafHash), leaves.map((l) => l.toString('base64url')));
   const after = await get<{ blockHash: string; logSize: number }>('/node');
   assert.equal(after.blockHash, prevHash);
   assert.equal(after.logSize, leaves.length);

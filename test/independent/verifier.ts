@@ -163,6 +163,16 @@ export function verifyEnvelope(envelope: Envelope): boolean {
 // ---- RFC 9162 --------------------------------------------------------------
 
 /** RFC 9162 2.1.1 with section 4's leaf: SHA-256(0x00 || JCS(envelope)). */
+/**
+ * The Authorization header of a signed ledger read (README, ledger API):
+ * Ed25519 over "careledger.ledger-read/1\n" || JCS({method, network, path, time, type}).
+ */
+export function signedReadHeader(privateKey: KeyObject, network: string, method: string, path: string, time = new Date().toISOString()): string {
+  const value = { type: 'careledger.ledger-read/1', network, method, path, time };
+  const sig = sign(null, utf8('careledger.ledger-read/1\n' + jcs(value)), privateKey);
+  return `CareLedger-Sig key=${keyIdOf(privateKey)}, time=${time}, sig=${b64url(sig)}`;
+}
+
 export const leafHashOf = (envelope: Envelope): Buffer => sha256(Buffer.of(0x00), utf8(jcs(envelope)));
 export const nodeHash = (l: Uint8Array, r: Uint8Array): Buffer => sha256(Buffer.of(0x01), l, r);
 const largestPowerOfTwoBelow = (n: number): number => {

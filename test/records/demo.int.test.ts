@@ -38,10 +38,10 @@ describe('careledger demo', { timeout: 90_000 }, () => {
     assert.equal(demo.ledgerUrl, `${base}/ledger/v1`);
     assert.equal(demo.tokenUrl, `${base}/auth/token`);
     assert.equal(demo.network, 'careledger-dev');
-    assert.deepEqual(Object.keys(demo.actors).sort(), ['drX', 'drY', 'patient', 'privacyOfficer']);
+    assert.deepEqual(Object.keys(demo.actors).sort(), ['auditor', 'drX', 'drY', 'patient', 'privacyOfficer']);
     assert.deepEqual(
-      ['drX', 'drY', 'privacyOfficer'].map((k) => demo.actors[k].memberId),
-      ['dr-x', 'dr-y', 'privacy-officer'],
+      ['drX', 'drY', 'privacyOfficer', 'auditor'].map((k) => demo.actors[k].memberId),
+      ['dr-x', 'dr-y', 'privacy-officer', 'auditor'],
     );
     assert.match(demo.actors.patient.pseudonym, /^pt-[0-9a-f]{32}$/);
     for (const actor of Object.values(demo.actors) as Json[]) {
