@@ -14,6 +14,7 @@ import {
   reviewAttestationPayload,
   type Attestation,
 } from '../contracts/access/index.js';
+import { appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegatePower } from '../contracts/identity/index.js';
 import { signCanonical, toBase64Url } from '../crypto/index.js';
 import type { Actor } from '../fhir/types.js';
 import { auditEventOf, disclosureRow } from '../fhir/audit-event.js';
@@ -47,11 +48,22 @@ function stateJson(node: LedgerNode, namespace: string, key: string): Record<str
   return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
 }
 
-/** Patient, delegate, or an overseer of the patient's custodian organisation. */
-function mayOversee(node: LedgerNode, actor: Actor, pseudonym: string): boolean {
-  if (actor.kind !== 'member') return actor.pseudonym === pseudonym;
+/**
+ * The patient; a delegate whose active delegation grants `power`; or an
+ * overseer of the patient's custodian organisation.
+ */
+function mayOversee(node: LedgerNode, actor: Actor, pseudonym: string, power: DelegatePower): boolean {
+  if (actor.kind === 'patient') return actor.pseudonym === pseudonym;
+  if (actor.kind === 'delegate') {
+    return actor.pseudonym === pseudonym && delegateMay(node.state, pseudonym, actor.delegateId, power, new Date().toISOString());
+  }
   const patient = stateJson(node, 'identity', `patient/${pseudonym}`);
   return patient?.['custodian'] === actor.orgId && actor.roles.some((r) => OVERSIGHT_ROLES.includes(r));
+}
+
+/** Org-appointed delegations of the patient: the notice the patient sees with the disclosures. */
+function appointmentNotices(node: LedgerNode, pseudonym: string) {
+  return delegationsOfPatient(node.state, pseudonym, new Date().toISOString()).filter((d) => d.appointedBy === 'org');
 }
 
 function scanAll(node: LedgerNode, namespace: string, prefix: string): Array<Record<string, unknown>> {
@@ -113,22 +125,24 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
   const patientParam = (params: unknown) =>
     parseWith(z.strictObject({ pseudonym: z.string().regex(PSEUDONYM) }), params, 'params').pseudonym;
 
-  const guard = async (authorization: string | undefined, pseudonym: string): Promise<Actor> => {
+  /** One answer for an unknown patient and a patient the caller may not see: no existence oracle. */
+  const guard = async (authorization: string | undefined, pseudonym: string, power: DelegatePower): Promise<Actor> => {
     const actor = await deps.authenticate(authorization);
-    if (stateJson(node, 'identity', `patient/${pseudonym}`) === undefined) throw new CareLedgerError('NOT_FOUND', 'no such patient');
-    if (!mayOversee(node, actor, pseudonym)) throw new CareLedgerError('FORBIDDEN', 'not the patient, a delegate or an overseer of the custodian');
+    if (stateJson(node, 'identity', `patient/${pseudonym}`) === undefined || !mayOversee(node, actor, pseudonym, power)) {
+      throw new CareLedgerError('NOT_FOUND', 'no such patient');
+    }
     return actor;
   };
 
   app.get('/ledger/v1/patients/:pseudonym/consents', async (request) => {
     const pseudonym = patientParam(request.params);
-    await guard(request.headers.authorization, pseudonym);
+    await guard(request.headers.authorization, pseudonym, 'read');
     return { consents: scanAll(node, 'consent', `grant/${pseudonym}/`) };
   });
 
   app.get('/ledger/v1/patients/:pseudonym/disclosures', async (request, reply) => {
     const pseudonym = patientParam(request.params);
-    await guard(request.headers.authorization, pseudonym);
+    await guard(request.headers.authorization, pseudonym, 'read');
     const { from, to, format } = parseWith(periodQuery, request.query, 'query');
     const { events, accessChain } = disclosureReport(node, accessLog, pseudonym, from, to);
     if (format === 'bundle') {
@@ -146,6 +160,8 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
       to: to ?? null,
       disclosures: events.map((e) => ({ ...disclosureRow(e), anchored: e.seq <= anchoredSeq })),
       accessChain,
+      // Delegates an organisation appointed for the patient (two signatures, a legal basis): the notice owed to the patient.
+      appointments: appointmentNotices(node, pseudonym),
     };
   });
 
@@ -177,6 +193,8 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
       .map(({ ref, event }) => queueItem(node, orgId, actor, ref, event))
       .filter((e) => status === 'all' || e.status === status)
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-    return { orgId, status, items };
+    // Delegations this organisation appointed (or has pending): the privacy officer's notice of them.
+    const appointments = appointmentsOfOrg(node.state, orgId, new Date().toISOString()).filter((d) => status === 'all' || (status === 'pending') === (d.status === 'pending'));
+    return { orgId, status, items, appointments };
   });
 }

@@ -109,6 +109,8 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
       hpkePublicKey: toBase64Url(o.hpkePublicKey), endpoint: o.url,
     });
     await tx(A, admins.a, 'governance', 'genesis', { networkId, orgs: [orgInput(A, admins.a), orgInput(B, admins.b)] });
+    // B's submit gate checks signers against B's committed state: wait until B has the genesis.
+    await syncBoth();
     await tx(A, admins.a, 'identity', 'register-member', { memberId: 'dr-x', roles: ['practitioner'], keys: [drX.keyId] });
     await tx(B, admins.b, 'identity', 'register-member', { memberId: 'dr-y', roles: ['practitioner'], keys: [drY.keyId] });
     patient = pseudonymForTx(await tx(A, drX, 'identity', 'register-patient', { keys: [patientKey.keyId] }));

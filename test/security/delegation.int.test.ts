@@ -131,6 +131,17 @@ describe('finding 1: no practitioner can make himself a delegate; an org appoint
     assert.deepEqual(other.body, unknown.body);
     assert.equal((await ledgerGet(tokens.y, `orgs/${fx.orgId}/delegations`)).status, 403);
     assert.equal((await c.request('GET', `/ledger/v1/patients/${P.pseudonym}/delegations`)).status, 401);
+    // The notice: in the patient's accounting of disclosures and in the privacy officer's queue.
+    const disclosures = await ledgerGet(tokens.p, `patients/${P.pseudonym}/disclosures`);
+    assert.equal(disclosures.status, 200, disclosures.text);
+    assert.deepEqual(pick(disclosures.body.appointments), expected);
+    const btgQueue = await ledgerGet(tokens.po, `orgs/${fx.orgId}/break-glass?status=all`);
+    assert.equal(btgQueue.status, 200, btgQueue.text);
+    assert.deepEqual(pick(btgQueue.body.appointments), expected);
+    // Dr Y asking for the disclosures: the answer of an unknown patient.
+    const theirs = await ledgerGet(tokens.y, `patients/${P.pseudonym}/disclosures`);
+    const nobody = await ledgerGet(tokens.y, `patients/pt-${'0'.repeat(32)}/disclosures`);
+    assert.deepEqual([theirs.status, theirs.body], [404, nobody.body]);
 
     const signedIn = await signIn(key);
     assert.equal(signedIn.status, 200, signedIn.text);
