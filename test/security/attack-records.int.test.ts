@@ -7,10 +7,14 @@
 //   accessed the record, with break-glass reasons);
 // - /patients/{p}/consents and /disclosures answered 403 for a registered
 //   pseudonym and 404 for an unknown one: another patient could tell which
-//   pseudonyms exist.
+//   pseudonyms exist;
+// - a FHIR create naming a pseudonym answered 403 for another custodian's
+//   (or a self-enrolled) patient and 422 for an unknown one: a practitioner
+//   could tell which pseudonyms are registered elsewhere, which the registry
+//   route hides from it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { delegateIdForTx } from '../../src/contracts/identity/index.js';
+import { delegateIdForTx, pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { generateSigningKey } from '../../src/crypto/index.js';
 import { observation, patientResource, startRecordsNode, type HttpResult, type Member, type Patient, type RecordsClient, type RecordsNode } from '../records/fixture.js';
 
@@ -90,5 +94,20 @@ describe('attack: consents and disclosures are no existence oracle', { timeout: 
         assertNoSuchPatient(await ledgerGet(token, `patients/${unknown}/${route}`));
       }
     }
+  });
+});
+
+describe('attack: a create is no registry oracle', { timeout: 60_000 }, () => {
+  it("Dr X creating for a patient registered elsewhere gets the answer of an unknown pseudonym", async () => {
+    const self = generateSigningKey();
+    const enrolled = await c.tx(self, 'identity', 'register-patient', { keys: [self.keyId] });
+    const elsewhere = pseudonymForTx(enrolled.txId);
+    const unknown = 'pt-0123456789abcdef0123456789abcdef';
+    const a = await c.fhir(tokens.x, 'POST', 'Observation', observation(elsewhere, '8480-6', 1));
+    const b = await c.fhir(tokens.x, 'POST', 'Observation', observation(unknown, '8480-6', 1));
+    assert.equal(a.status, 422, a.text);
+    assert.equal(b.status, 422, b.text);
+    assert.deepEqual(a.body, b.body);
+    assert.deepEqual(a.body.issue, [{ severity: 'error', code: 'processing', details: { text: 'the referenced patient is not registered at this custodian (identity/register-patient)' }, expression: ['patient'] }]);
   });
 });
