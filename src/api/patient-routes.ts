@@ -4,7 +4,9 @@
 // of BALP-shaped AuditEvents), GDPR erasure, and the privacy officer's
 // break-glass review queue. Access events come from this custodian's own
 // access log, never from the ledger (docs/privacy.md). Readable by the
-// patient, their delegates, and the custodian organisation's overseers.
+// patient, their delegates (consents: 'read' or 'manage-consent';
+// disclosures: 'read'), and the custodian organisation's overseers; anyone
+// else gets the 404 of an unknown pseudonym (no existence oracle).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -48,14 +50,12 @@ function stateJson(node: LedgerNode, namespace: string, key: string): Record<str
   return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
 }
 
-/**
- * The patient; a delegate whose active delegation grants `power`; or an
- * overseer of the patient's custodian organisation.
- */
-function mayOversee(node: LedgerNode, actor: Actor, pseudonym: string, power: DelegatePower): boolean {
+/** The patient, a delegate of it holding one of `powers` now, or an overseer of the patient's custodian organisation. */
+function mayOversee(node: LedgerNode, actor: Actor, pseudonym: string, powers: readonly DelegatePower[]): boolean {
   if (actor.kind === 'patient') return actor.pseudonym === pseudonym;
   if (actor.kind === 'delegate') {
-    return actor.pseudonym === pseudonym && delegateMay(node.state, pseudonym, actor.delegateId, power, new Date().toISOString());
+    const now = new Date().toISOString();
+    return actor.pseudonym === pseudonym && powers.some((power) => delegateMay(node.state, pseudonym, actor.delegateId, power, now));
   }
   const patient = stateJson(node, 'identity', `patient/${pseudonym}`);
   return patient?.['custodian'] === actor.orgId && actor.roles.some((r) => OVERSIGHT_ROLES.includes(r));
@@ -125,10 +125,10 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
   const patientParam = (params: unknown) =>
     parseWith(z.strictObject({ pseudonym: z.string().regex(PSEUDONYM) }), params, 'params').pseudonym;
 
-  /** One answer for an unknown patient and a patient the caller may not see: no existence oracle. */
-  const guard = async (authorization: string | undefined, pseudonym: string, power: DelegatePower): Promise<Actor> => {
+  // An unknown pseudonym and one the caller may not see get the same answer.
+  const guard = async (authorization: string | undefined, pseudonym: string, powers: readonly DelegatePower[]): Promise<Actor> => {
     const actor = await deps.authenticate(authorization);
-    if (stateJson(node, 'identity', `patient/${pseudonym}`) === undefined || !mayOversee(node, actor, pseudonym, power)) {
+    if (stateJson(node, 'identity', `patient/${pseudonym}`) === undefined || !mayOversee(node, actor, pseudonym, powers)) {
       throw new CareLedgerError('NOT_FOUND', 'no such patient');
     }
     return actor;
@@ -136,13 +136,13 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
 
   app.get('/ledger/v1/patients/:pseudonym/consents', async (request) => {
     const pseudonym = patientParam(request.params);
-    await guard(request.headers.authorization, pseudonym, 'read');
+    await guard(request.headers.authorization, pseudonym, ['read', 'manage-consent']);
     return { consents: scanAll(node, 'consent', `grant/${pseudonym}/`) };
   });
 
   app.get('/ledger/v1/patients/:pseudonym/disclosures', async (request, reply) => {
     const pseudonym = patientParam(request.params);
-    await guard(request.headers.authorization, pseudonym, 'read');
+    await guard(request.headers.authorization, pseudonym, ['read']);
     const { from, to, format } = parseWith(periodQuery, request.query, 'query');
     const { events, accessChain } = disclosureReport(node, accessLog, pseudonym, from, to);
     if (format === 'bundle') {

@@ -317,9 +317,10 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     assert.deepEqual(verifyAccessReport(r.body.accessChain), { ok: true, seq: rows.length, anchoredSeq: rows.length });
     assert.equal(r.body.accessChain.anchor.seq, rows.length);
 
-    // Others may not read P's report: Dr Y (not an overseer); the officer may.
+    // Others may not read P's report: Dr Y (not an overseer) gets the answer of an unknown pseudonym; the officer may.
     const y = await c.request('GET', `/ledger/v1/patients/${P.pseudonym}/disclosures`, { token: tokens.y });
-    assert.equal(y.status, 403, y.text);
+    assert.equal(y.status, 404, y.text);
+    assert.deepEqual(y.body, { error: { code: 'NOT_FOUND', message: 'no such patient' } });
     const o = await c.request('GET', `/ledger/v1/patients/${P.pseudonym}/disclosures`, { token: tokens.officer });
     assert.equal(o.status, 200, o.text);
     assert.equal(o.body.disclosures.length, rows.length);

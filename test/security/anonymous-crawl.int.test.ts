@@ -74,7 +74,8 @@ describe('finding 3: anonymous crawl', { timeout: 180_000 }, () => {
     assert.equal(created.status, 201, JSON.stringify(obs));
     assert.equal((await fetch(`${fhir}/Observation/${obs.id}`, { headers: bearer(demo.actors.patient.accessToken) })).status, 200);
     assert.equal((await fetch(`${fhir}/Observation/${obs.id}`, { headers: bearer(demo.actors.drX.accessToken) })).status, 200);
-    assert.equal((await fetch(`${fhir}/Patient/${pt}`, { headers: bearer(demo.actors.drY.accessToken) })).status, 404); // refused as missing (finding 4)
+    // Dr Y without consent: the non-oracle 404 of a missing resource (finding 4).
+    assert.equal((await fetch(`${fhir}/Patient/${pt}`, { headers: bearer(demo.actors.drY.accessToken) })).status, 404);
     const glass = await fetch(`${fhir}/Patient/${pt}`, {
       headers: { ...bearer(demo.actors.drY.accessToken), 'x-purpose-of-use': 'ETREAT', 'x-break-glass-reason': REASON },
     });

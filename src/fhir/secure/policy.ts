@@ -46,18 +46,19 @@ export function isActiveMember(state: StateReader, orgId: string, memberId: stri
   return statusOf(state, 'governance', `org/${orgId}`) === 'active' && statusOf(state, 'identity', `member/${orgId}/${memberId}`) === 'active';
 }
 
-/** Throws unless the patient is registered here (custodian = this org) and not erased. */
+/**
+ * Throws unless the patient is registered here (custodian = this org) and not
+ * erased. A patient of another custodian (or self-enrolled) gets the answer
+ * of an unknown pseudonym: the registry route hides them from practitioners too.
+ */
 export function requireCustodialPatient(port: LedgerPort, pseudonym: string): void {
   const rec = patientRecord(port.state, pseudonym);
-  if (rec === undefined) {
-    throw new CareLedgerError('UNPROCESSABLE', 'the referenced patient is not registered on the ledger (identity/register-patient)', {
+  if (rec === undefined || rec.custodian !== port.orgId) {
+    throw new CareLedgerError('UNPROCESSABLE', 'the referenced patient is not registered at this custodian (identity/register-patient)', {
       field: 'patient',
     });
   }
   if (rec.status === 'erased') throw new CareLedgerError('GONE', 'patient data has been erased', { field: 'patient' });
-  if (rec.custodian !== port.orgId) {
-    throw new CareLedgerError('FORBIDDEN', 'this organisation is not the custodian of the patient', { field: 'patient' });
-  }
 }
 
 /** Outcome of an access check for one resource. */

@@ -5,7 +5,8 @@
 //    patient, the resource type, its restricted labels (those of the current
 //    version AND of the new one) and the purpose; or one breaking the glass
 //    (ETREAT/BTG with a reason: emergency documentation, flagged on the
-//    access event like a break-glass read). An org admin writes only
+//    access event like a break-glass read). Breaking the glass never
+//    deletes: a delete needs the consent or the org-admin role below. An org admin writes only
 //    resources outside any patient compartment (Practitioner, Location, ...).
 //  - the patient writes its own Patient resource (demographics), nothing
 //    else: clinical records are the custodian's. Delegates write nothing
@@ -99,7 +100,7 @@ export function writeGate(ctx: RequestContext, port: LedgerPort, memo: DecisionM
   return (pseudonym, action, resourceType, labels, kind) => {
     if (kind === 'delete' && admin) return PERMIT;
     if (!practitioner) return DENY;
-    if (breakGlass !== undefined) return PERMIT;
+    if (breakGlass !== undefined && kind !== 'delete') return PERMIT;
     const decider = memo.prepare(port.state, { patient: pseudonym, requester: { orgId: actor.orgId, memberId: actor.memberId }, action, purpose: ctx.purpose }, now);
     const d = decider({ resourceType, securityLabels: labels });
     return { permit: d.decision === 'permit', consentIds: d.consentIds };
