@@ -36,7 +36,7 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
     const verifyBefore = await measureVerifyAllCores();
     const init = await initDevNetwork(join(dir, 'node'));
     // The edge's signature and signer checks run as for any client; quotas (a per-client policy) do not throttle the load.
-    const opened = openNode(init.dataDir, { limits: { perSigner: null, selfEnrolment: null } });
+    const opened = openNode(init.dataDir, { limits: { perSigner: null, selfEnrolment: null, perPatientSigner: null } });
     const admin = loadSigningKey(init.adminKeyFile);
     log(`pre-signing ${options.txs} transactions`);
     const phases = buildWorkload(init.config.networkId, admin, options.txs);

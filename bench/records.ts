@@ -254,7 +254,7 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     const orgId = init.config.orgId;
     const network = init.config.networkId;
     // The edge's signature and signer checks run as for any client; quotas (a per-client policy) do not throttle the load.
-    opened = openNode(init.dataDir, { limits: { perSigner: null, selfEnrolment: null } });
+    opened = openNode(init.dataDir, { limits: { perSigner: null, selfEnrolment: null, perPatientSigner: null } });
     const node = opened;
     db = openRecordsDatabase(join(dir, 'vault.sqlite'));
     const kek = Kek.generate();

@@ -548,7 +548,7 @@ async function setUpWorld(t: TestContext): Promise<World> {
   const dataDir = join(root, 'data');
   const init = await initDevNetwork(dataDir);
   // No quotas: this test sends thousands of self-enrolments and admin transactions (quotas: test/security/submit-edge).
-  const opened = openNode(dataDir, { limits: { perSigner: null, selfEnrolment: null } });
+  const opened = openNode(dataDir, { limits: { perSigner: null, selfEnrolment: null, perPatientSigner: null } });
   const { app } = buildServer(opened.node, { logger: false });
   const world: World = {
     app,

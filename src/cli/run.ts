@@ -114,6 +114,7 @@ interface StartFlags extends KeyFlags {
   verifyWorkers?: string;
   fhirBodyLimit?: string;
   signerQuota?: string;
+  patientQuota?: string;
   selfEnrolment?: string;
 }
 
@@ -121,6 +122,7 @@ interface StartFlags extends KeyFlags {
 function limitsOf(o: StartFlags): Partial<SubmitLimits> {
   return {
     ...(o.signerQuota === undefined ? {} : { perSigner: parseQuotaFlag(o.signerQuota, '--signer-quota') }),
+    ...(o.patientQuota === undefined ? {} : { perPatientSigner: parseQuotaFlag(o.patientQuota, '--patient-quota') }),
     ...(o.selfEnrolment === undefined ? {} : { selfEnrolment: parseQuotaFlag(o.selfEnrolment, '--self-enrolment', true) }),
   };
 }
@@ -180,6 +182,7 @@ export function registerStart(program: Command): void {
     .option('--verify-workers <n>', 'signature-checking threads (default: one per core; fewer when nodes share a machine)')
     .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
     .option('--signer-quota <rate/burst>', 'transactions per second and burst per registered signer (default 50/1000; or unlimited)')
+    .option('--patient-quota <rate/burst>', 'transactions per second and burst per patient or delegate key (default 1/20; or unlimited)')
     .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);

@@ -110,6 +110,12 @@ export class LedgerNode {
       state: this.stateCache.reader,
       pool: this.pool,
       ...(options.limits ? { limits: options.limits } : {}),
+      // A block on committed state that is never committed: synchronous, so no block commits in between.
+      dryRun: (entries) => {
+        const execution = new BlockExecution(nextBlockInput(this.headState, this.networkId, new Date().toISOString()), this.stateCache, this.registry);
+        for (const entry of entries) execution.add(entry);
+        return execution.finish().txs.map((t) => t.code);
+      },
     });
     this.events.setMaxListeners(0);
     this.headState = this.loadHead();

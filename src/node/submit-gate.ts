@@ -14,9 +14,16 @@
 //      exempt: it signs the access events of every read), and ONE bucket
 //      shared by all self-enrolments, since an unregistered key costs nothing
 //      to make. RATE_LIMITED (429) carries a Retry-After.
+//   4. patients' and delegates' keys, and self-enrolments, are not
+//      accountable parties (a key costs nothing to make and self-enrol): their
+//      transactions are dry-run against committed state, in request order, and
+//      anything that would not be OK is refused here with its result code, so
+//      such a key can never store a failing transaction (and whatever text it
+//      carries) on the ledger. They also get a smaller quota.
 // Any refusal refuses the whole request and orders nothing. What passes is
-// ordered; a registered signer's transaction that then fails a contract rule
-// still lands in its block with its result code (ARCHITECTURE section 3).
+// ordered; an organisation's key (member, admin, node) whose transaction then
+// fails a contract rule still lands in its block with its result code
+// (ARCHITECTURE section 3): organisations are accountable for what they sign.
 // The checks of step 1 are handed back so the pipeline does not verify the
 // same bytes twice on this node.
 import {
@@ -27,6 +34,7 @@ import {
   NETWORK_NAMESPACE,
   decodeCheckedEnvelope,
   type ContractRegistry,
+  type KeyKind,
   type Envelope,
   type JsonValue,
   type OrderedCheck,
@@ -46,12 +54,15 @@ export interface SubmitLimits {
    * accepts no self-enrolment (patients are registered by a custodian).
    */
   selfEnrolment: Quota | null;
+  /** Per patient or delegate key (not an accountable organisation); null: no quota. */
+  perPatientSigner: Quota | null;
 }
 
 /** 50 transactions a second per signer, bursts of 1000 (one full request); 30 self-enrolments a minute network-wide per node. */
 export const DEFAULT_SUBMIT_LIMITS: SubmitLimits = {
   perSigner: { perSecond: 50, burst: 1000 },
   selfEnrolment: { perSecond: 0.5, burst: 30 },
+  perPatientSigner: { perSecond: 1, burst: 20 },
 };
 
 /**
@@ -103,7 +114,16 @@ export interface SubmitGateOptions {
   clock?: () => number;
   /** Wall clock for the self-enrolment time window (tests inject). */
   now?: () => number;
+  /**
+   * Executes the request's envelopes, in order, as a block on committed state
+   * without committing anything; returns each one's result code. Required for
+   * the dry run of step 4 (without it, such transactions are ordered as any).
+   */
+  dryRun?: (entries: ReadonlyArray<{ bytes: Uint8Array; check: OrderedCheck }>) => ResultCode[];
 }
+
+/** Key kinds that speak for an accountable organisation; others are dry-run at the edge. */
+const ACCOUNTABLE: ReadonlySet<KeyKind> = new Set<KeyKind>(['org-admin', 'node', 'member']);
 
 const UNREGISTERED = '\u0000unregistered';
 
@@ -114,6 +134,7 @@ function objectOf(value: JsonValue | undefined): { [k: string]: JsonValue } | un
 export class SubmitGate {
   private readonly perSigner: TokenBuckets | undefined;
   private readonly selfEnrolment: TokenBuckets | undefined;
+  private readonly perPatientSigner: TokenBuckets | undefined;
   private readonly selfEnrolmentClosed: boolean;
   private readonly now: () => number;
 
@@ -121,6 +142,7 @@ export class SubmitGate {
     const limits = { ...DEFAULT_SUBMIT_LIMITS, ...options.limits };
     this.perSigner = limits.perSigner ? new TokenBuckets(limits.perSigner, options.clock) : undefined;
     this.selfEnrolment = limits.selfEnrolment ? new TokenBuckets(limits.selfEnrolment, options.clock) : undefined;
+    this.perPatientSigner = limits.perPatientSigner ? new TokenBuckets(limits.perPatientSigner, options.clock) : undefined;
     this.selfEnrolmentClosed = limits.selfEnrolment !== null && limits.selfEnrolment.burst === 0;
     this.now = options.now ?? Date.now;
   }
@@ -132,26 +154,54 @@ export class SubmitGate {
   async admit(items: readonly SubmitItem[]): Promise<OrderedCheck[]> {
     const checks = await this.options.pool.check(items.map((i) => i.bytes), { offload: true });
     const signers = new Map<string, number>();
+    const patientSigners = new Map<string, number>();
+    const dryRunOf: number[] = [];
     let unregistered = 0;
     checks.forEach((check, index) => {
       if (check.code !== 'OK') throw new SubmitRefusal(check.code, `envelope ${index}: ${check.code}`, index, check.code === 'BAD_SIGNATURE' ? 'sig' : '');
       const item = items[index]!;
       const envelope = item.envelope ?? decodeCheckedEnvelope(item.bytes);
       const door = this.signerDoor(envelope, index);
-      if (door === 'registered' && envelope.tx.signer !== this.options.nodeKeyId) {
-        signers.set(envelope.tx.signer, (signers.get(envelope.tx.signer) ?? 0) + 1);
+      const { signer } = envelope.tx;
+      if (door === 'registered' && signer !== this.options.nodeKeyId) signers.set(signer, (signers.get(signer) ?? 0) + 1);
+      if (door === 'patient') {
+        patientSigners.set(signer, (patientSigners.get(signer) ?? 0) + 1);
+        dryRunOf.push(index);
       }
-      if (door === 'self-enrolment') unregistered++;
+      if (door === 'self-enrolment') {
+        unregistered++;
+        dryRunOf.push(index);
+      }
     });
+    this.dryRunOrRefuse(items, checks, dryRunOf);
     const enrolments = new Map(unregistered > 0 ? [[UNREGISTERED, unregistered]] : []);
     this.takeOrRefuse(this.selfEnrolment, enrolments, 'self-enrolments at this node');
     try {
-      this.takeOrRefuse(this.perSigner, signers, 'transactions by this signer');
+      this.takeOrRefuse(this.perPatientSigner, patientSigners, 'transactions by this patient key');
     } catch (e) {
       this.selfEnrolment?.refund(enrolments);
       throw e;
     }
+    try {
+      this.takeOrRefuse(this.perSigner, signers, 'transactions by this signer');
+    } catch (e) {
+      this.selfEnrolment?.refund(enrolments);
+      this.perPatientSigner?.refund(patientSigners);
+      throw e;
+    }
     return checks;
+  }
+
+  /** Step 4: the first dry-run envelope whose result would not be OK refuses the request with that code. */
+  private dryRunOrRefuse(items: readonly SubmitItem[], checks: readonly OrderedCheck[], indexes: readonly number[]): void {
+    if (indexes.length === 0 || !this.options.dryRun) return;
+    const codes = this.options.dryRun(items.map((item, i) => ({ bytes: item.bytes, check: checks[i]! })));
+    for (const index of indexes) {
+      const code = codes[index];
+      if (code !== undefined && code !== 'OK') {
+        throw new SubmitRefusal(code, `envelope ${index}: ${code} (a patient's or delegate's transaction is checked before it is ordered)`, index, 'tx');
+      }
+    }
   }
 
   private takeOrRefuse(buckets: TokenBuckets | undefined, demands: Map<string, number>, what: string): void {
@@ -164,14 +214,14 @@ export class SubmitGate {
   }
 
   /** Which door the signer comes through, or a refusal. */
-  private signerDoor(envelope: Envelope, index: number): 'registered' | 'genesis' | 'self-enrolment' {
+  private signerDoor(envelope: Envelope, index: number): 'registered' | 'patient' | 'genesis' | 'self-enrolment' {
     const { tx } = envelope;
     const state = this.options.state;
     const key = objectOf(state.get(KEYS_NAMESPACE, tx.signer));
     const refuse = (code: ResultCode, message: string, field = 'tx.signer') => new SubmitRefusal(code, `envelope ${index}: ${message}`, index, field);
     if (key) {
       if (key['status'] !== 'active') throw refuse('REVOKED_SIGNER', 'signer key is revoked');
-      return 'registered';
+      return ACCOUNTABLE.has(key['kind'] as KeyKind) ? 'registered' : 'patient';
     }
     const config = objectOf(state.get(NETWORK_NAMESPACE, NETWORK_CONFIG_KEY));
     if (tx.contract === 'governance' && tx.action === 'genesis' && config === undefined) return 'genesis';

@@ -131,8 +131,24 @@ export class RecordsClient {
   }
 
   /** Signs and submits; asserts the expected result code. */
+  /**
+   * Signs and submits; asserts the expected result code. A failing transaction
+   * of a patient or delegate key is refused at the edge (the submit gate's dry
+   * run) rather than ordered: its code then comes from the 4xx error body, and
+   * the result has height -1.
+   */
   async tx(key: SigningKey, contract: string, action: string, args: Record<string, unknown>, expected = 'OK'): Promise<TxResult> {
-    const result = await this.submit(this.sign(key, contract, action, args));
+    const envelope = this.sign(key, contract, action, args);
+    const res = await this.request('POST', '/ledger/v1/transactions?wait=commit', { body: envelope, contentType: 'application/json' });
+    if (res.status !== 200 && expected !== 'OK') {
+      const refused = (res.body as { error?: { code?: string; field?: string } }).error;
+      assert.equal(refused?.code, expected, `${contract}/${action}: ${res.status} ${res.text}`);
+      assert.equal(refused?.field, 'tx', 'only the dry run of an unaccountable key refuses a signed, registered transaction');
+      return { txId: txIdOf(envelope.tx), code: refused.code, height: -1, index: -1 } as TxResult;
+    }
+    assert.equal(res.status, 200, res.text);
+    const [result] = (res.body as { results: TxResult[] }).results;
+    assert.ok(result);
     assert.equal(result.code, expected, `${contract}/${action}: ${result.code}`);
     return result;
   }

@@ -35,7 +35,7 @@ describe('finding 5: anonymous writes', () => {
   let fx: TestNode;
   let sign: ReturnType<typeof signerFor>;
   before(async () => {
-    fx = await startTestNode({ limits: { perSigner: null, selfEnrolment: null } });
+    fx = await startTestNode({ limits: { perSigner: null, selfEnrolment: null, perPatientSigner: null } });
     sign = signerFor(fx);
   });
   after(() => fx.close());
@@ -123,6 +123,35 @@ describe('finding 5: anonymous writes', () => {
   });
 });
 
+describe('finding 5: a self-enrolled key stores nothing that fails', () => {
+  let fx: TestNode;
+  before(async () => {
+    fx = await startTestNode({ limits: { perSigner: null, selfEnrolment: null, perPatientSigner: null } });
+  });
+  after(() => fx.close());
+
+  it('a patient key is not accountable: its failing transactions are refused at the edge with their code, nothing stored', async () => {
+    // The attack: self-enrol a fresh key (no token needed), then use it as a registered signer to order junk.
+    const key = generateSigningKey();
+    const enrol = signTx({ network: fx.networkId, contract: 'identity', action: 'register-patient', args: { keys: [key.keyId] } }, key);
+    assert.equal(await submitOne(fx.app, enrol), 'OK');
+    const before = footprint(fx);
+    const junk = (i: number) =>
+      signTx({ network: fx.networkId, contract: 'consent', action: 'grant-fhir', args: { consent: { resourceType: 'Consent', note: `${i} ${'x'.repeat(60_000)}` } } }, key);
+    const refused = await post(fx.app, Array.from({ length: 20 }, (_, i) => junk(i)));
+    assert.equal(refused.statusCode >= 400 && refused.statusCode < 500, true, refused.body);
+    assert.equal(refused.json<{ error: { field: string } }>().error.field, '[0].tx');
+    // A governance action by a patient key: the contract's UNAUTHORIZED, at the edge.
+    const governance = signTx({ network: fx.networkId, contract: 'identity', action: 'register-member', args: { memberId: 'sneaky', roles: ['auditor'], keys: [generateSigningKey().keyId] } }, key);
+    assertError(await post(fx.app, governance), 403, 'UNAUTHORIZED', 'tx');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(footprint(fx), before);
+    // An organisation's key is accountable: its failing transaction is still ordered, with its code.
+    const dup = signTx({ network: fx.networkId, contract: 'identity', action: 'register-member', args: { memberId: 'twice', roles: ['auditor'], keys: [key.keyId] } }, fx.adminKey);
+    assert.equal(await submitOne(fx.app, dup), 'ALREADY_EXISTS');
+  });
+});
+
 describe('finding 5: quotas', () => {
   let fx: TestNode;
   let sign: ReturnType<typeof signerFor>;
@@ -156,9 +185,10 @@ describe('finding 5: quotas', () => {
     const patient = generateSigningKey();
     const self = signTx({ network: fx.networkId, contract: 'identity', action: 'register-patient', args: { keys: [patient.keyId] } }, patient);
     assert.deepEqual((await submit(fx.app, [self, enrolment()])).map((r) => r.code), ['OK', 'OK']);
-    // Now a registered signer with a bucket of its own: its transaction is ordered (and fails its contract rule).
+    // Now a registered signer with a bucket of its own: not refused for the admin's spent quota, but (a patient
+    // key being unaccountable) its failing transaction is refused at the edge with the contract's code.
     const again = signTx({ network: fx.networkId, contract: 'identity', action: 'register-patient', args: { keys: [generateSigningKey().keyId] } }, patient);
-    assert.equal(await submitOne(fx.app, again), 'UNAUTHORIZED');
+    assertError(await post(fx.app, again), 403, 'UNAUTHORIZED', 'tx');
     assertError(await post(fx.app, member(9)), 429, 'RATE_LIMITED');
   });
 
