@@ -48,10 +48,10 @@ export const sealedGrantArgsSchema: z.ZodType<SealedGrantArgs> = z.strictObject(
 });
 
 const salt = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
-const bodySchema = z.union([
-  z.strictObject({ grantee: granteeSchema, provision: provisionSchema, salt }),
-  z.strictObject({ consent: z.record(z.string(), z.unknown()), salt }),
-]);
+const grantBodySchema = z.strictObject({ grantee: granteeSchema, provision: provisionSchema, salt });
+const fhirBodySchema = z.strictObject({ consent: z.record(z.string(), z.unknown()), salt });
+/** The variant a body claims to be (so an error names the field, not the union). */
+const isFhirBody = (v: unknown): boolean => typeof v === 'object' && v !== null && 'consent' in v;
 
 /** The HPKE info of a consent body: the protocol, the network and the patient. */
 export function consentSealInfo(network: string, patient: string): Uint8Array {
@@ -97,7 +97,7 @@ export function sealConsentGrant(input: ConsentGrantInput): SealedGrantArgs {
 
 /** Validates an opened body for `patient`: the zod schemas, or the FHIR translation and its patient. */
 function parseBody(value: unknown, patient: string): { grantee: Grantee; provision: Provision } {
-  const r = bodySchema.safeParse(value);
+  const r = isFhirBody(value) ? fhirBodySchema.safeParse(value) : grantBodySchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
     const field = ['body', ...(issue?.path ?? [])].join('.');
