@@ -16,7 +16,7 @@ import { SignJWT } from 'jose';
 import { buildServer } from '../../src/api/index.js';
 import { JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../../src/auth/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
-import { consentIdForTx, SECURITY_LABELS } from '../../src/contracts/consent/index.js';
+import { consentIdForTx, sealConsentGrant, SECURITY_LABELS, type Grantee, type Provision } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { signTx, txIdOf, type Envelope } from '../../src/ledger/index.js';
 import {
@@ -130,8 +130,23 @@ export class RecordsClient {
     return result;
   }
 
-  /** Signs and submits; asserts the expected result code. */
+  /**
+   * Seals clear consent/grant args ({patient, grantee, provision}) to the
+   * patient's custodian as a client does (sealConsentGrant), with the
+   * custodian's HPKE key from GET /ledger/v1/orgs/{custodian}.
+   */
+  async sealGrant(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const patient = String(args['patient']);
+    const rec = await this.request('GET', `/ledger/v1/patients/${patient}`);
+    const custodian = String((rec.body as { custodian?: unknown }).custodian);
+    const org = await this.request('GET', `/ledger/v1/orgs/${custodian}`);
+    const key = String((org.body as { hpkePublicKey?: unknown }).hpkePublicKey);
+    return { ...sealConsentGrant({ network: this.networkId, patient, custodianHpkePublicKey: key, grantee: args['grantee'] as Grantee, provision: args['provision'] as Provision }) };
+  }
+
+  /** Signs and submits; asserts the expected result code. Clear consent/grant args are sealed first (sealGrant). */
   async tx(key: SigningKey, contract: string, action: string, args: Record<string, unknown>, expected = 'OK'): Promise<TxResult> {
+    if (contract === 'consent' && action === 'grant' && !('sealed' in args)) args = await this.sealGrant(args);
     const result = await this.submit(this.sign(key, contract, action, args));
     assert.equal(result.code, expected, `${contract}/${action}: ${result.code}`);
     return result;
