@@ -109,6 +109,14 @@ export class ConsentBook implements GrantOpener {
 }
 
 function withoutSealed(r: SealedConsentRecord): Omit<SealedConsentRecord, 'sealed' | 'commitment'> {
-  const { sealed: _s, commitment: _c, ...rest } = r;
-  return rest;
+  const out: Omit<SealedConsentRecord, 'sealed' | 'commitment'> = {
+    consentId: r.consentId,
+    patient: r.patient,
+    status: r.status,
+    grantedBy: r.grantedBy,
+    grantedAt: r.grantedAt,
+  };
+  if (r.revokedAt !== undefined) out.revokedAt = r.revokedAt;
+  if (r.revokedBy !== undefined) out.revokedBy = r.revokedBy;
+  return out;
 }

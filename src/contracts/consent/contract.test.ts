@@ -172,3 +172,22 @@ void test('grants stay in the index until revoked (periods are sealed); the acti
   assert.equal(w.revoke(short).refusal, undefined);
   assert.equal(w.run('grant', drY({ type: 'permit' }), { at: addHours(T0, 2) }).refusal, undefined);
 });
+
+void test('decide reports unknown patients and inactive requesters; decideMany agrees with decide', () => {
+  const w = new World();
+  w.grant(drY({ type: 'permit', provisions: [{ type: 'deny', securityLabels: ['SUD'] }] }));
+  assert.equal(w.decide({ patient: 'pt-ffffffffffffffffffffffffffffffff' }).reason, 'unknown-patient');
+  assert.equal(w.decide({ requester: { orgId: 'nowhere', memberId: 'dr-y' } }).reason, 'requester-inactive');
+  const resources = [
+    { resourceType: 'Observation', securityLabels: [] },
+    { resourceType: 'Condition', securityLabels: ['SUD'] },
+    { resourceType: 'MedicationRequest', securityLabels: ['N'] },
+  ];
+  const q = request();
+  const many = decideMany(w.state, q, resources, T0, w.book);
+  assert.deepEqual(many, resources.map((r) => w.decide(r)));
+  assert.deepEqual(many.map((d) => d.decision), ['permit', 'deny', 'permit']);
+  assert.equal(prepareDecision(w.state, q, '2026-03-01T09:00:00+01:00', w.book)(resources[0]!).decision, 'permit');
+  w.state.put('governance', `org/${HOSP}`, { orgId: HOSP, status: 'removed' });
+  assert.equal(w.decide({}).reason, 'requester-inactive');
+});
