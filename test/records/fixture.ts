@@ -144,6 +144,15 @@ export class RecordsClient {
     return { ...sealConsentGrant({ network: this.networkId, patient, custodianHpkePublicKey: key, grantee: args['grantee'] as Grantee, provision: args['provision'] as Provision }) };
   }
 
+  /** A consent/grant (clear args are sealed first) through the custodian's checked route POST /ledger/v1/patients/{p}/consents. */
+  async postConsent(key: SigningKey, args: Record<string, unknown>): Promise<HttpResult> {
+    const sealed = 'sealed' in args ? args : await this.sealGrant(args);
+    return this.request('POST', `/ledger/v1/patients/${String(args['patient'])}/consents`, {
+      body: this.sign(key, 'consent', 'grant', sealed),
+      contentType: 'application/json',
+    });
+  }
+
   /** Signs and submits; asserts the expected result code. Clear consent/grant args are sealed first (sealGrant). */
   async tx(key: SigningKey, contract: string, action: string, args: Record<string, unknown>, expected = 'OK'): Promise<TxResult> {
     if (contract === 'consent' && action === 'grant' && !('sealed' in args)) args = await this.sealGrant(args);

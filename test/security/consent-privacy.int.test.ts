@@ -129,11 +129,13 @@ describe('finding 3: consents do not link a pseudonym to providers', { timeout: 
     const before = consentTxCount();
     const nobody = await postGrant(await c.sealGrant({ patient: P.pseudonym, grantee: { ...grantee, memberId: 'nobody-here' }, provision: { type: 'permit' } }));
     assert.equal(nobody.status, 404, nobody.text);
+    assert.deepEqual((nobody.body as { error: { code: string; field: string } }).error.code, 'NOT_FOUND');
     const stranger = toBase64Url(x25519PublicBytes(generateX25519PrivateKey()));
     const body = { grantee, provision: { type: 'deny' }, salt: toBase64Url(randomBytes(16)) };
     const elsewhere = sealConsentBody(fx.networkId, P.pseudonym, stranger, body);
     const refused = await postGrant({ ...elsewhere });
     assert.equal(refused.status, 409, refused.text);
+    assert.deepEqual([(refused.body as { error: { code: string; field: string } }).error.code, (refused.body as { error: { field: string } }).error.field], ['CONFLICT', 'sealed']);
     assert.equal(consentTxCount(), before);
 
     // Sealed to another key and sent through the generic route, it is stored, and fails closed.
