@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../src/crypto/index.js';
-import { decide, prepareDecision, type AccessRequest, type Grantee, type Provision, type PurposeOfUse } from '../src/contracts/consent/index.js';
+import { ConsentBook, decide, prepareDecision, sealConsentGrantFrom, type AccessRequest, type Grantee, type Provision, type PurposeOfUse } from '../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../src/contracts/identity/index.js';
 import { SecureFhirRepository, ledgerPortOf } from '../src/fhir/secure/index.js';
 import type { Actor, FhirResource, RequestContext, SmartScope, WriteOp } from '../src/fhir/types.js';
@@ -259,7 +259,8 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     db = openRecordsDatabase(join(dir, 'vault.sqlite'));
     const kek = Kek.generate();
     const vault = new Vault(db, kek);
-    repo = await SecureFhirRepository.open({ db, vault, kek, ledger: ledgerPortOf(opened.node, orgId) });
+    const consentBook = new ConsentBook({ networkId: network, hpkePrivateKey: opened.keys.hpkePrivateKey });
+    repo = await SecureFhirRepository.open({ db, vault, kek, ledger: ledgerPortOf(opened.node, orgId), consents: consentBook });
     const repository = repo;
 
     const sign = (contract: string, action: string, args: Record<string, unknown>, key: SigningKey) =>
@@ -283,7 +284,9 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     // Writes need the patient's consent (collect, correct; restricted labels named): one per patient, for the organisation.
     await submitAll(
       node,
-      patients.map((p) => sign('consent', 'grant', { patient: p.pseudonym, grantee: { kind: 'organization', orgId }, provision: WRITE_PROVISION }, p.key)),
+      patients.map((p) =>
+        sign('consent', 'grant', { ...sealConsentGrantFrom(node.node.state, network, p.pseudonym, { grantee: { kind: 'organization', orgId }, provision: WRITE_PROVISION }) }, p.key),
+      ),
       'consent/grant (writes)',
     );
 
@@ -326,7 +329,7 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     const grants = Array.from({ length: consents }, (_, i) => {
       const p = patients[i % patientCount] as Patient;
       const { grantee, provision } = consentFor(random, orgId, practitionerCount);
-      return sign('consent', 'grant', { patient: p.pseudonym, grantee, provision }, p.key);
+      return sign('consent', 'grant', { ...sealConsentGrantFrom(node.node.state, network, p.pseudonym, { grantee, provision }) }, p.key);
     });
     await submitAll(node, grants, 'consent/grant');
     log(`${consents} consents committed`);
@@ -349,7 +352,7 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
       for (let t = 0; t < 12; t++) {
         const dr = Math.floor(random() * practitionerCount);
         const purpose = PURPOSES[Math.floor(random() * PURPOSES.length)] as PurposeOfUse;
-        const d = prepareDecision(state, { patient: p.pseudonym, requester: { orgId, memberId: `dr-${dr}` }, action: 'access', purpose }, now)({
+        const d = prepareDecision(state, { patient: p.pseudonym, requester: { orgId, memberId: `dr-${dr}` }, action: 'access', purpose }, now, consentBook)({
           resourceType: meta.resourceType,
           securityLabels: labels,
         });
@@ -446,7 +449,7 @@ export async function runRecordsBench(options: RecordsBenchOptions): Promise<Rec
     for (let i = 0; i < requests.length; i++) {
       const req = requests[i] as AccessRequest;
       let t0 = performance.now();
-      const d = decide(state, req, decideAt);
+      const d = decide(state, req, decideAt, consentBook);
       const us = (performance.now() - t0) * 1000;
       const other = requests[(i + 1_000) % requests.length] as AccessRequest;
       t0 = performance.now();

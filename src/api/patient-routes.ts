@@ -1,4 +1,6 @@
-// Patient rights under /ledger/v1/patients/{pseudonym}: the patient's consents,
+// Patient rights under /ledger/v1/patients/{pseudonym}: the patient's consents
+// (opened by this custodian's ConsentBook: the ledger holds them sealed), a
+// consent grant checked before it is ordered,
 // the HIPAA 164.528 accounting of disclosures (JSON rows with the access chain
 // the patient verifies against the head anchored on the ledger, or a Bundle
 // of BALP-shaped AuditEvents), GDPR erasure, and the privacy officer's
@@ -17,6 +19,7 @@ import {
   type Attestation,
 } from '../contracts/access/index.js';
 import { appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegatePower } from '../contracts/identity/index.js';
+import { consentIdForTx, type ConsentBook, type SealedConsentRecord } from '../contracts/consent/index.js';
 import { signCanonical, toBase64Url } from '../crypto/index.js';
 import type { Actor } from '../fhir/types.js';
 import { auditEventOf, disclosureRow } from '../fhir/audit-event.js';
@@ -43,6 +46,8 @@ export interface PatientRoutesDeps {
   erasePatient: (pseudonym: string) => Promise<{ records: number }>;
   /** This custodian's access log (off the ledger). */
   accessLog: AccessLogStore;
+  /** Opens this custodian's patients' sealed consents. */
+  consents: ConsentBook;
 }
 
 function stateJson(node: LedgerNode, namespace: string, key: string): Record<string, unknown> | undefined {
@@ -137,7 +142,27 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
   app.get('/ledger/v1/patients/:pseudonym/consents', async (request) => {
     const pseudonym = patientParam(request.params);
     await guard(request.headers.authorization, pseudonym, ['read', 'manage-consent']);
-    return { consents: scanAll(node, 'consent', `grant/${pseudonym}/`) };
+    const sealed = scanAll(node, 'consent', `grant/${pseudonym}/`) as unknown as SealedConsentRecord[];
+    return { consents: deps.consents.view(sealed) };
+  });
+
+  // A consent grant for a patient in this custodian's care, checked before it
+  // is ordered: the body opens with this node's key, matches its commitment
+  // and validates, the grantee is active, the period has not ended. A refused
+  // grant is never stored (4xx). The signer's authority is the contract's.
+  app.post('/ledger/v1/patients/:pseudonym/consents', async (request) => {
+    const pseudonym = patientParam(request.params);
+    const parsed = parseEnvelope(request.body);
+    const { tx } = parsed.envelope;
+    if (tx.contract !== 'consent' || tx.action !== 'grant' || tx.args['patient'] !== pseudonym) {
+      throw new CareLedgerError('MALFORMED', 'body must be a signed consent/grant transaction for this patient', { field: 'tx' });
+    }
+    deps.consents.checkGrant(node.state, accessLog.custodian, tx.args, new Date().toISOString());
+    const [result] = (await node.submit([parsed], { wait: true })) ?? [];
+    if (!result || result.code !== 'OK') {
+      throw new CareLedgerError(result?.code ?? 'INTERNAL', `consent not committed: ${result?.code ?? 'no result'}`);
+    }
+    return { txId: result.txId, height: result.height, consentId: consentIdForTx(result.txId) };
   });
 
   app.get('/ledger/v1/patients/:pseudonym/disclosures', async (request, reply) => {

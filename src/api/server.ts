@@ -120,6 +120,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       authenticate: authenticateHeader,
       erasePatient: (pseudonym) => records.repository.erasePatient(pseudonym),
       accessLog: records.repository.accessLog,
+      consents: records.repository.consents,
     });
     registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
     registerExchangeRoutes(app, {

@@ -22,6 +22,8 @@ import { buildServer } from '../api/index.js';
 import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
 import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
 import { pseudonymForTx } from '../contracts/identity/index.js';
+import { sealConsentGrant } from '../contracts/consent/index.js';
+import { custodianHpkeKey } from './consent.js';
 import { CareLedgerError, signTx, txIdOf, type Envelope } from '../ledger/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, keyHome, loadSigningKey, openNode, openRecords, writePrivateFile } from '../node/index.js';
 
@@ -148,9 +150,13 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
   await submitTx(
     baseUrl,
     sign(patientKey, 'consent', 'grant', {
-      patient,
-      grantee: { kind: 'practitioner', orgId: DEMO_ORG, memberId: 'dr-x' },
-      provision: { type: 'permit', actions: ['access', 'collect', 'correct'], purposes: ['TREAT'] },
+      ...sealConsentGrant({
+        network: networkId,
+        patient,
+        custodianHpkePublicKey: await custodianHpkeKey(baseUrl, DEMO_ORG),
+        grantee: { kind: 'practitioner', orgId: DEMO_ORG, memberId: 'dr-x' },
+        provision: { type: 'permit', actions: ['access', 'collect', 'correct'], purposes: ['TREAT'] },
+      }),
     }),
   );
   // The patient's FHIR Patient resource, written by her practitioner (her consent covers collect and correct).

@@ -17,3 +17,5 @@ export {
 export type { KeyId, SigningKey } from './ed25519.js';
 export { signingInput, signCanonical, verifyCanonical } from './sign.js';
 export { generateX25519PrivateKey } from './x25519.js';
+export { hpkeSeal, hpkeOpen, x25519PublicBytes, HpkeError } from './hpke.js';
+export type { HpkeSealed } from './hpke.js';

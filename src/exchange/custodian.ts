@@ -7,7 +7,7 @@
 // chain head is anchored on the ledger (docs/privacy.md); then seal
 // the permitted records as ONE HPKE bundle to B's REGISTERED key, bound to
 // the request by aad, and sign the response with A's node key.
-import { prepareDecision, type DecisionReason } from '../contracts/consent/index.js';
+import { prepareDecision, type DecisionReason, type GrantOpener } from '../contracts/consent/index.js';
 import { canonicalBytes, fromBase64Url, toBase64Url } from '../crypto/index.js';
 import { CareLedgerError } from '../ledger/index.js';
 import { sealBundle } from './hpke.js';
@@ -36,12 +36,20 @@ export interface CustodianDeps {
   replay: ReplayGuard;
   /** The custodian's access log: the disclosure is recorded and anchored before anything leaves. */
   audit: AccessAudit;
+  /** Opens the patient's sealed consents (the custodian's ConsentBook). */
+  consents: GrantOpener;
   /** Accepted clock difference for request times (default 5 min). */
   windowMs?: number;
 }
 
 /** Reasons that refuse the whole request whatever the records. */
-const REQUEST_LEVEL_DENIALS: ReadonlySet<DecisionReason> = new Set(['no-consent', 'unknown-patient', 'patient-erased', 'requester-inactive']);
+const REQUEST_LEVEL_DENIALS: ReadonlySet<DecisionReason> = new Set([
+  'no-consent',
+  'unknown-patient',
+  'patient-erased',
+  'requester-inactive',
+  'consent-unreadable',
+]);
 
 const refuse = (code: 'FORBIDDEN' | 'UNKNOWN_SIGNER' | 'BAD_SIGNATURE' | 'STALE_TIME' | 'WRONG_NETWORK', message: string, field: string) =>
   new CareLedgerError(code, message, { field });
@@ -79,6 +87,7 @@ function permittedRecords(deps: CustodianDeps, r: ExchangeRequest, now: string):
     deps.ledger.state,
     { patient: r.patient, requester: r.requester, action: 'access', purpose: r.purpose },
     now,
+    deps.consents,
   );
   const probe = decider({ resourceType: r.resourceTypes?.[0] ?? 'Patient', securityLabels: [] });
   if (probe.decision === 'deny' && REQUEST_LEVEL_DENIALS.has(probe.reason)) {

@@ -65,7 +65,8 @@ function deps(submitted: unknown[] = []): CustodianDeps {
   };
   const source = { listForDisclosure: () => assert.fail('no record may be listed before consent') };
   const audit = { recordNow: async () => assert.fail('nothing may be recorded before consent') };
-  return { ledger, source, replay: new ReplayGuard(), audit };
+  const consents = { open: () => assert.fail('no consent is held in this world') };
+  return { ledger, source, replay: new ReplayGuard(), audit, consents };
 }
 
 let n = 0;

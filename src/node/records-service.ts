@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { AuthStore, type AuthDeps } from '../auth/index.js';
+import { ConsentBook } from '../contracts/consent/index.js';
 import {
   exchangeLedgerOf,
   httpTransport,
@@ -50,11 +51,18 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
   const authDb = openRecordsDatabase(join(dataDir, 'auth.sqlite'));
   try {
     const vault = new Vault(vaultDb, kek);
+    const consents = new ConsentBook({
+      networkId: opened.node.networkId,
+      hpkePrivateKey: opened.keys.hpkePrivateKey,
+      // Never the content: the id says which grant to revoke or re-grant.
+      onUnreadable: (consentId, code) => process.stderr.write(`consent ${consentId} cannot be used (${code}); decisions for its patient deny\n`),
+    });
     const repository = await SecureFhirRepository.open({
       db: vaultDb,
       vault,
       kek,
       ledger: ledgerPortOf(opened.node, opened.config.orgId),
+      consents,
     });
     const exchangeLedger = exchangeLedgerOf(opened.node, opened.config.orgId);
     const exchange = {
@@ -62,6 +70,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
         ledger: exchangeLedger,
         source: new DisclosureReader({ db: vaultDb, vault, kek }),
         replay: new ReplayGuard(),
+        consents,
         audit: { recordNow: (events: ReadonlyArray<{ [k: string]: unknown }>) => repository.recordAccessNow(events as unknown as AccessEvent[]) },
       },
       requester: {

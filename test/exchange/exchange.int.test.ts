@@ -6,6 +6,7 @@
 // listen before genesis so their ports are known). Dr X (org-a) writes
 // patient P's records; P grants Dr Y (org-b) access for TREAT; Dr Y gathers
 // through org-b's node. Without etcd: fails in CI, skips locally.
+import { sealConsentGrantFrom, type Grantee, type Provision } from '../../src/contracts/consent/index.js';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,6 +58,11 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
   const written: FhirResource[] = [];
 
   const tx = async (org: OrgNode, key: SigningKey, contract: string, action: string, args: Record<string, unknown>): Promise<string> => {
+    if (contract === 'consent' && action === 'grant') {
+      // Sealed to the patient's custodian as a client does; the grantee and provision never reach the ledger in clear.
+      const clear = args as { patient: string; grantee: Grantee; provision: Provision };
+      args = { ...sealConsentGrantFrom(org.opened.node.state, networkId, clear.patient, { grantee: clear.grantee, provision: clear.provision }) };
+    }
     const env = parseEnvelope(signTx({ network: networkId, contract, action, args: args as { [k: string]: JsonValue } }, key));
     const [r] = (await org.opened.node.submit([env], { wait: true, timeoutMs: 15_000 })) ?? [];
     assert.equal(r?.code, 'OK', `${contract}/${action}: ${r?.code}`);

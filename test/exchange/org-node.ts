@@ -4,6 +4,7 @@
 // does, and a fastify server on 127.0.0.1 (port 0) with only the exchange
 // routes. The custodian's disclosure source can be swapped (tests inject a
 // faulty custodian) and the last signed request sent is kept (replay test).
+import { ConsentBook } from '../../src/contracts/consent/index.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -52,7 +53,8 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
   const authDb = openDb(join(dir, 'auth.sqlite'));
   const kek = Kek.generate();
   const vault = new Vault(db, kek);
-  const repository = await SecureFhirRepository.open({ db, vault, kek, ledger: ledgerPortOf(opened.node, orgId), audit: { intervalMs: 5 } });
+  const consents = new ConsentBook({ networkId: opened.node.networkId, hpkePrivateKey: opened.keys.hpkePrivateKey });
+  const repository = await SecureFhirRepository.open({ db, vault, kek, consents, ledger: ledgerPortOf(opened.node, orgId), audit: { intervalMs: 5 } });
   const auth: AuthDeps = { state: committedState(opened.store), nodeKey: opened.node.nodeKey, store: new AuthStore(authDb), baseUrl: `http://${orgId}.test` };
   const realSource = new DisclosureReader({ db, vault, kek });
   let source: DisclosureSource = realSource;
@@ -71,6 +73,7 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
       ledger,
       source: { listForDisclosure: (p, t) => source.listForDisclosure(p, t) },
       replay: new ReplayGuard(),
+      consents,
       audit: { recordNow: (events) => repository.recordAccessNow(events as unknown as AccessEvent[]) },
     },
     requester: { ledger, hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey), transport },

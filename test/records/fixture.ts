@@ -5,6 +5,7 @@
 // (private_key_jwt, EdDSA, client_id = the member's ledger key id), patient
 // sign-in (challenge signed with the patient's key) and FHIR requests.
 // The client also works against a node running as a child process.
+import { signLedgerRead } from '../../src/node/read-auth.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,7 @@ import { SignJWT } from 'jose';
 import { buildServer } from '../../src/api/index.js';
 import { JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../../src/auth/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
-import { consentIdForTx, SECURITY_LABELS } from '../../src/contracts/consent/index.js';
+import { consentIdForTx, sealConsentGrant, SECURITY_LABELS, type Grantee, type Provision } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { signTx, txIdOf, type Envelope } from '../../src/ledger/index.js';
 import {
@@ -81,12 +82,19 @@ export class RecordsClient {
   readonly fhirBase: string;
   readonly tokenUrl: string;
   #members = 0;
+  /** A ledger reader's key (the org admin's), for the patient and org lookups a client makes before sealing a grant. */
+  #reader: SigningKey | undefined;
 
-  constructor(url: string, networkId: string) {
+  constructor(url: string, networkId: string, reader?: SigningKey) {
     this.url = url;
     this.networkId = networkId;
+    this.#reader = reader;
     this.fhirBase = `${url}/fhir/R4`;
     this.tokenUrl = `${url}/auth/token`;
+  }
+
+  #readAuth(path: string): Record<string, string> {
+    return this.#reader === undefined ? {} : { authorization: signLedgerRead(this.#reader, this.networkId, 'GET', path) };
   }
 
   async request(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; contentType?: string } = {}): Promise<HttpResult> {
@@ -130,17 +138,37 @@ export class RecordsClient {
     return result;
   }
 
-  /** Signs and submits; asserts the expected result code. */
   /**
-   * Signs and submits; asserts the expected result code. A failing transaction
-   * of a patient or delegate key is refused at the edge (the submit gate's dry
-   * run) rather than ordered: its code then comes from the 4xx error body, and
-   * the result has height -1.
+   * Seals clear consent/grant args ({patient, grantee, provision}) to the
+   * patient's custodian as a client does (sealConsentGrant), with the
+   * custodian's HPKE key from GET /ledger/v1/orgs/{custodian}.
    */
+  async sealGrant(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const patient = String(args['patient']);
+    const rec = await this.request('GET', `/ledger/v1/patients/${patient}`, { headers: this.#readAuth(`/ledger/v1/patients/${patient}`) });
+    const custodian = String((rec.body as { custodian?: unknown }).custodian);
+    const org = await this.request('GET', `/ledger/v1/orgs/${custodian}`);
+    const key = String((org.body as { hpkePublicKey?: unknown }).hpkePublicKey);
+    return { ...sealConsentGrant({ network: this.networkId, patient, custodianHpkePublicKey: key, grantee: args['grantee'] as Grantee, provision: args['provision'] as Provision }) };
+  }
+
+  /** A consent/grant (clear args are sealed first) through the custodian's checked route POST /ledger/v1/patients/{p}/consents. */
+  async postConsent(key: SigningKey, args: Record<string, unknown>): Promise<HttpResult> {
+    const sealed = 'sealed' in args ? args : await this.sealGrant(args);
+    return this.request('POST', `/ledger/v1/patients/${String(args['patient'])}/consents`, {
+      body: this.sign(key, 'consent', 'grant', sealed),
+      contentType: 'application/json',
+    });
+  }
+
+  /** Signs and submits; asserts the expected result code. Clear consent/grant args are sealed first (sealGrant). */
   async tx(key: SigningKey, contract: string, action: string, args: Record<string, unknown>, expected = 'OK'): Promise<TxResult> {
+    if (contract === 'consent' && action === 'grant' && !('sealed' in args)) args = await this.sealGrant(args);
     const envelope = this.sign(key, contract, action, args);
     const res = await this.request('POST', '/ledger/v1/transactions?wait=commit', { body: envelope, contentType: 'application/json' });
     if (res.status !== 200 && expected !== 'OK') {
+      // A failing transaction of a patient or delegate key is refused at the edge (the submit gate's dry run)
+      // rather than ordered: its code comes from the 4xx error body, and the result has height -1.
       const refused = (res.body as { error?: { code?: string; field?: string } }).error;
       assert.equal(refused?.code, expected, `${contract}/${action}: ${res.status} ${res.text}`);
       assert.equal(refused?.field, 'tx', 'only the dry run of an unaccountable key refuses a signed, registered transaction');
@@ -155,6 +183,7 @@ export class RecordsClient {
 
   /** identity/register-member by an org admin, with a fresh key. */
   async registerMember(admin: SigningKey, roles: string[], memberId = `m${++this.#members}-${randomUUID().slice(0, 8)}`): Promise<Member> {
+    this.#reader ??= admin; // an org admin key reads the ledger (sealGrant's lookups)
     const key = generateSigningKey();
     await this.tx(admin, 'identity', 'register-member', { memberId, roles, keys: [key.keyId] });
     return { memberId, key };
@@ -320,7 +349,7 @@ export async function startRecordsNode(): Promise<RecordsNode> {
         orgId: init.config.orgId,
         networkId: init.config.networkId,
         adminKey: loadSigningKey(init.adminKeyFile),
-        client: new RecordsClient(url, init.config.networkId),
+        client: new RecordsClient(url, init.config.networkId, loadSigningKey(init.adminKeyFile)),
         close,
         stop,
       };

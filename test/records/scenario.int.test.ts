@@ -185,13 +185,15 @@ describe('a clinic and a patient, over HTTP', { timeout: 120_000 }, () => {
     await c.tx(P.key, 'consent', 'revoke', { patient: P.pseudonym, consentId: grantId }, 'CONFLICT');
   });
 
-  it('an expired grant denies; a grant already ended is refused by the contract', async () => {
+  it('an expired grant denies; a grant already ended is refused by the custodian before ordering', async () => {
     const now = Date.now();
-    await c.tx(P.key, 'consent', 'grant', {
+    const ended = await c.postConsent(P.key, {
       patient: P.pseudonym,
       grantee: { kind: 'practitioner', orgId: fx.orgId, memberId: drY.memberId },
       provision: { type: 'permit', resourceTypes: ['Observation'], period: { start: new Date(now - 60_000).toISOString(), end: new Date(now - 1000).toISOString() } },
-    }, 'RULE_VIOLATION');
+    });
+    assert.equal(ended.status, 422, ended.text);
+    assert.equal((ended.body as { error: { code: string } }).error.code, 'RULE_VIOLATION');
     const end = Date.now() + 2000;
     await grant({ type: 'permit', resourceTypes: ['Observation'], purposes: ['TREAT'], period: { end: new Date(end).toISOString() } });
     const read = await c.fhir(tokens.y, 'GET', `Observation/${obs[0]}`);

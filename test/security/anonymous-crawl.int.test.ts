@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { sealConsentGrant } from '../../src/contracts/consent/index.js';
 import { signTx } from '../../src/ledger/index.js';
 import { loadSigningKey } from '../../src/node/index.js';
 import { CLI, freePort } from '../helpers/proc.js';
@@ -81,15 +82,21 @@ describe('finding 3: anonymous crawl', { timeout: 180_000 }, () => {
     });
     assert.equal(glass.status, 200, await glass.text());
     const patientKey = loadSigningKey(demo.actors.patient.keyFile as string);
+    // A consent grant as a patient's client builds it: sealed to the custodian's registered HPKE key.
+    const org = (await (await fetch(`${ledger}/orgs/${demo.orgId as string}`)).json()) as Json;
     const grant = signTx(
       {
         network: demo.network as string,
         contract: 'consent',
         action: 'grant',
         args: {
-          patient: pt,
-          grantee: { kind: 'practitioner', orgId: demo.orgId as string, memberId: 'dr-y' },
-          provision: { type: 'permit', actions: ['access'], purposes: ['HRESCH'] },
+          ...sealConsentGrant({
+            network: demo.network as string,
+            patient: pt,
+            custodianHpkePublicKey: org.hpkePublicKey as string,
+            grantee: { kind: 'practitioner', orgId: demo.orgId as string, memberId: 'dr-y' },
+            provision: { type: 'permit', actions: ['access'], purposes: ['HRESCH'] },
+          }),
         },
       },
       patientKey,
@@ -110,7 +117,9 @@ describe('finding 3: anonymous crawl', { timeout: 180_000 }, () => {
     }
     const allTxs = auditorBlocks.flatMap((b) => b.txs);
     const fullText = JSON.stringify(auditorBlocks);
-    assert.ok(fullText.includes(pt) && fullText.includes('"dr-y"') && fullText.includes('"HRESCH"'), 'the auditor reads full transactions');
+    // The auditor reads full transactions (the consent itself is sealed to the custodian: docs/privacy.md section 9).
+    assert.ok(fullText.includes(pt) && fullText.includes('"dr-y"') && fullText.includes('"sealed"'), 'the auditor reads full transactions');
+    assert.ok(!fullText.includes('"HRESCH"'), "not even an auditor reads a consent's provision on the ledger");
     const grantTx = allTxs.find((t) => t.txId === grantBody.results[0].txId);
     assert.ok(grantTx, 'the consent grant is in the auditor view');
     const single = await fetch(`${ledger}/transactions/${grantTx.txId}`, { headers: bearer(demo.actors.auditor.accessToken) });

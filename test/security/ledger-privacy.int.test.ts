@@ -36,6 +36,7 @@ before(async () => {
     grantee: { kind: 'practitioner', orgId: fx.orgId, memberId: dr.memberId },
     provision: { type: 'permit', actions: ['access'], purposes: ['TREAT'] },
   });
+  await c.allowWrites(P, fx.orgId, dr.memberId); // writes need collect/correct (finding 4)
 });
 
 after(async () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_ACTIVE_GRANTS } from './contract.js';
 import { decideMany, prepareDecision } from './decide.js';
-import { consentIdForTx, readGrant, readIndex } from './state.js';
+import { consentIdForTx, readIndex } from './state.js';
 import { CLINIC, DELEGATE, HOSP, KEYS, OTHER_PATIENT, PATIENT, T0, World, addHours, drY, orgGrant, request } from './world.test-util.js';
 
 const oneDay = { start: T0, end: addHours(T0, 24) };
@@ -27,7 +27,7 @@ void test('grant to Dr Y for Observation/TREAT for one day: the issue scenario',
   assert.equal(r.refusal, undefined);
   assert.deepEqual(r.events.map((e) => e.type), ['revoked']);
   assert.deepEqual(w.decide({}, addHours(T0, 3)), { decision: 'deny', consentIds: [], reason: 'no-consent' });
-  assert.equal(readGrant(w.state, PATIENT, id)?.status, 'revoked');
+  assert.equal(w.book.read(w.state, PATIENT, id)?.status, 'revoked');
   assert.deepEqual(readIndex(w.state, PATIENT), []);
 });
 
@@ -36,7 +36,7 @@ void test('events carry ids only and the consent id derives from the txId', () =
   const r = w.run('grant', drY({ type: 'permit', securityLabels: ['HIV'], purposes: ['TREAT'] }));
   assert.equal(r.refusal, undefined);
   assert.deepEqual(r.events, [{ contract: 'consent', type: 'granted', data: { consentId: consentIdForTx(r.txId), patient: PATIENT } }]);
-  const stored = readGrant(w.state, PATIENT, consentIdForTx(r.txId));
+  const stored = w.book.read(w.state, PATIENT, consentIdForTx(r.txId));
   assert.equal(stored?.grantedBy, KEYS.patient);
   assert.equal(stored?.grantedAt, T0);
 });
@@ -91,7 +91,7 @@ void test('a permit scoped to labels does not reach sensitive categories it does
 void test('a delegate may grant and revoke; other signers are UNAUTHORIZED', () => {
   const w = new World();
   const id = w.grant(drY(obsTreat), { signer: KEYS.delegate });
-  assert.equal(readGrant(w.state, PATIENT, id)?.grantedBy, KEYS.delegate);
+  assert.equal(w.book.read(w.state, PATIENT, id)?.grantedBy, KEYS.delegate);
   for (const signer of [KEYS.otherPatient, KEYS.member, KEYS.admin]) {
     assert.equal(w.run('grant', drY(obsTreat), { signer }).refusal?.code, 'UNAUTHORIZED');
     assert.equal(w.revoke(id, { signer }).refusal?.code, 'UNAUTHORIZED');
@@ -112,17 +112,22 @@ void test('an expired or removed delegation is UNAUTHORIZED', () => {
   assert.equal(DELEGATE.startsWith('dg-'), true);
 });
 
-void test('grantee and patient must exist and be active', () => {
+void test('grantee must exist and be active (custodian edge check); the patient too (contract)', () => {
   const w = new World();
   const nobody = { patient: PATIENT, grantee: { kind: 'practitioner' as const, orgId: HOSP, memberId: 'nobody' }, provision: { type: 'permit' as const } };
-  assert.equal(w.run('grant', nobody).refusal?.code, 'NOT_FOUND');
-  assert.equal(w.run('grant', orgGrant('no-such-org', { type: 'permit' })).refusal?.code, 'NOT_FOUND');
+  assert.equal(w.check(nobody), 'NOT_FOUND');
+  assert.equal(w.check(orgGrant('no-such-org', { type: 'permit' })), 'NOT_FOUND');
   w.state.put('identity', `member/${HOSP}/dr-z`, { orgId: HOSP, memberId: 'dr-z', roles: [], keys: [], status: 'inactive' });
   const drZ = { ...nobody, grantee: { kind: 'practitioner' as const, orgId: HOSP, memberId: 'dr-z' } };
-  assert.equal(w.run('grant', drZ).refusal?.code, 'NOT_FOUND');
+  assert.equal(w.check(drZ), 'NOT_FOUND');
+  assert.equal(w.check(drY({ type: 'permit' })), undefined);
+  // The contract cannot see the grantee: a sealed grant naming nobody is stored, and permits nobody.
+  assert.equal(w.run('grant', nobody).refusal, undefined);
+  assert.equal(w.decide({}).reason, 'no-consent');
   const id = w.grant(drY({ type: 'permit' }));
   w.state.put('identity', `patient/${PATIENT}`, { pseudonym: PATIENT, keys: [KEYS.patient], custodian: HOSP, status: 'erased' });
   assert.equal(w.run('grant', drY({ type: 'permit' })).refusal?.code, 'GONE');
+  assert.equal(w.check(drY({ type: 'permit' })), 'NOT_FOUND');
   assert.equal(w.revoke(id).refusal?.code, 'GONE');
   assert.deepEqual(w.decide({}), { decision: 'deny', consentIds: [], reason: 'patient-erased' });
 });
@@ -136,27 +141,36 @@ void test('revoke: unknown id NOT_FOUND, second revoke CONFLICT', () => {
   assert.equal(w.revoke(id).refusal?.code, 'CONFLICT');
 });
 
-void test('malformed provisions are INVALID_ARGS; an already-ended period is a RULE_VIOLATION', () => {
+void test('malformed provisions are INVALID_ARGS and an ended period RULE_VIOLATION at the edge; stored anyway, they fail closed', () => {
   const w = new World();
   const deep = { type: 'permit' as const, provisions: [{ type: 'deny' as const, provisions: [{ type: 'permit' as const, provisions: [{ type: 'deny' as const, provisions: [{ type: 'permit' as const }] }] }] }] };
-  assert.equal(w.run('grant', drY(deep)).refusal?.code, 'INVALID_ARGS');
-  assert.equal(w.run('grant', drY({ type: 'permit', securityLabels: ['XYZ' as 'N'] })).refusal?.code, 'INVALID_ARGS');
-  assert.equal(w.run('grant', drY({ type: 'permit', period: { start: addHours(T0, 2), end: T0 } })).refusal?.code, 'INVALID_ARGS');
-  assert.equal(w.run('grant', drY({ type: 'permit', period: { end: '2026-02-30T00:00:00Z' } })).refusal?.code, 'INVALID_ARGS');
-  assert.equal(w.run('grant', drY({ type: 'permit', period: { end: T0 } })).refusal?.code, 'RULE_VIOLATION');
+  assert.equal(w.check(drY(deep)), 'INVALID_ARGS');
+  assert.equal(w.check(drY({ type: 'permit', securityLabels: ['XYZ' as 'N'] })), 'INVALID_ARGS');
+  assert.equal(w.check(drY({ type: 'permit', period: { start: addHours(T0, 2), end: T0 } })), 'INVALID_ARGS');
+  assert.equal(w.check(drY({ type: 'permit', period: { end: '2026-02-30T00:00:00Z' } })), 'INVALID_ARGS');
+  assert.equal(w.check(drY({ type: 'permit', period: { end: T0 } })), 'RULE_VIOLATION');
   // Offsets are normalised to UTC milliseconds.
   const id = w.grant(drY({ type: 'permit', period: { end: '2026-03-01T12:00:00+02:00' } }));
-  assert.equal(readGrant(w.state, PATIENT, id)?.provision.period?.end, '2026-03-01T10:00:00.000Z');
+  assert.equal(w.book.read(w.state, PATIENT, id)?.provision.period?.end, '2026-03-01T10:00:00.000Z');
+  assert.equal(w.decide({}).decision, 'permit');
+  // Submitted past the custodian's check (the generic transactions route), an invalid body is stored but never used.
+  const bad = w.grant(drY(deep));
+  assert.deepEqual(w.decide({}), { decision: 'deny', consentIds: [], reason: 'consent-unreadable' });
+  assert.deepEqual(w.unreadable, [bad]);
+  assert.equal(w.revoke(bad).refusal, undefined);
+  assert.equal(w.decide({}).decision, 'permit');
 });
 
-void test('grants whose period ended leave the index at the next grant; the active count is capped', () => {
+void test('grants stay in the index until revoked (periods are sealed); the active count is capped', () => {
   const w = new World();
   const short = w.grant(drY({ type: 'permit', period: { end: addHours(T0, 1) } }));
   const later = w.grant(drY({ type: 'permit' }), { at: addHours(T0, 2) });
-  assert.deepEqual(readIndex(w.state, PATIENT), [later]);
-  assert.equal(readGrant(w.state, PATIENT, short)?.status, 'active');
-  for (let i = 1; i < MAX_ACTIVE_GRANTS; i++) w.grant(drY({ type: 'permit' }), { at: addHours(T0, 2) });
+  assert.deepEqual(readIndex(w.state, PATIENT), [short, later]);
+  assert.equal(w.book.read(w.state, PATIENT, short)?.status, 'active');
+  for (let i = 2; i < MAX_ACTIVE_GRANTS; i++) w.grant(drY({ type: 'permit' }), { at: addHours(T0, 2) });
   assert.equal(w.run('grant', drY({ type: 'permit' }), { at: addHours(T0, 2) }).refusal?.code, 'RULE_VIOLATION');
+  assert.equal(w.revoke(short).refusal, undefined);
+  assert.equal(w.run('grant', drY({ type: 'permit' }), { at: addHours(T0, 2) }).refusal, undefined);
 });
 
 void test('decide reports unknown patients and inactive requesters; decideMany agrees with decide', () => {
@@ -170,10 +184,10 @@ void test('decide reports unknown patients and inactive requesters; decideMany a
     { resourceType: 'MedicationRequest', securityLabels: ['N'] },
   ];
   const q = request();
-  const many = decideMany(w.state, q, resources, T0);
+  const many = decideMany(w.state, q, resources, T0, w.book);
   assert.deepEqual(many, resources.map((r) => w.decide(r)));
   assert.deepEqual(many.map((d) => d.decision), ['permit', 'deny', 'permit']);
-  assert.equal(prepareDecision(w.state, q, '2026-03-01T09:00:00+01:00')(resources[0]!).decision, 'permit');
+  assert.equal(prepareDecision(w.state, q, '2026-03-01T09:00:00+01:00', w.book)(resources[0]!).decision, 'permit');
   w.state.put('governance', `org/${HOSP}`, { orgId: HOSP, status: 'removed' });
   assert.equal(w.decide({}).reason, 'requester-inactive');
 });

@@ -1,31 +1,32 @@
-// The consent contract (ARCHITECTURE section 5): `grant`, `grant-fhir` and
-// `revoke`. Signed by the patient's own key or by a delegate of that patient
-// whose delegation is active and grants 'manage-consent'. Grants are stored under the patient's
-// pseudonym with an index of active grants so `decide` does point lookups.
-// Events carry ids only: never the provision (labels, purposes), which is
-// health-related data.
+// The consent contract (ARCHITECTURE section 5): `grant` and `revoke`.
+// Signed by the patient's own key or by a delegate of that patient whose
+// delegation is active and grants 'manage-consent'. A grant's grantee and
+// provision arrive sealed to the patient's custodian (sealed.ts): the
+// contract, deterministic and keyless, checks authority, the patient, the
+// active-grant cap and sizes, and stores the sealed body and its commitment
+// under the patient's pseudonym with an index of active grants. The
+// custodian opens and validates bodies (ConsentBook). Events carry ids only.
 import { defineAction, refuse, type Contract, type ExecContext, type Refusal } from '../../ledger/contract.js';
-import { isCareLedgerError } from '../../ledger/errors.js';
 import { delegateMayManageConsent } from './delegation.js';
-import { consentFromFhir } from './fhir-in.js';
-import { consentGrantSchema, grantFhirArgsSchema, revokeArgsSchema, type ConsentGrant } from './schema.js';
+import { revokeArgsSchema } from './schema.js';
+import { sealedGrantArgsSchema, type SealedGrantArgs } from './sealed.js';
 import {
   CONSENT_NAMESPACE,
   consentIdForTx,
   grantKey,
   indexKey,
-  isGranteeActive,
   patientStatus,
-  readGrant,
   readIndex,
+  readSealedGrant,
   toJson,
-  type ConsentRecord,
+  type SealedConsentRecord,
 } from './state.js';
 
 export const CONSENT_CONTRACT = 'consent';
 /**
  * Active grants one patient may hold at once. Bounds decide's work per
- * request; grants whose period has ended leave the index at the next grant.
+ * request. The contract cannot see periods (they are sealed), so a grant
+ * leaves the index when it is revoked, not when its period ends.
  */
 export const MAX_ACTIVE_GRANTS = 128;
 
@@ -58,22 +59,14 @@ function checkPatient(ctx: ExecContext, patient: string): Refusal | undefined {
   return undefined;
 }
 
-/** Index ids still worth keeping: active grants whose period has not ended. */
+/** Index ids still worth keeping: grants that exist and are active. */
 function liveIndex(ctx: ExecContext, patient: string): string[] {
-  return readIndex(ctx.state, patient).filter((id) => {
-    const g = readGrant(ctx.state, patient, id);
-    const end = g?.provision.period?.end;
-    return g !== undefined && g.status === 'active' && (end === undefined || end > ctx.blockTime);
-  });
+  return readIndex(ctx.state, patient).filter((id) => readSealedGrant(ctx.state, patient, id)?.status === 'active');
 }
 
-function applyGrant(ctx: ExecContext, grant: ConsentGrant): Refusal | undefined {
+function applyGrant(ctx: ExecContext, grant: SealedGrantArgs): Refusal | undefined {
   const bad = checkPatient(ctx, grant.patient);
   if (bad) return bad;
-  if (!isGranteeActive(ctx.state, grant.grantee)) return refuse('NOT_FOUND', 'grantee is unknown or inactive');
-  const end = grant.provision.period?.end;
-  if (end !== undefined && end <= ctx.blockTime) return refuse('RULE_VIOLATION', 'consent period has already ended');
-
   const consentId = consentIdForTx(ctx.txId);
   if (ctx.state.get(CONSENT_NAMESPACE, grantKey(grant.patient, consentId)) !== undefined) {
     return refuse('ALREADY_EXISTS', 'consent id already used');
@@ -82,11 +75,11 @@ function applyGrant(ctx: ExecContext, grant: ConsentGrant): Refusal | undefined 
   if (index.length >= MAX_ACTIVE_GRANTS) {
     return refuse('RULE_VIOLATION', `patient already holds ${MAX_ACTIVE_GRANTS} active consents`);
   }
-  const record: ConsentRecord = {
+  const record: SealedConsentRecord = {
     consentId,
     patient: grant.patient,
-    grantee: grant.grantee,
-    provision: grant.provision,
+    sealed: { enc: grant.sealed.enc, ct: grant.sealed.ct },
+    commitment: grant.commitment,
     status: 'active',
     grantedBy: ctx.signer,
     grantedAt: ctx.blockTime,
@@ -97,32 +90,10 @@ function applyGrant(ctx: ExecContext, grant: ConsentGrant): Refusal | undefined 
   return undefined;
 }
 
-/** Translates a grant-fhir payload; a CareLedgerError becomes its refusal. */
-function translate(resource: unknown): { grant: ConsentGrant } | { refusal: Refusal } {
-  try {
-    return { grant: consentFromFhir(resource) };
-  } catch (e) {
-    if (isCareLedgerError(e)) return { refusal: refuse(e.code, e.message) };
-    throw e;
-  }
-}
-
 const grant = defineAction({
-  args: consentGrantSchema,
+  args: sealedGrantArgsSchema,
   authorize: (ctx, args) => authorizePatientSigner(ctx, args.patient),
   apply: applyGrant,
-});
-
-const grantFhir = defineAction({
-  args: grantFhirArgsSchema,
-  authorize: (ctx, args) => {
-    const t = translate(args.consent);
-    return 'refusal' in t ? t.refusal : authorizePatientSigner(ctx, t.grant.patient);
-  },
-  apply: (ctx, args) => {
-    const t = translate(args.consent);
-    return 'refusal' in t ? t.refusal : applyGrant(ctx, t.grant);
-  },
 });
 
 const revoke = defineAction({
@@ -131,10 +102,10 @@ const revoke = defineAction({
   apply: (ctx, args) => {
     const bad = checkPatient(ctx, args.patient);
     if (bad) return bad;
-    const record = readGrant(ctx.state, args.patient, args.consentId);
+    const record = readSealedGrant(ctx.state, args.patient, args.consentId);
     if (record === undefined) return refuse('NOT_FOUND', 'unknown consent');
     if (record.status === 'revoked') return refuse('CONFLICT', 'consent already revoked');
-    const revoked: ConsentRecord = { ...record, status: 'revoked', revokedAt: ctx.blockTime, revokedBy: ctx.signer };
+    const revoked: SealedConsentRecord = { ...record, status: 'revoked', revokedAt: ctx.blockTime, revokedBy: ctx.signer };
     ctx.state.put(CONSENT_NAMESPACE, grantKey(args.patient, args.consentId), toJson(revoked));
     const index = readIndex(ctx.state, args.patient).filter((id) => id !== args.consentId);
     ctx.state.put(CONSENT_NAMESPACE, indexKey(args.patient), index);
@@ -147,5 +118,5 @@ const revoke = defineAction({
 export const consentContract: Contract = {
   name: CONSENT_CONTRACT,
   version: 1,
-  actions: { grant, 'grant-fhir': grantFhir, revoke },
+  actions: { grant, revoke },
 };

@@ -8,7 +8,11 @@
 //  2. Requester: its organisation ('governance'/org) and membership
 //     ('identity'/member) must be 'active', else deny 'requester-inactive'.
 //  3. Candidate grants: the ids in 'consent'/index/<patient> (active grants
-//     only; point lookups, no scans), whose record is still 'active' and
+//     only; point lookups, no scans), whose record is still 'active',
+//     opened by the custodian's GrantOpener (the ConsentBook; the ledger holds
+//     them sealed). If any active grant of the patient does not open or is
+//     invalid, every decision for the patient is deny 'consent-unreadable'
+//     (fail closed: the unreadable one might have been a deny). Then those
 //     whose grantee covers the requester: a practitioner grantee matches that
 //     exact (orgId, memberId); an organisation grantee matches every member
 //     of the organisation.
@@ -56,10 +60,20 @@ import {
   IDENTITY_NAMESPACE,
   isGranteeActive,
   patientStatus,
-  readGrant,
   readIndex,
+  readSealedGrant,
   type ConsentRecord,
+  type SealedConsentRecord,
 } from './state.js';
+
+/**
+ * Opens a stored sealed grant into the consent it says, or undefined when it
+ * cannot (not sealed to this custodian, altered, invalid). The ConsentBook is
+ * the real one; it is the only way decide sees grantees and provisions.
+ */
+export interface GrantOpener {
+  open(record: SealedConsentRecord): ConsentRecord | undefined;
+}
 
 export type DecisionReason =
   | 'permitted'
@@ -68,7 +82,8 @@ export type DecisionReason =
   | 'expired'
   | 'patient-erased'
   | 'unknown-patient'
-  | 'requester-inactive';
+  | 'requester-inactive'
+  | 'consent-unreadable';
 
 export interface Decision {
   decision: 'permit' | 'deny';
@@ -183,18 +198,21 @@ const constant =
  * (DecisionMemo).
  */
 export type PatientGrants =
-  | { kind: 'constant'; reason: 'unknown-patient' | 'patient-erased' }
+  | { kind: 'constant'; reason: 'unknown-patient' | 'patient-erased' | 'consent-unreadable' }
   | { kind: 'grants'; grants: readonly ConsentRecord[] };
 
-/** Reads a patient's status and active grants (point lookups only). */
-export function patientGrants(state: StateReader, patient: string): PatientGrants {
+/** Reads a patient's status and active grants (point lookups only), opened by `opener`; fails closed. */
+export function patientGrants(state: StateReader, patient: string, opener: GrantOpener): PatientGrants {
   const status = patientStatus(state, patient);
   if (status === 'unknown') return { kind: 'constant', reason: 'unknown-patient' };
   if (status === 'erased') return { kind: 'constant', reason: 'patient-erased' };
   const grants: ConsentRecord[] = [];
   for (const id of readIndex(state, patient)) {
-    const grant = readGrant(state, patient, id);
-    if (grant !== undefined && grant.status === 'active') grants.push(grant);
+    const sealed = readSealedGrant(state, patient, id);
+    if (sealed === undefined || sealed.status !== 'active') continue;
+    const grant = opener.open(sealed);
+    if (grant === undefined) return { kind: 'constant', reason: 'consent-unreadable' };
+    grants.push(grant);
   }
   return { kind: 'grants', grants };
 }
@@ -241,9 +259,9 @@ function deciderAt(patient: PatientGrants, requesterIsActive: () => boolean, que
  * grants) and returns a decider per resource: the FHIR search path prepares
  * one query and decides for each resource in the page.
  */
-export function prepareDecision(state: StateReader, query: ConsentQuery, time: string): Decider {
+export function prepareDecision(state: StateReader, query: ConsentQuery, time: string, opener: GrantOpener): Decider {
   const now = canonicalTime(time);
-  return deciderAt(patientGrants(state, query.patient), () => requesterActive(state, query.requester), query, now);
+  return deciderAt(patientGrants(state, query.patient, opener), () => requesterActive(state, query.requester), query, now);
 }
 
 /** Namespaces whose stamps invalidate the memo: what patientGrants and requesterActive read. */
@@ -259,19 +277,21 @@ const MEMO_NAMESPACES = [CONSENT_NAMESPACE, IDENTITY_NAMESPACE, GOVERNANCE_NAMES
  * entries of each kind, oldest dropped first; all go when a stamp moves.
  */
 export class DecisionMemo {
+  readonly #opener: GrantOpener;
   readonly #limit: number;
   readonly #patients = new Map<string, PatientGrants>();
   readonly #requesters = new Map<string, boolean>();
   #stamp = -1;
 
-  constructor(limit = 10_000) {
+  constructor(opener: GrantOpener, limit = 10_000) {
+    this.#opener = opener;
     this.#limit = limit;
   }
 
   prepare(state: StateReader, query: ConsentQuery, time: string): Decider {
     const now = canonicalTime(time);
     const stampOf = state.stamp?.bind(state);
-    if (stampOf === undefined) return prepareDecision(state, query, now);
+    if (stampOf === undefined) return prepareDecision(state, query, now, this.#opener);
     // Stamps only grow, so their sum moves whenever any of them does.
     let stamp = 0;
     for (const ns of MEMO_NAMESPACES) stamp += stampOf(ns);
@@ -280,7 +300,7 @@ export class DecisionMemo {
       this.#requesters.clear();
       this.#stamp = stamp;
     }
-    const patient = remember(this.#patients, this.#limit, query.patient, () => patientGrants(state, query.patient));
+    const patient = remember(this.#patients, this.#limit, query.patient, () => patientGrants(state, query.patient, this.#opener));
     const requesterKey = `${query.requester.orgId}\u0000${query.requester.memberId}`;
     const active = () => remember(this.#requesters, this.#limit, requesterKey, () => requesterActive(state, query.requester));
     return deciderAt(patient, active, query, now);
@@ -298,10 +318,11 @@ function remember<V>(map: Map<string, V>, limit: number, key: string, load: () =
 
 /**
  * Decides whether `request` is permitted by the patient's consents at `time`
- * (block time or the serving node's clock). Pure: reads `state` only.
+ * (block time or the serving node's clock), as `opener` opens them. Pure:
+ * reads `state` and the opener (a cache of what the sealed bodies say) only.
  */
-export function decide(state: StateReader, request: AccessRequest, time: string): Decision {
-  return prepareDecision(state, request, time)(request);
+export function decide(state: StateReader, request: AccessRequest, time: string, opener: GrantOpener): Decision {
+  return prepareDecision(state, request, time, opener)(request);
 }
 
 /** Decides one query for many resources with one round of state lookups. */
@@ -310,7 +331,8 @@ export function decideMany(
   query: ConsentQuery,
   resources: readonly ResourceFacts[],
   time: string,
+  opener: GrantOpener,
 ): Decision[] {
-  const decider = prepareDecision(state, query, time);
+  const decider = prepareDecision(state, query, time, opener);
   return resources.map((r) => decider(r));
 }

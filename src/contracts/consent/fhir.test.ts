@@ -8,9 +8,8 @@ import fc from 'fast-check';
 import { isCareLedgerError } from '../../ledger/errors.js';
 import { consentFromFhir } from './fhir-in.js';
 import { consentToFhir } from './fhir-out.js';
-import { readGrant } from './state.js';
 import { arbGrant } from './arbitraries.test-util.js';
-import { KEYS, PATIENT, T0, World, addHours } from './world.test-util.js';
+import { KEYS, OTHER_PATIENT, PATIENT, T0, World, addHours } from './world.test-util.js';
 
 /** IHE PCF style: basic opt-in for Dr Y's treatment reads, restricted for R, PSY and SUD data. */
 function pcfConsent(): Record<string, unknown> {
@@ -84,13 +83,13 @@ void test('an IHE PCF style Consent translates to a grant', () => {
   });
 });
 
-void test('grant-fhir stores the translation and decide honours it', () => {
+void test('a sealed FHIR Consent body is opened through the translation and decide honours it', () => {
   const w = new World();
-  const r = w.run('grant-fhir', { consent: pcfConsent() }, { at: addHours(T0, 1) });
+  const r = w.run('grant', { patient: PATIENT, consent: pcfConsent() }, { at: addHours(T0, 1) });
   assert.equal(r.refusal, undefined);
   const id = r.events[0]?.data['consentId'];
   assert.equal(typeof id, 'string');
-  assert.equal(readGrant(w.state, PATIENT, id as string)?.grantee.kind, 'practitioner');
+  assert.equal(w.book.read(w.state, PATIENT, id as string)?.grantee.kind, 'practitioner');
   assert.equal(w.decide({ resourceType: 'DiagnosticReport' }, addHours(T0, 2)).decision, 'permit');
   assert.equal(w.decide({ securityLabels: ['N', 'PSY'] }, addHours(T0, 2)).reason, 'denied-by-provision');
   assert.equal(w.decide({ action: 'disclose' }, addHours(T0, 2)).decision, 'deny');
@@ -103,7 +102,8 @@ void test('a Consent without patient is refused with INVALID_ARGS', () => {
   delete c['patient'];
   assert.equal(fieldOf(() => consentFromFhir(c)), 'Consent.patient');
   const w = new World();
-  assert.equal(w.run('grant-fhir', { consent: c }).refusal?.code, 'INVALID_ARGS');
+  assert.equal(w.check({ patient: PATIENT, consent: c }), 'INVALID_ARGS');
+  assert.equal(w.check({ patient: OTHER_PATIENT, consent: pcfConsent() }), 'INVALID_ARGS');
 });
 
 void test('untranslatable Consents are refused, naming the FHIR path', () => {
@@ -141,10 +141,10 @@ void test('policyRule OPTOUT stands in for a missing root type', () => {
   assert.equal(fieldOf(() => consentFromFhir(c)), 'Consent.provision.type');
 });
 
-void test('grant-fhir authority follows the translated patient', () => {
+void test('a FHIR Consent grant: authority follows the args patient, the body must name the same patient', () => {
   const w = new World();
-  assert.equal(w.run('grant-fhir', { consent: pcfConsent() }, { signer: KEYS.otherPatient }).refusal?.code, 'UNAUTHORIZED');
-  assert.equal(w.run('grant-fhir', { consent: pcfConsent() }, { signer: KEYS.delegate }).refusal, undefined);
+  assert.equal(w.run('grant', { patient: PATIENT, consent: pcfConsent() }, { signer: KEYS.otherPatient }).refusal?.code, 'UNAUTHORIZED');
+  assert.equal(w.run('grant', { patient: PATIENT, consent: pcfConsent() }, { signer: KEYS.delegate }).refusal, undefined);
 });
 
 void test('property: consentFromFhir(consentToFhir(g)) returns g', () => {

@@ -1,8 +1,24 @@
 // Public face of the consent contract: the contract, the pure decision, the
-// FHIR Consent translators, the schemas and the state layout.
+// sealed bodies and the custodian's ConsentBook, the FHIR Consent
+// translators, the schemas and the state layout.
 export { consentContract, CONSENT_CONTRACT, MAX_ACTIVE_GRANTS, authorizePatientSigner } from './contract.js';
 export { decide, decideMany, prepareDecision, patientGrants, DecisionMemo, evaluateProvision, restrictedLabelsOf } from './decide.js';
-export type { AccessRequest, ConsentQuery, ResourceFacts, Decision, DecisionReason, Decider, PatientGrants } from './decide.js';
+export type { AccessRequest, ConsentQuery, ResourceFacts, Decision, DecisionReason, Decider, PatientGrants, GrantOpener } from './decide.js';
+export { ConsentBook } from './book.js';
+export type { ConsentBookOptions, ConsentView } from './book.js';
+export {
+  sealConsentGrant,
+  sealConsentGrantFrom,
+  sealConsentBody,
+  openSealedGrant,
+  consentCommitment,
+  consentSealInfo,
+  sealedGrantArgsSchema,
+  CONSENT_SEAL_INFO,
+  CONSENT_COMMITMENT_DOMAIN,
+  MAX_SEALED_CT,
+} from './sealed.js';
+export type { SealedGrantArgs, SealedBody, ConsentGrantInput } from './sealed.js';
 export { consentFromFhir } from './fhir-in.js';
 export { consentToFhir } from './fhir-out.js';
 export { FHIR_SYSTEMS, granteeReference, granteeFromReference } from './fhir-codes.js';
@@ -20,7 +36,6 @@ export {
   provisionSchema,
   granteeSchema,
   revokeArgsSchema,
-  grantFhirArgsSchema,
   normalizeInstant,
 } from './schema.js';
 export type { ConsentAction, PurposeOfUse, SecurityLabel, Provision, Grantee, ConsentGrant, RevokeArgs } from './schema.js';
@@ -30,7 +45,9 @@ export {
   consentIdForTx,
   grantKey,
   indexKey,
-  readGrant,
+  readSealedGrant,
   readIndex,
+  custodianOf,
+  orgHpkePublicKey,
 } from './state.js';
-export type { ConsentRecord } from './state.js';
+export type { ConsentRecord, SealedConsentRecord } from './state.js';

@@ -56,7 +56,7 @@ void test('property: a permit that does not name a label never releases data car
         const w = new World();
         seed(w, grants.map((g) => ({ ...g, provision: withoutLabel(g.provision, label) })));
         const labels = [...new Set([...req.securityLabels, label])];
-        const d = decide(w.state, { ...req, securityLabels: labels }, time);
+        const d = decide(w.state, { ...req, securityLabels: labels }, time, w.book);
         assert.equal(d.decision, 'deny');
       },
     ),
@@ -74,7 +74,7 @@ void test('property: whatever the grants, each permitting grant names every rest
         const [id] = seed(w, [g]);
         if (id !== undefined) byId.set(id, g);
       }
-      const d = decide(w.state, req, time);
+      const d = decide(w.state, req, time, w.book);
       if (d.decision !== 'permit') return;
       for (const id of d.consentIds) {
         const labels = new Set(named((byId.get(id) as ConsentGrant).provision));
@@ -95,9 +95,9 @@ void test('property: adding a deny grant never releases more', () => {
       (grants, deny, req, time) => {
         const w = new World();
         seed(w, grants);
-        const before = decide(w.state, req, time);
+        const before = decide(w.state, req, time, w.book);
         seed(w, [deny]);
-        const after = decide(w.state, req, time);
+        const after = decide(w.state, req, time, w.book);
         if (before.decision === 'deny') assert.equal(after.decision, 'deny');
         if (after.decision === 'permit') assert.deepEqual(after, before);
       },
@@ -120,7 +120,7 @@ void test('property: a permit naming all the labels releases when everything els
       seed(w, others);
       const id = seed(w, [drY({ type: 'permit', actions: [facts.action], purposes: [facts.purpose], resourceTypes: [facts.resourceType], securityLabels: facts.securityLabels })])[0];
       assert.ok(id !== undefined);
-      const d = decide(w.state, request(facts), time);
+      const d = decide(w.state, request(facts), time, w.book);
       assert.equal(d.decision, 'permit');
       assert.ok(d.consentIds.includes(id));
     }),
@@ -156,7 +156,7 @@ void test('property: a revoked or expired permit never releases, even one naming
       assert.ok(id !== undefined);
       const time = addHours(end, after);
       if (revoke) assert.equal(w.revoke(id).refusal, undefined);
-      const d = decide(w.state, request(facts), time);
+      const d = decide(w.state, request(facts), time, w.book);
       assert.equal(d.decision, 'deny');
       assert.equal(d.reason, revoke ? 'no-consent' : 'expired');
     }),

@@ -37,7 +37,7 @@ void test('property: with stamps moving on every change, memoised decisions equa
     fc.property(fc.array(arbStep, { minLength: 1, maxLength: 30 }), (steps) => {
       const world = new World();
       const state = new Stamped(world);
-      const memo = new DecisionMemo(4);
+      const memo = new DecisionMemo(world.book, 4);
       const ids: string[] = [];
       for (const step of steps) {
         if (step.kind === 'grant') {
@@ -49,7 +49,7 @@ void test('property: with stamps moving on every change, memoised decisions equa
           state.touch(r.writes.map((w) => w.namespace));
         } else if (step.kind === 'ask') {
           // Twice: the second answer comes from the memo.
-          const fresh = decide(state, step.req, step.time);
+          const fresh = decide(state, step.req, step.time, world.book);
           assert.deepEqual(memoDecide(memo, state, step.req, step.time), fresh);
           assert.deepEqual(memoDecide(memo, state, step.req, step.time), fresh);
         }
@@ -62,7 +62,7 @@ void test('property: with stamps moving on every change, memoised decisions equa
 void test('the stamp is what invalidates: a change without one is not seen, a stamp makes it seen', () => {
   const world = new World();
   const state = new Stamped(world);
-  const memo = new DecisionMemo();
+  const memo = new DecisionMemo(world.book);
   const id = world.grant(drY({ type: 'permit', resourceTypes: ['Observation'] }));
   state.touch(['consent']);
   assert.equal(memoDecide(memo, state, request(), T0).decision, 'permit');
@@ -76,7 +76,7 @@ void test('the stamp is what invalidates: a change without one is not seen, a st
 void test('an unrelated namespace does not invalidate; identity and governance do', () => {
   const world = new World();
   const state = new Stamped(world);
-  const memo = new DecisionMemo();
+  const memo = new DecisionMemo(world.book);
   world.grant(drY({ type: 'permit' }));
   state.touch(['consent']);
   assert.equal(memoDecide(memo, state, request(), T0).decision, 'permit');
@@ -90,7 +90,7 @@ void test('an unrelated namespace does not invalidate; identity and governance d
 void test('time is still evaluated per call: a memoised grant expires at its end', () => {
   const world = new World();
   const state = new Stamped(world);
-  const memo = new DecisionMemo();
+  const memo = new DecisionMemo(world.book);
   const end = addHours(T0, 24);
   const id = world.grant(drY({ type: 'permit', period: { start: T0, end } }));
   state.touch(['consent']);
@@ -100,7 +100,7 @@ void test('time is still evaluated per call: a memoised grant expires at its end
 
 void test('a reader without stamps is read on every call', () => {
   const world = new World();
-  const memo = new DecisionMemo();
+  const memo = new DecisionMemo(world.book);
   const id = world.grant(drY({ type: 'permit' }));
   assert.equal(memoDecide(memo, world.state, request(), T0).decision, 'permit');
   assert.equal(world.revoke(id).refusal, undefined);
@@ -108,7 +108,7 @@ void test('a reader without stamps is read on every call', () => {
 });
 
 void test('a malformed time is refused before any lookup', () => {
-  const memo = new DecisionMemo();
   const world = new World();
+  const memo = new DecisionMemo(world.book);
   assert.throws(() => memo.prepare(new Stamped(world), request(), 'yesterday'), (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGS');
 });

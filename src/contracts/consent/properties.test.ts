@@ -36,7 +36,7 @@ void test('property: a revoked consent never permits', () => {
         const revoked = ids[pick % ids.length]!;
         assert.equal(w.revoke(revoked).refusal, undefined);
         for (const [req, time] of requests) {
-          const d = decide(w.state, req, time);
+          const d = decide(w.state, req, time, w.book);
           assert.ok(!d.consentIds.includes(revoked), 'a revoked consent took part in a decision');
           if (d.decision === 'permit') assert.ok(d.consentIds.length > 0);
         }
@@ -51,7 +51,7 @@ void test('property: revoking every grant leaves no permit', () => {
     fc.property(fc.array(arbGrant(), { maxLength: 5 }), arbRequest, arbTime, (grants, req, time) => {
       const w = new World();
       for (const id of seed(w, grants)) assert.equal(w.revoke(id).refusal, undefined);
-      assert.deepEqual(decide(w.state, req, time), { decision: 'deny', consentIds: [], reason: 'no-consent' });
+      assert.deepEqual(decide(w.state, req, time, w.book), { decision: 'deny', consentIds: [], reason: 'no-consent' });
     }),
     RUNS,
   );
@@ -67,9 +67,9 @@ void test('property: adding a deny grant never turns a deny into a permit', () =
       (grants, denyGrant, req, time) => {
         const w = new World();
         seed(w, grants);
-        const before = decide(w.state, req, time);
+        const before = decide(w.state, req, time, w.book);
         seed(w, [denyGrant]);
-        const after = decide(w.state, req, time);
+        const after = decide(w.state, req, time, w.book);
         if (before.decision === 'deny') assert.equal(after.decision, 'deny');
         if (after.decision === 'permit') assert.deepEqual(after, before);
       },
@@ -83,10 +83,10 @@ void test('property: no grant, of any shape, lifts a denial by provision', () =>
     fc.property(fc.array(arbGrant(), { maxLength: 4 }), arbGrant(undefined, 'deny'), arbGrant(), arbRequest, arbTime, (grants, deny, extra, req, time) => {
       const w = new World();
       seed(w, [...grants, deny]);
-      const before = decide(w.state, req, time);
+      const before = decide(w.state, req, time, w.book);
       if (before.reason !== 'denied-by-provision') return;
       seed(w, [extra]);
-      const after = decide(w.state, req, time);
+      const after = decide(w.state, req, time, w.book);
       assert.equal(after.reason, 'denied-by-provision');
       for (const id of before.consentIds) assert.ok(after.consentIds.includes(id));
     }),
@@ -100,13 +100,13 @@ void test('property: decide is deterministic and does not write state', () => {
       const w = new World();
       seed(w, grants);
       const snapshot = JSON.stringify(w.state.list('consent'));
-      const first = decide(w.state, req, time);
-      const again = decide(w.state, structuredClone(req), time);
+      const first = decide(w.state, req, time, w.book);
+      const again = decide(w.state, structuredClone(req), time, w.book);
       assert.deepEqual(again, first);
       // A second world built from the same transactions decides the same.
       const twin = new World();
       seed(twin, grants);
-      assert.deepEqual(decide(twin.state, req, time), first);
+      assert.deepEqual(decide(twin.state, req, time, twin.book), first);
       assert.equal(JSON.stringify(w.state.list('consent')), snapshot);
       assert.equal(first.decision === 'permit', first.reason === 'permitted');
     }),
@@ -120,7 +120,7 @@ void test('sanity: the generators produce both permits and denials', () => {
     fc.property(fc.array(arbGrant(), { minLength: 1, maxLength: 6 }), arbRequest, (grants, req) => {
       const w = new World();
       seed(w, grants);
-      seen.add(decide(w.state, req, T0).reason);
+      seen.add(decide(w.state, req, T0, w.book).reason);
     }),
     { numRuns: 300, seed: 42 },
   );

@@ -169,7 +169,7 @@ export const granteeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('organization'), orgId: idSchema }),
 ]);
 
-/** Args of the `grant` action. */
+/** A grant in clear: what a sealed body says (sealed.ts) and what consentFromFhir returns. */
 export interface ConsentGrant {
   patient: string;
   grantee: Grantee;
@@ -184,6 +184,3 @@ export const consentGrantSchema: z.ZodType<ConsentGrant> = z.strictObject({
 
 export const revokeArgsSchema = z.strictObject({ patient: idSchema, consentId: z.string().regex(/^cns_[A-Za-z0-9_-]{22}$/) });
 export type RevokeArgs = z.infer<typeof revokeArgsSchema>;
-
-/** Args of `grant-fhir`: the resource is translated (and checked) by consentFromFhir. */
-export const grantFhirArgsSchema = z.strictObject({ consent: z.record(z.string(), z.unknown()) });

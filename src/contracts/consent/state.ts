@@ -1,7 +1,7 @@
 // The consent contract's state layout and the read-only views it needs of
 // identity and governance state (contracts never import each other; they
 // share only the state layout, ARCHITECTURE section 5):
-//   'consent'/'grant/<pseudonym>/<consentId>' -> ConsentRecord
+//   'consent'/'grant/<pseudonym>/<consentId>' -> SealedConsentRecord (body sealed to the custodian, sealed.ts)
 //   'consent'/'index/<pseudonym>'             -> consentId[] of ACTIVE grants (grant order)
 //   'identity'/'patient/<pseudonym>'          -> { status: 'active' | 'erased', ... }
 //   'identity'/'delegate/<pseudonym>/<id>'    -> { status, validUntil?, ... }
@@ -18,7 +18,26 @@ export const GOVERNANCE_NAMESPACE = 'governance';
 /** Domain-separation prefix of consent ids. */
 export const CONSENT_ID_DOMAIN = 'careledger.consent/1\n';
 
-/** A stored grant. Revoked grants stay (the ledger is the audit trail) but leave the index. */
+/**
+ * A stored grant as the ledger holds it: the grantee and provision are
+ * sealed to the patient's custodian (sealed.ts). Revoked grants stay (the
+ * ledger is the audit trail) but leave the index.
+ */
+export interface SealedConsentRecord {
+  consentId: string;
+  patient: string;
+  sealed: { enc: string; ct: string };
+  /** hex SHA-256 of the domain-separated canonical body. */
+  commitment: string;
+  status: 'active' | 'revoked';
+  /** Key id that signed the grant (the patient's or a delegate's). */
+  grantedBy: string;
+  grantedAt: string;
+  revokedAt?: string;
+  revokedBy?: string;
+}
+
+/** A grant as the custodian opened it (ConsentBook): what decide evaluates. */
 export interface ConsentRecord {
   consentId: string;
   patient: string;
@@ -92,19 +111,32 @@ export function readIndex(state: StateReader, patient: string): string[] {
 }
 
 /**
- * A stored grant. The consent contract is the only writer of its namespace
- * and stores the canonical form checked by its schema, so this checks the
- * envelope fields only (a full re-parse would dominate decide's budget).
+ * A stored sealed grant. The consent contract is the only writer of its
+ * namespace and stores what its schema checked, so this checks the fields
+ * readers rely on only.
  */
-export function readGrant(state: StateReader, patient: string, consentId: string): ConsentRecord | undefined {
+export function readSealedGrant(state: StateReader, patient: string, consentId: string): SealedConsentRecord | undefined {
   const rec = asObject(state.get(CONSENT_NAMESPACE, grantKey(patient, consentId)));
   if (rec === undefined || rec['patient'] !== patient || rec['consentId'] !== consentId) return undefined;
   if (rec['status'] !== 'active' && rec['status'] !== 'revoked') return undefined;
-  if (asObject(rec['grantee']) === undefined || asObject(rec['provision']) === undefined) return undefined;
-  return rec as unknown as ConsentRecord;
+  const sealed = asObject(rec['sealed']);
+  if (typeof sealed?.['enc'] !== 'string' || typeof sealed['ct'] !== 'string' || typeof rec['commitment'] !== 'string') return undefined;
+  return rec as unknown as SealedConsentRecord;
 }
 
 /** Converts a typed record to the JSON stored in state (drops nothing: records hold no undefined). */
-export function toJson(record: ConsentRecord): JsonValue {
+export function toJson(record: SealedConsentRecord): JsonValue {
   return record as unknown as JsonValue;
+}
+
+/** The custodian organisation of a patient, from its identity record. */
+export function custodianOf(state: StateReader, patient: string): string | undefined {
+  const c = asObject(state.get(IDENTITY_NAMESPACE, patientKey(patient)))?.['custodian'];
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** An organisation's registered HPKE public key (base64url), the recipient of its patients' sealed consents. */
+export function orgHpkePublicKey(state: StateReader, orgId: string): string | undefined {
+  const k = asObject(state.get(GOVERNANCE_NAMESPACE, orgKey(orgId)))?.['hpkePublicKey'];
+  return typeof k === 'string' ? k : undefined;
 }

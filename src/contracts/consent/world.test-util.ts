@@ -1,8 +1,14 @@
 // Test world for the consent contract: two organisations, practitioners, a
 // patient with a key, a guardian delegate, and the identity/governance
 // records the contract reads (written directly in the shared state layout,
-// since contracts never import each other).
+// since contracts never import each other). Grants are sealed to the
+// custodian (HOSP) as clients do; `book` is the custodian's ConsentBook.
+import { createPublicKey } from 'node:crypto';
+import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../crypto/index.js';
+import { isCareLedgerError } from '../../ledger/errors.js';
 import { KEYS_NAMESPACE, type JsonValue, type KeyRecord } from '../../ledger/contract.js';
+import { ConsentBook } from './book.js';
+import { sealConsentBody } from './sealed.js';
 import { MemoryState, runAction, testKeyId, type RunResult } from '../testing.js';
 import { consentContract } from './contract.js';
 import { decide, type AccessRequest, type Decision } from './decide.js';
@@ -15,6 +21,19 @@ export const OTHER_PATIENT = 'pt-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 export const DELEGATE = 'dg-cccccccccccccccccccccccccccccccc';
 export const HOSP = 'hosp-a';
 export const CLINIC = 'clinic-b';
+export const NETWORK = 'test-net';
+/** The custodian's HPKE key pair, shared by every world (key generation is the slow part). */
+export const HOSP_HPKE = generateX25519PrivateKey();
+export const HOSP_HPKE_PUBLIC = toBase64Url(x25519PublicBytes(createPublicKey(HOSP_HPKE)));
+let salt = 0;
+/** A fresh 16-byte salt (deterministic in tests). */
+export const nextSalt = (): string => toBase64Url(Buffer.from((salt++).toString(16).padStart(32, '0'), 'hex'));
+
+/** Seals a clear grant as a client does, without checking it (the custodian checks). */
+export function seal(grant: { patient: string; grantee?: unknown; provision?: unknown; consent?: unknown }, salted: string = nextSalt()) {
+  const body = grant.consent !== undefined ? { consent: grant.consent, salt: salted } : { grantee: grant.grantee, provision: grant.provision, salt: salted };
+  return sealConsentBody(NETWORK, grant.patient, HOSP_HPKE_PUBLIC, body as JsonValue);
+}
 
 export const KEYS = {
   patient: testKeyId('patient'),
@@ -34,11 +53,13 @@ function key(kind: KeyRecord['kind'], owner: string, org: string | null, extra: 
 
 export class World {
   readonly state = new MemoryState();
+  readonly unreadable: string[] = [];
+  readonly book = new ConsentBook({ networkId: NETWORK, hpkePrivateKey: HOSP_HPKE, onUnreadable: (id) => this.unreadable.push(id) });
   private tx = 0;
 
   constructor() {
     const s = this.state;
-    for (const orgId of [HOSP, CLINIC]) s.put('governance', `org/${orgId}`, { orgId, status: 'active' });
+    for (const orgId of [HOSP, CLINIC]) s.put('governance', `org/${orgId}`, { orgId, status: 'active', hpkePublicKey: HOSP_HPKE_PUBLIC });
     for (const [orgId, memberId] of [[HOSP, 'dr-y'], [HOSP, 'dr-z'], [CLINIC, 'dr-w']] as const) {
       s.put('identity', `member/${orgId}/${memberId}`, { orgId, memberId, roles: ['practitioner'], keys: [], status: 'active' });
     }
@@ -64,8 +85,10 @@ export class World {
     return `${this.tx.toString(16).padStart(8, '0')}`.padEnd(64, 'a');
   }
 
+  /** Runs an action; clear grant args ({patient, grantee, provision} or {patient, consent}) are sealed first. */
   run(action: string, args: unknown, opts: { signer?: string; at?: string } = {}): RunResult & { txId: string } {
     const txId = this.nextTxId();
+    if (action === 'grant' && typeof args === 'object' && args !== null && !('sealed' in args)) args = seal(args as { patient: string });
     const r = runAction(consentContract, action, args, { signer: opts.signer ?? KEYS.patient, state: this.state, blockTime: opts.at ?? T0, txId });
     return { ...r, txId };
   }
@@ -82,7 +105,18 @@ export class World {
   }
 
   decide(req: Partial<AccessRequest>, time: string = T0): Decision {
-    return decide(this.state, request(req), time);
+    return decide(this.state, request(req), time, this.book);
+  }
+
+  /** The custodian's edge check of a clear grant (sealed unchecked): undefined if accepted, else the error code. */
+  check(grant: { patient: string; grantee?: unknown; provision?: unknown; consent?: unknown }, at: string = T0): string | undefined {
+    try {
+      this.book.checkGrant(this.state, HOSP, seal(grant), at);
+      return undefined;
+    } catch (e) {
+      if (isCareLedgerError(e)) return e.code;
+      throw e;
+    }
   }
 }
 

@@ -140,7 +140,7 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
   test('reads do not wait for the ledger: events queue in the outbox and land when flushed', async () => {
     // The flusher is parked: a read must complete with its event still queued
     // and the ledger unchanged. (Read latency is measured in bench/, not here.)
-    const repo = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, ledger: w.port, audit: { intervalMs: 60_000, flushAt: 1e9 } });
+    const repo = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, consents: w.consents, ledger: w.port, audit: { intervalMs: 60_000, flushAt: 1e9 } });
     await w.repo.flush();
     const before = w.opened.node.head.height;
     for (let i = 0; i < 110; i++) {

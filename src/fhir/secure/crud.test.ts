@@ -132,7 +132,7 @@ describe('secure repository: writes and anchors', () => {
       ...w.port,
       submit: async (envs) => envs.map((e) => ({ txId: e.txId, code: 'CONFLICT' as const, height: -1, index: -1 })),
     };
-    const r1 = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, ledger: refusing });
+    const r1 = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, consents: w.consents, ledger: refusing });
     const n = vaultRows();
     await assert.rejects(r1.create(dr, observation(p)), (e) => code(e) === 'CONFLICT');
     assert.equal(vaultRows(), n, 'the staged vault version was retracted');
@@ -143,7 +143,7 @@ describe('secure repository: writes and anchors', () => {
       ...w.port,
       submit: async (envs) => (await w.port.submit(envs)).map((r) => ({ ...r, code: 'TIMEOUT' as const })),
     };
-    const r2 = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, ledger: timingOut });
+    const r2 = new SecureFhirRepository({ db: w.db, vault: w.vault, kek: w.kek, consents: w.consents, ledger: timingOut });
     const o = await w.repo.create(dr, observation(p));
     await assert.rejects(r2.update(dr, { ...o, status: 'amended' }), (e) => code(e) === 'TIMEOUT');
     await r2.close();

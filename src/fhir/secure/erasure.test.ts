@@ -73,7 +73,7 @@ describe('secure repository: erasure and data hygiene', () => {
     await w.repo.flush();
     await w.erase(p);
     await w.repo.close();
-    w.repo = await SecureFhirRepository.open({ db: w.db, vault: w.vault, kek: w.kek, ledger: w.port });
+    w.repo = await SecureFhirRepository.open({ db: w.db, vault: w.vault, kek: w.kek, consents: w.consents, ledger: w.port });
     assert.equal(w.vault.isErased(p), true);
     await assert.rejects(w.repo.read(w.ctx(w.member('dr-a')), 'Observation', String(o.id)), (e) => code(e) === 'GONE');
     assert.deepEqual(fhirTablesMention(w, [p]), []);

@@ -5,7 +5,7 @@
 // heads are anchored on the ledger (access.anchor, via the audit outbox;
 // docs/privacy.md), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
-import { DecisionMemo } from '../../contracts/consent/index.js';
+import { DecisionMemo, type ConsentBook } from '../../contracts/consent/index.js';
 import { CareLedgerError, parseEnvelope, type ResultCode } from '../../ledger/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
 import type {
@@ -38,6 +38,8 @@ export interface SecureRepositoryOptions {
   /** The vault's key-encryption key: wraps the blind-index key. */
   kek: Kek;
   ledger: LedgerPort;
+  /** Opens the sealed consents of this custodian's patients (the node's HPKE key); decisions see grants only through it. */
+  consents: ConsentBook;
   audit?: OutboxOptions;
 }
 
@@ -52,8 +54,11 @@ const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
 
 export class SecureFhirRepository implements FhirRepository {
   readonly #deps: Deps;
+  /** The custodian's opened view of its patients' consents. */
+  readonly consents: ConsentBook;
 
   constructor(options: SecureRepositoryOptions) {
+    this.consents = options.consents;
     const tables = new Tables(options.db);
     this.#deps = {
       db: options.db,
@@ -62,7 +67,7 @@ export class SecureFhirRepository implements FhirRepository {
       tables,
       port: options.ledger,
       outbox: new AuditOutbox(options.db, options.ledger, AccessLogStore.open(options.db, options.kek, options.ledger.orgId), options.audit),
-      consent: new DecisionMemo(),
+      consent: new DecisionMemo(options.consents),
     };
   }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
 import { pseudonymForTx } from '../../contracts/identity/index.js';
-import { consentIdForTx, SECURITY_LABELS, type Provision } from '../../contracts/consent/index.js';
+import { ConsentBook, consentIdForTx, sealConsentGrantFrom, SECURITY_LABELS, type Provision } from '../../contracts/consent/index.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../ledger/index.js';
 import { closeNode, initDevNetwork, keyHome, loadSigningKey, openNode, type OpenedNode } from '../../node/index.js';
 import { Kek, Vault } from '../../vault/index.js';
@@ -31,6 +31,7 @@ export class World {
   readonly kek: Kek;
   readonly vault: Vault;
   readonly port: LedgerPort;
+  readonly consents: ConsentBook;
   repo!: SecureFhirRepository;
   readonly memberKeys = new Map<string, SigningKey>();
   readonly patientKeys = new Map<string, SigningKey>();
@@ -47,13 +48,14 @@ export class World {
     this.kek = Kek.generate();
     this.vault = new Vault(this.db, this.kek);
     this.port = ledgerPortOf(opened.node, ORG);
+    this.consents = new ConsentBook({ networkId: opened.node.networkId, hpkePrivateKey: opened.keys.hpkePrivateKey });
   }
 
   static async create(): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), 'careledger-fhir-secure-'));
     await initDevNetwork(join(dir, 'node'), { orgId: ORG });
     const world = new World(dir, openNode(join(dir, 'node'), { verifyWorkers: 0 }));
-    world.repo = await SecureFhirRepository.open({ db: world.db, vault: world.vault, kek: world.kek, ledger: world.port });
+    world.repo = await SecureFhirRepository.open({ db: world.db, vault: world.vault, kek: world.kek, consents: world.consents, ledger: world.port });
     await world.addMember('dr-a', ['practitioner']);
     await world.addMember('dr-b', ['practitioner']);
     await world.addMember('clerk', ['auditor']);
@@ -104,8 +106,8 @@ export class World {
   /** A grant by the patient to a practitioner of ORG; returns the consent id. */
   async grant(patient: string, memberId: string, provision: Provision): Promise<string> {
     const key = this.patientKeys.get(patient) as SigningKey;
-    const grantee = { kind: 'practitioner', orgId: ORG, memberId };
-    const txId = await this.ok(key, 'consent', 'grant', { patient, grantee, provision } as unknown as Record<string, JsonValue>);
+    const args = sealConsentGrantFrom(this.opened.node.state, this.opened.node.networkId, patient, { grantee: { kind: 'practitioner', orgId: ORG, memberId }, provision });
+    const txId = await this.ok(key, 'consent', 'grant', { ...args } as unknown as Record<string, JsonValue>);
     return consentIdForTx(txId);
   }
 
