@@ -19,7 +19,9 @@
 //      transactions are dry-run against committed state, in request order, and
 //      anything that would not be OK is refused here with its result code, so
 //      such a key can never store a failing transaction (and whatever text it
-//      carries) on the ledger. They also get a smaller quota.
+//      carries) on the ledger; only a resubmission of a committed transaction
+//      (DUPLICATE_TX: a client retrying) is ordered as ever. They also get a
+//      smaller quota.
 // Any refusal refuses the whole request and orders nothing. What passes is
 // ordered; an organisation's key (member, admin, node) whose transaction then
 // fails a contract rule still lands in its block with its result code
@@ -198,7 +200,9 @@ export class SubmitGate {
     const codes = this.options.dryRun(items.map((item, i) => ({ bytes: item.bytes, check: checks[i]! })));
     for (const index of indexes) {
       const code = codes[index];
-      if (code !== undefined && code !== 'OK') {
+      // DUPLICATE_TX is a resubmission of what is already on the ledger (a client retrying after a crash or a
+      // timeout): it is ordered and answered as ever, adding one envelope per retry within the signer's quota.
+      if (code !== undefined && code !== 'OK' && code !== 'DUPLICATE_TX') {
         throw new SubmitRefusal(code, `envelope ${index}: ${code} (a patient's or delegate's transaction is checked before it is ordered)`, index, 'tx');
       }
     }
