@@ -19,7 +19,7 @@ export interface ConsentBookOptions {
   networkId: string;
   /** This node's HPKE private key (X25519), whose public half is the org's registered hpkePublicKey. */
   hpkePrivateKey: KeyObject;
-  /** Opened bodies kept (default 10,000). */
+  /** Opened bodies kept (default 100,000). */
   limit?: number;
   /** Told once per unreadable consent: its id and the error code, never content. */
   onUnreadable?: (consentId: string, code: string) => void;
@@ -44,7 +44,7 @@ export class ConsentBook implements GrantOpener {
 
   constructor(options: ConsentBookOptions) {
     this.#options = options;
-    this.#limit = options.limit ?? 10_000;
+    this.#limit = options.limit ?? 100_000;
   }
 
   /** The consent a sealed grant says (with the record's current status), or undefined when it cannot be opened or is invalid. */
