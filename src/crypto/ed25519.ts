@@ -78,15 +78,17 @@ export function generateSigningKey(): SigningKey {
   }
 }
 
+/** PKCS#8 (RFC 8410) prefix of an Ed25519 private key: the 32-byte seed follows. */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
 /**
- * A signing key from a raw 32-byte RFC 8032 secret key (seed). Imported as a
- * JWK (OpenSSL's raw-key path; PKCS#8 DER goes through the much slower
- * decoder framework). Node requires the JWK's x to be a string but derives the
- * public key from d; fromPrivateKeyObject reads the derived one back.
+ * A signing key from a raw 32-byte RFC 8032 secret key (seed), imported as
+ * PKCS#8 DER (RFC 8410). A JWK would need the public x beside d: Node 20
+ * accepted an empty x and derived it, later lines reject it.
  */
 export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
   if (seed.byteLength !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
-  return fromPrivateKeyObject(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: toBase64Url(seed), x: '' }, format: 'jwk' }));
+  return fromPrivateKeyObject(createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' }));
 }
 
 export function signingKeyFromPem(pem: string): SigningKey {
