@@ -51,8 +51,9 @@ export interface PatientRoutesDeps {
 }
 
 function stateJson(node: LedgerNode, namespace: string, key: string): Record<string, unknown> | undefined {
-  const text = node.store.getState(namespace, key);
-  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  // The node's committed-state reader (cached), not the store.
+  const value = node.state.get(namespace, key);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
 }
 
 /** The patient, a delegate of it holding one of `powers` now, or an overseer of the patient's custodian organisation. */
