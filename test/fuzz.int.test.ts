@@ -28,12 +28,14 @@ import { buildServer } from '../src/api/index.js';
 import { fromBase64Url, generateSigningKey, publicKeyFromKeyId, toBase64Url, type SigningKey } from '../src/crypto/index.js';
 import {
   RFC3339_MILLIS,
-  isCareLedgerError,
   parseEnvelope,
   signTx,
   type Envelope,
-  type ResultCode,
 } from '../src/ledger/index.js';
+import {
+  isCareLedgerError,
+  type ResultCode,
+} from '../src/errors/index.js';
 import { closeNode, defaultRegistry, initDevNetwork, loadSigningKey, openNode, type OpenedNode } from '../src/node/index.js';
 import { ROLES } from '../src/contracts/identity/index.js';
 import { arrayBody, keyRevocation, memberRegistration, sealTx, selfEnrolment, signed, type SignedTx } from './helpers/load.js';

@@ -19,7 +19,7 @@ import {
   type AuthDeps,
   type TokenForm,
 } from '../auth/index.js';
-import { httpStatusOf, isCareLedgerError } from '../ledger/index.js';
+import { httpStatusOf, isCareLedgerError } from '../errors/index.js';
 import { sendError } from './errors.js';
 
 const FORM = 'application/x-www-form-urlencoded';

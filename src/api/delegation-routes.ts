@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { committedState } from '../auth/index.js';
 import { appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegationView } from '../contracts/identity/index.js';
 import type { Actor } from '../fhir/types.js';
-import { CareLedgerError, type StateReader } from '../ledger/index.js';
+import { type StateReader } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode } from '../node/index.js';
 import { parseWith } from './ledger-routes.js';
 

@@ -2,7 +2,7 @@
 // with the HTTP status from the result-code catalogue. Unknown errors become
 // INTERNAL without their message (it might carry data); nothing leaks a stack.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CareLedgerError, httpStatusOf, isCareLedgerError, type ResultCode } from '../ledger/index.js';
+import { CareLedgerError, httpStatusOf, isCareLedgerError, type ResultCode } from '../errors/index.js';
 
 export interface ApiErrorBody {
   error: { code: ResultCode; message: string; field?: string };

@@ -25,7 +25,7 @@ import {
 } from '../exchange/index.js';
 import { fromBase64Url } from '../crypto/index.js';
 import type { Actor, FhirResource, RequestContext } from '../fhir/types.js';
-import { CareLedgerError, isCareLedgerError } from '../ledger/index.js';
+import { CareLedgerError, isCareLedgerError } from '../errors/index.js';
 import { sendError } from './errors.js';
 import { parseWith } from './ledger-routes.js';
 

@@ -18,7 +18,7 @@ import {
   parseBreakGlassReason,
   FHIR_JSON,
 } from '../fhir/router/index.js';
-import { isCareLedgerError, RESULT_CODES, type ResultCode } from '../ledger/index.js';
+import { isCareLedgerError, RESULT_CODES, type ResultCode } from '../errors/index.js';
 
 export const FHIR_BASE_PATH = '/fhir/R4';
 /** Default largest FHIR request body, in bytes (4 MiB); `careledger start --fhir-body-limit` changes it. */

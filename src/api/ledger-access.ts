@@ -9,7 +9,7 @@
 // A credential that is present but fails is 401, never a silent downgrade.
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../fhir/types.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode } from '../node/index.js';
 import { LEDGER_READER_ROLES, isLedgerReadHeader, verifyLedgerRead, type LedgerReader } from '../node/read-auth.js';
 

@@ -7,7 +7,8 @@
 // revoked signers and spent quotas are refused with nothing stored.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { CareLedgerError, parseEnvelope, type ParsedEnvelope } from '../ledger/index.js';
+import { parseEnvelope, type ParsedEnvelope } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { SubmitRefusal, type LedgerNode } from '../node/index.js';
 import { isReader, viewerOf, type LedgerAccessOptions } from './ledger-access.js';
 import { blockEventView, fullBlockView, fullTxView, publicBlockView, publicTxView } from './ledger-views.js';

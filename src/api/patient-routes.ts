@@ -24,7 +24,8 @@ import { signCanonical, toBase64Url } from '../crypto/index.js';
 import type { Actor } from '../fhir/types.js';
 import { auditEventOf, disclosureRow } from '../fhir/audit-event.js';
 import type { AccessLogStore, StoredAccessEvent } from '../fhir/secure/index.js';
-import { CareLedgerError, parseEnvelope, RFC3339_MILLIS } from '../ledger/index.js';
+import { parseEnvelope, RFC3339_MILLIS } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode } from '../node/index.js';
 import { parseWith } from './ledger-routes.js';
 

@@ -16,7 +16,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { KEY_ID_PATTERN } from '../crypto/index.js';
-import { CareLedgerError, type JsonValue } from '../ledger/index.js';
+import { type JsonValue } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode } from '../node/index.js';
 import { viewerOf, type LedgerAccessOptions, type Viewer } from './ledger-access.js';
 import { parseWith } from './ledger-routes.js';

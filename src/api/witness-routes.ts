@@ -3,7 +3,7 @@
 // Thin: the witness and catch-up logic live in src/node.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode } from '../node/index.js';
 import type { Witness } from '../node/witness.js';
 import { errorBody } from './errors.js';

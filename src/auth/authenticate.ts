@@ -5,7 +5,7 @@
 // once rather than when the token expires. The token's scopes are intersected
 // again with what the principal may have now (roles may have changed).
 import type { Actor } from '../fhir/types.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { verifyAccessToken, type CareLedgerClaim, type VerifiedAccessToken } from './access-token.js';
 import { delegateCeiling, memberCeiling, patientCeiling } from './ceilings.js';
 import { nowOf, type AuthDeps } from './deps.js';

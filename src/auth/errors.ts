@@ -2,7 +2,7 @@
 // CareLedger error base: `oauthError` is the wire value, `code` the catalogue
 // code (its HTTP status is what the route sends). Messages name the failed
 // check for logs and tests; the route sends only the error value.
-import { CareLedgerError, type ResultCode } from '../ledger/index.js';
+import { CareLedgerError, type ResultCode } from '../errors/index.js';
 
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'invalid_scope' | 'unsupported_grant_type';
 

@@ -3,7 +3,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { generateSigningKey, signingKeyToPem } from '../crypto/index.js';
-import { CareLedgerError, signTx } from '../ledger/index.js';
+import { signTx } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { loadSigningKey, writePrivateFile } from '../node/index.js';
 
 export function registerKeys(program: Command): void {

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { granteeSchema, sealConsentGrant, type Grantee, type Provision } from '../contracts/consent/index.js';
-import { CareLedgerError, signTx } from '../ledger/index.js';
+import { signTx } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { loadSigningKey } from '../node/index.js';
 
 /** The registered HPKE public key of organisation `org`, from a node's registry route. */

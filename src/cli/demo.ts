@@ -24,7 +24,8 @@ import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type S
 import { pseudonymForTx } from '../contracts/identity/index.js';
 import { sealConsentGrant } from '../contracts/consent/index.js';
 import { custodianHpkeKey } from './consent.js';
-import { CareLedgerError, signTx, txIdOf, type Envelope } from '../ledger/index.js';
+import { signTx, txIdOf, type Envelope } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, keyHome, loadSigningKey, openNode, openRecords, writePrivateFile } from '../node/index.js';
 
 const DEMO_ORG = 'org1';

@@ -5,7 +5,7 @@
 // the environment once read so child processes do not inherit it.
 import { closeSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { KeyProviderChoice, UnlockSecrets } from '../node/index.js';
 
 export const PASSPHRASE_ENV = 'CARELEDGER_PASSPHRASE';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // careledger: the command-line front door (init, start, keys, tx, verify, bench, demo, token).
 import { Command, CommanderError } from 'commander';
-import { isCareLedgerError } from '../ledger/index.js';
+import { isCareLedgerError } from '../errors/index.js';
 import { registerInit, registerStart } from './run.js';
 import { registerKeys, registerTx } from './client.js';
 import { registerConsent } from './consent.js';

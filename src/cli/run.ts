@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, openNode, openRecords, parseQuotaFlag, paths, unlockKeyring, type InitResult, type OpenedNode, type SubmitLimits, type UnlockSecrets } from '../node/index.js';
 import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/network-config.js';
 import { initConsortium, initJoin } from '../node/network-init.js';

@@ -2,7 +2,7 @@
 // Exit 0 when the ledger verifies; exit 1 naming the first bad height.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { VerifyPool, defaultRegistry, paths, readNodeConfig } from '../node/index.js';
 import { verifyLedger } from '../node/verify.js';

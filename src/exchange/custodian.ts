@@ -9,7 +9,7 @@
 // the request by aad, and sign the response with A's node key.
 import { prepareDecision, type DecisionReason, type GrantOpener } from '../contracts/consent/index.js';
 import { canonicalBytes, fromBase64Url, toBase64Url } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { sealBundle } from './hpke.js';
 import { verifyMemberAuthorization } from './member-auth.js';
 import { activeOrg, isActiveNodeKey } from './peers.js';

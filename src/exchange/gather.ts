@@ -4,7 +4,7 @@
 // each one decides consent itself and answers with nothing, a refusal, or a
 // verified bundle. Results are merged; one custodian's failure never hides
 // another's records, and each outcome is reported.
-import { isCareLedgerError, type ResultCode } from '../ledger/index.js';
+import { isCareLedgerError, type ResultCode } from '../errors/index.js';
 import { otherActiveOrgs } from './peers.js';
 import type { SignedMemberAuthorization } from './protocol.js';
 import { ExchangeIntegrityError, requestRecords, type RecordsQuery, type RequesterDeps, type VerifiedRecord } from './requester.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromBase64Url, generateX25519PrivateKey, toBase64Url } from '../crypto/index.js';
-import { isCareLedgerError } from '../ledger/index.js';
+import { isCareLedgerError } from '../errors/index.js';
 import { importHpkePrivateKey, openBundle, sealBundle, type SealedBundle } from './hpke.js';
 
 function keyPair() {

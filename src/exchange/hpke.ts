@@ -5,7 +5,7 @@
 import type { KeyObject, webcrypto } from 'node:crypto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 
 /** RFC 9180 identifiers: KEM 0x0020, KDF 0x0001, AEAD 0x0002. */
 export const HPKE_SUITE = { kem: 'DHKEM(X25519, HKDF-SHA256)', kdf: 'HKDF-SHA256', aead: 'AES-256-GCM' } as const;

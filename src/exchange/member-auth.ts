@@ -10,7 +10,8 @@
 import { getKey, getMember } from '../contracts/identity/index.js';
 import { randomBytes } from 'node:crypto';
 import { toBase64Url, type SigningKey } from '../crypto/index.js';
-import { CareLedgerError, type StateReader } from '../ledger/index.js';
+import { type StateReader } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { activeOrg } from './peers.js';
 import {
   EXCHANGE_AUTHORIZATION_TYPE,

@@ -3,7 +3,8 @@
 // custodian's record source, and a transport that carries a signed request to
 // another organisation's endpoint. The node wires real ones; tests wrap them.
 import type { SigningKey } from '../crypto/index.js';
-import type { JsonValue, ParsedEnvelope, ResultCode, StateReader } from '../ledger/index.js';
+import type { JsonValue, ParsedEnvelope, StateReader } from '../ledger/index.js';
+import type { ResultCode } from '../errors/index.js';
 import type { ExchangeResponse, SignedExchangeRequest } from './protocol.js';
 
 export interface ExchangeSubmitResult {

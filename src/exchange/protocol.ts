@@ -6,7 +6,8 @@
 // Everything here is parsed with zod: both sides treat the other as hostile.
 import { z } from 'zod';
 import { canonicalBytes, fromBase64Url, signCanonical, toBase64Url, verifyCanonical, type SigningKey } from '../crypto/index.js';
-import { CareLedgerError, RFC3339_MILLIS } from '../ledger/index.js';
+import { RFC3339_MILLIS } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 
 export const EXCHANGE_REQUEST_TYPE = 'careledger.exchange-request/1';
 export const EXCHANGE_RESPONSE_TYPE = 'careledger.exchange-response/1';

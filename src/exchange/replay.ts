@@ -1,7 +1,7 @@
 // Request-id replay protection for the custodian: an id is remembered until
 // its request's time window has passed (after that the time check refuses it
 // anyway), so memory is bounded by the request rate times the window.
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 
 export class ReplayGuard {
   readonly #seen = new Map<string, number>();

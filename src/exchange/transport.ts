@@ -3,7 +3,7 @@
 // timeout and a response size cap. A custodian's error body
 // {"error":{"code","message","field"}} becomes a CareLedgerError with the
 // same code (unknown codes and network failures are UNAVAILABLE).
-import { CareLedgerError, isResultCode } from '../ledger/index.js';
+import { CareLedgerError, isResultCode } from '../errors/index.js';
 import type { ExchangeTransport } from './ports.js';
 import { EXCHANGE_PATH } from './protocol.js';
 

@@ -6,7 +6,7 @@ import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, wr
 import { randomBytes } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { fromBase64Url, toBase64Url } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { openLocal, sealLocal } from './local-aes.js';
 import type { KeyWrapper } from './wrapper.js';
 

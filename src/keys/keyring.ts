@@ -9,7 +9,7 @@
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalBytes, constantTimeEqual, fromBase64Url, signingKeyFromSeed, toBase64Url, utf8, type SigningKey } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { Kek } from '../vault/index.js';
 import { openLocal, sealLocal } from './local-aes.js';
 import { wrapParamsSchema, type KeyWrapper, type WrapParams } from './wrapper.js';

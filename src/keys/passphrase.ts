@@ -4,7 +4,7 @@
 // NFC-normalised so the same words typed on another keyboard still unlock.
 import { randomBytes, scryptSync } from 'node:crypto';
 import { fromBase64Url, toBase64Url } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { openLocal, sealLocal } from './local-aes.js';
 import type { KeyWrapper, ScryptParams, WrapParams } from './wrapper.js';
 

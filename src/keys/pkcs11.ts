@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { concatBytes } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { KeyWrapper, WrapParams } from './wrapper.js';
 
 export type Pkcs11Params = Extract<WrapParams, { kind: 'pkcs11' }>;

@@ -7,7 +7,7 @@
 //     null meaning deleted. It chains, so nodes that diverge in state diverge in block hash.
 import { canonicalBytes, concatBytes, sha256Hex, utf8 } from '../crypto/index.js';
 import type { JsonValue } from './contract.js';
-import type { ResultCode } from './codes.js';
+import type { ResultCode } from '../errors/index.js';
 
 export const RESULTS_DOMAIN = 'careledger.results/1\n';
 export const STATE_DOMAIN = 'careledger.state/1\n';

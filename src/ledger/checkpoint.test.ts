@@ -14,7 +14,7 @@ import {
   signCheckpoint,
   verifyCheckpointSignatures,
 } from './checkpoint.js';
-import { isCareLedgerError } from './errors.js';
+import { isCareLedgerError } from '../errors/index.js';
 
 // RFC 8032 section 7.1 TEST 1 secret key.
 const key = signingKeyFromSeed(fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60') as Uint8Array);

@@ -16,7 +16,7 @@ import {
   verifyBytes,
   type SigningKey,
 } from '../crypto/index.js';
-import { CareLedgerError } from './errors.js';
+import { CareLedgerError } from '../errors/index.js';
 
 /** Largest note accepted by parseCheckpoint (bytes of UTF-8). */
 export const MAX_NOTE_BYTES = 1024 * 1024;

@@ -4,7 +4,7 @@
 // through ExecContext, never import each other, and never touch clocks,
 // randomness or I/O, so every node reaches the same state.
 import type { z } from 'zod';
-import type { ResultCode } from './codes.js';
+import type { ResultCode } from '../errors/index.js';
 
 /** A JSON value as stored in state. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

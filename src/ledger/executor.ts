@@ -6,7 +6,7 @@
 // changes nothing (results, not rejection: ARCHITECTURE section 3).
 import { canonicalJson } from '../crypto/index.js';
 import { resultsHashOf, sortWrites, stateHashOf, type StateWrite } from './block.js';
-import type { ResultCode } from './codes.js';
+import type { ResultCode } from '../errors/index.js';
 import {
   KEYS_NAMESPACE,
   deepFreeze,

@@ -1,7 +1,4 @@
 // Public face of the ledger layer.
-export { CareLedgerError, isCareLedgerError } from './errors.js';
-export { RESULT_CODES, isResultCode, httpStatusOf } from './codes.js';
-export type { ResultCode } from './codes.js';
 export {
   TX_TYPE,
   TX_SIGNING_DOMAIN,

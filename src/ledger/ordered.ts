@@ -2,7 +2,7 @@
 // size, txId and signature. Pure and CPU-bound, so the node runs it on a
 // worker pool; the executor then applies the stateful checks in order.
 import { fromBase64Url, toHex, utf8, verifyBytes, canonicalJson, sha256, sha256Hex } from '../crypto/index.js';
-import { CareLedgerError } from './errors.js';
+import { CareLedgerError } from '../errors/index.js';
 import { hashLeaf } from './merkle/index.js';
 import { MAX_ENVELOPE_BYTES, TX_SIGNING_DOMAIN, envelopeSchema } from './tx.js';
 import type { Envelope } from './tx.js';

@@ -18,7 +18,7 @@ import {
   verifyBytes,
   type SigningKey,
 } from '../crypto/index.js';
-import { CareLedgerError } from './errors.js';
+import { CareLedgerError } from '../errors/index.js';
 
 export const TX_TYPE = 'careledger.tx/1';
 export const TX_SIGNING_DOMAIN = 'careledger.tx/1\n';

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { generateSigningKey, type SigningKey } from '../crypto/index.js';
-import { CareLedgerError, parseEnvelope, signTx } from '../ledger/index.js';
+import { parseEnvelope, signTx } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { SoloOrderer, type Orderer } from '../ordering/index.js';
 import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { defaultRegistry } from './contracts.js';

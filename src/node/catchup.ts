@@ -8,7 +8,6 @@
 import { z } from 'zod';
 import { canonicalBytes } from '../crypto/index.js';
 import {
-  CareLedgerError,
   EMPTY_HEAD,
   buildBlock,
   checkOrderedEnvelope,
@@ -17,6 +16,9 @@ import {
   type ContractRegistry,
   type TreeNodeReader,
 } from '../ledger/index.js';
+import {
+  CareLedgerError,
+} from '../errors/index.js';
 import type { OrderedBatch } from '../ordering/index.js';
 import type { LedgerStore } from '../storage/index.js';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { fromBase64Url, generateX25519PrivateKey, signingKeyFromPem, type SigningKey } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 
 export const nodeConfigSchema = z.strictObject({
   networkId: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),

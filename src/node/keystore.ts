@@ -20,7 +20,7 @@ import {
   type NodeSecrets,
   type WrapParams,
 } from '../keys/index.js';
-import { CareLedgerError } from '../ledger/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import { keyHome, paths, writePrivateFile } from './datadir.js';
 
 /** How `init` seals a new keyring. */

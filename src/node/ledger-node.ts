@@ -5,7 +5,6 @@
 import { EventEmitter } from 'node:events';
 import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/index.js';
 import {
-  CareLedgerError,
   EMPTY_HEAD,
   assembleBlock,
   BlockExecution,
@@ -21,10 +20,13 @@ import {
   type ContractRegistry,
   type LedgerEvent,
   type OrderedCheck,
-  type ResultCode,
   type StateReader,
   type TreeNodeReader,
 } from '../ledger/index.js';
+import {
+  CareLedgerError,
+  type ResultCode,
+} from '../errors/index.js';
 import type { OrderedBatch, Orderer } from '../ordering/index.js';
 import type { LedgerStore, TxRow } from '../storage/index.js';
 import { CheckedCache, batchChecks } from './checked-cache.js';

@@ -29,7 +29,6 @@
 // The checks of step 1 are handed back so the pipeline does not verify the
 // same bytes twice on this node.
 import {
-  CareLedgerError,
   DEFAULT_TIME_WINDOW_MS,
   KEYS_NAMESPACE,
   NETWORK_CONFIG_KEY,
@@ -40,9 +39,12 @@ import {
   type Envelope,
   type JsonValue,
   type OrderedCheck,
-  type ResultCode,
   type StateReader,
 } from '../ledger/index.js';
+import {
+  CareLedgerError,
+  type ResultCode,
+} from '../errors/index.js';
 import { TokenBuckets, type Quota } from './token-buckets.js';
 import type { VerifyPool } from './verify-pool.js';
 

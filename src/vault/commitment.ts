@@ -3,7 +3,7 @@
 // "careledger.commit/1\n" || plaintext. Without the salt (kept encrypted in the
 // vault and destroyed on erasure) the commitment cannot be linked to the data.
 import { constantTimeEqual, fromBase64Url, hmacSha256, toBase64Url, utf8 } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/errors.js';
+import { CareLedgerError } from '../errors/index.js';
 
 export const COMMITMENT_DOMAIN = 'careledger.commit/1\n';
 export const COMMITMENT_SALT_BYTES = 32;

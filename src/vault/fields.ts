@@ -2,7 +2,7 @@
 // (base64url-ish) strings; messages name the field but never echo values
 // that could carry health data.
 import { canonicalBytes, concatBytes, utf8 } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/errors.js';
+import { CareLedgerError } from '../errors/index.js';
 
 export const RECORD_AAD_DOMAIN = 'careledger.record/1\n';
 /** Largest plaintext of one record version. */

@@ -5,7 +5,7 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { concatBytes, utf8 } from '../crypto/index.js';
-import { CareLedgerError } from '../ledger/errors.js';
+import { CareLedgerError } from '../errors/index.js';
 import { AES_256_KEY_BYTES, AES_GCM_IV_BYTES, openAesGcm, sealAesGcm, type Sealed } from './aead.js';
 
 export const KEK_BYTES = AES_256_KEY_BYTES;

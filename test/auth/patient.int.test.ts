@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { CHALLENGE_BYTES, PATIENT_AUTH_DOMAIN, authenticate, patientSignInPayload, requestPatientToken, type OAuthError } from '../../src/auth/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
-import { CareLedgerError } from '../../src/ledger/index.js';
+import { CareLedgerError } from '../../src/errors/index.js';
 import { call } from '../helpers/api.js';
 import { assertOAuthError, startAuthFixture, type AuthFixture } from './fixture.js';
 

@@ -15,7 +15,7 @@ import {
   type OAuthError,
 } from '../../src/auth/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
-import { CareLedgerError, httpStatusOf } from '../../src/ledger/index.js';
+import { CareLedgerError, httpStatusOf } from '../../src/errors/index.js';
 import { call } from '../helpers/api.js';
 import { BASE_URL, assertOAuthError, assertion, startAuthFixture, tokenForm, type AuthFixture } from './fixture.js';
 

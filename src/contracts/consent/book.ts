@@ -8,7 +8,7 @@
 // (decide's 'consent-unreadable'). It also checks a grant at the edge,
 // before it is ordered (checkGrant).
 import type { KeyObject } from 'node:crypto';
-import { CareLedgerError, isCareLedgerError } from '../../ledger/errors.js';
+import { CareLedgerError, isCareLedgerError } from '../../errors/index.js';
 import type { StateReader } from '../../ledger/contract.js';
 import type { GrantOpener } from './decide.js';
 import type { Grantee, Provision } from './schema.js';

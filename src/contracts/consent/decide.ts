@@ -51,7 +51,7 @@
 //     period ignored) -> deny 'expired' with those ids; else deny 'no-consent'.
 // decide reads state only and never mutates it; the same state, request and
 // time give the same decision on every node.
-import { CareLedgerError } from '../../ledger/errors.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { StateReader } from '../../ledger/contract.js';
 import { normalizeInstant, RESTRICTED_LABELS, type ConsentAction, type Provision } from './schema.js';
 import {

@@ -15,7 +15,7 @@
 // Dates: a full dateTime is taken as the instant it names; a date-only start
 // is 00:00Z that day and a date-only end includes that whole day (FHIR
 // Period.end is inclusive at its precision), i.e. ends 00:00Z the next day.
-import { CareLedgerError } from '../../ledger/errors.js';
+import { CareLedgerError } from '../../errors/index.js';
 import { FHIR_SYSTEMS, RECIPIENT_ROLES, granteeFromReference } from './fhir-codes.js';
 import {
   CONFIDENTIALITY_CODES,

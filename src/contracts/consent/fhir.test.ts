@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isCareLedgerError } from '../../ledger/errors.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import { consentFromFhir } from './fhir-in.js';
 import { consentToFhir } from './fhir-out.js';
 import { arbGrant } from './arbitraries.test-util.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../crypto/index.js';
-import { isCareLedgerError } from '../../ledger/errors.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import type { JsonValue } from '../../ledger/contract.js';
 import { arbGrant } from './arbitraries.test-util.js';
 import { consentCommitment, openSealedGrant, sealConsentBody, sealConsentGrant, type SealedGrantArgs } from './sealed.js';

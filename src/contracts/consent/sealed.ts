@@ -13,7 +13,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { HpkeError, canonicalJson, fromBase64Url, hpkeOpen, hpkeSeal, sha256Hex, toBase64Url, utf8 } from '../../crypto/index.js';
 import type { JsonValue, StateReader } from '../../ledger/contract.js';
-import { CareLedgerError } from '../../ledger/errors.js';
+import { CareLedgerError } from '../../errors/index.js';
 import { consentFromFhir } from './fhir-in.js';
 import { granteeSchema, idSchema, provisionSchema, type Grantee, type Provision } from './schema.js';
 import { custodianOf, orgHpkePublicKey, type ConsentRecord, type SealedConsentRecord } from './state.js';

@@ -5,7 +5,7 @@
 // custodian (HOSP) as clients do; `book` is the custodian's ConsentBook.
 import { createPublicKey } from 'node:crypto';
 import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../crypto/index.js';
-import { isCareLedgerError } from '../../ledger/errors.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import { KEYS_NAMESPACE, type JsonValue, type KeyRecord } from '../../ledger/contract.js';
 import { ConsentBook } from './book.js';
 import { sealConsentBody } from './sealed.js';

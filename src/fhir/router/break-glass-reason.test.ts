@@ -2,7 +2,7 @@
 // words and fifteen characters, one line; everything else MALFORMED.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCareLedgerError } from '../../ledger/index.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import { parseBreakGlassReason } from './break-glass-reason.js';
 
 const malformed = (raw: string) =>

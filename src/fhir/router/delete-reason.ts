@@ -3,7 +3,7 @@
 // text) or the query parameter `reason` (percent-encoded UTF-8, as every
 // query value). The secure repository checks its length and form
 // (fhir/secure/write-policy.ts); here it is only decoded.
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { FhirHttpRequest } from './http.js';
 
 const RFC8187 = /^utf-8''([A-Za-z0-9!#$&+.^_`|~%-]*)$/i;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isCareLedgerError } from '../../ledger/index.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import { MAX_JSON_DEPTH, checkJsonDepth, checkWellFormedStrings, decodeUtf8Body } from './json-guard.js';
 
 const isMalformed = (e: unknown) => isCareLedgerError(e) && e.code === 'MALFORMED';

@@ -1,7 +1,7 @@
 // An in-memory FhirRepository for tests: versions, deletes (410), history,
 // search, Patient/$everything and all-or-nothing transactions. No access control.
 import { randomUUID } from 'node:crypto';
-import { CareLedgerError } from '../../ledger/errors.js';
+import { CareLedgerError } from '../../errors/index.js';
 import { clinicalDate, inAnyRange, matchesQuery, patientsOf } from './memory-match.js';
 import type {
   EverythingOptions, FhirRepository, FhirResource, HistoryEntry, RequestContext, SearchQuery, SearchResult, WriteOp, WriteResult,

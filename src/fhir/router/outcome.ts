@@ -2,8 +2,8 @@
 // Every router error becomes an OperationOutcome whose issue code comes from the
 // result-code catalogue (ledger/codes.ts); messages never carry stack traces or
 // resource contents.
-import { CareLedgerError, isCareLedgerError } from '../../ledger/errors.js';
-import { RESULT_CODES, type ResultCode } from '../../ledger/codes.js';
+import { CareLedgerError, isCareLedgerError } from '../../errors/index.js';
+import { RESULT_CODES, type ResultCode } from '../../errors/index.js';
 import type { FhirResource } from '../types.js';
 
 export interface OutcomeIssue {

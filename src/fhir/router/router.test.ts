@@ -188,7 +188,7 @@ describe('negotiation and methods', () => {
   });
   it('maps repository CareLedgerErrors through RESULT_CODES and hides unknown errors', async () => {
     const { MemoryFhirRepository } = await import('./memory-repository.js');
-    const { CareLedgerError } = await import('../../ledger/errors.js');
+    const { CareLedgerError } = await import('../../errors/index.js');
     const repo = new MemoryFhirRepository();
     repo.read = async () => { throw new CareLedgerError('FORBIDDEN', 'no consent'); };
     repo.search = async () => { throw new Error('secret at /x/y.ts:1'); };

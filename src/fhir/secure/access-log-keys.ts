@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomByte
 import type Database from 'better-sqlite3';
 import { chainIdOf } from '../../contracts/access/index.js';
 import { concatBytes, utf8 } from '../../crypto/index.js';
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
 
 /** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */

@@ -18,7 +18,7 @@ import {
   type ChainLink,
 } from '../../contracts/access/index.js';
 import { canonicalBytes } from '../../crypto/index.js';
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
 import { AccessLogKeys } from './access-log-keys.js';
 

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getBreakGlass } from '../../contracts/access/index.js';
-import { isCareLedgerError, type JsonValue } from '../../ledger/index.js';
+import { type JsonValue } from '../../ledger/index.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import type { FhirResource } from '../types.js';
 import { SecureFhirRepository } from './repository.js';
 import { observation, World } from './world-fixture.test.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { isCareLedgerError } from '../../ledger/index.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import { SecureFhirRepository } from './repository.js';
 import { observation, PERMIT_ALL, World } from './world-fixture.test.js';
 

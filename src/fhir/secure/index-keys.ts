@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { canonicalBytes, concatBytes, hmacSha256, utf8 } from '../../crypto/index.js';
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
 
 /** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */

@@ -8,7 +8,8 @@
 // once rather than at the next block.
 import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
 import { delegateMay } from '../../contracts/identity/index.js';
-import { CareLedgerError, type JsonValue, type StateReader } from '../../ledger/index.js';
+import { type JsonValue, type StateReader } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { Actor, RequestContext } from '../types.js';
 import type { LedgerPort } from './ports.js';
 

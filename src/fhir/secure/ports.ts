@@ -4,7 +4,8 @@
 // real LedgerNode on a temp dir through the same function. Only structural
 // types of the node are used here, so fhir/ does not import node/.
 import type { SigningKey } from '../../crypto/index.js';
-import type { JsonValue, ParsedEnvelope, ResultCode, StateReader } from '../../ledger/index.js';
+import type { JsonValue, ParsedEnvelope, StateReader } from '../../ledger/index.js';
+import type { ResultCode } from '../../errors/index.js';
 import type { LedgerStore } from '../../storage/index.js';
 
 export interface StateRow {

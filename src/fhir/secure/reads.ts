@@ -5,7 +5,7 @@
 // Refusals are not existence oracles (issue 9, finding 4): a missing
 // resource, a missing version and a version the actor may not see all
 // answer NOT_FOUND `<Type>/<id> not found` (field 'id').
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { FhirResource, HistoryEntry, RequestContext } from '../types.js';
 import { readEvents, type Hit } from './events.js';
 import { mayReadShared, patientRecord, readAccess, requireScope, type ReadAccess, type Verdict } from './policy.js';

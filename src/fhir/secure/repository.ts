@@ -6,7 +6,8 @@
 // docs/privacy.md), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
 import { DecisionMemo, type ConsentBook } from '../../contracts/consent/index.js';
-import { CareLedgerError, parseEnvelope, type ResultCode } from '../../ledger/index.js';
+import { parseEnvelope } from '../../ledger/index.js';
+import { CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
 import type {
   EverythingOptions,

@@ -5,7 +5,7 @@
 // page is decrypted. `total` counts what the caller may see; decryption for
 // the count is needed only for resources whose date falls on a boundary day
 // of the query range (day-level bounds cannot settle them).
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { DateRange, EverythingOptions, FhirResource, RequestContext, SearchQuery, SearchResult } from '../types.js';
 import { clinicalRange, dateBounds, dayOf, OPEN_HI, OPEN_LO, queryTokenParts } from './compartment.js';
 import { readEvents, type Hit } from './events.js';

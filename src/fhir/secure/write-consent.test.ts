@@ -4,7 +4,7 @@
 // gets the answer of a missing resource or version, for every interaction.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { isCareLedgerError } from '../../ledger/index.js';
+import { isCareLedgerError } from '../../errors/index.js';
 import type { Actor, FhirResource, RequestContext } from '../types.js';
 import { observation, patientResource, World } from './world-fixture.test.js';
 

@@ -20,7 +20,7 @@
 // turns them into NOT_FOUND `<Type>/<id> not found`, the answer of a missing
 // resource (writes.ts).
 import type { DecisionMemo } from '../../contracts/consent/index.js';
-import { CareLedgerError } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import type { RequestContext } from '../types.js';
 import { breakGlassOf, isActiveMember, requireScope, type Permission, type Verdict } from './policy.js';
 import type { LedgerPort } from './ports.js';

@@ -10,7 +10,8 @@
 // retracts accordingly.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { canonicalJson, utf8 } from '../../crypto/index.js';
-import { CareLedgerError, isCareLedgerError, parseEnvelope, signTx, type ParsedEnvelope, type ResultCode } from '../../ledger/index.js';
+import { parseEnvelope, signTx, type ParsedEnvelope } from '../../ledger/index.js';
+import { CareLedgerError, isCareLedgerError, type ResultCode } from '../../errors/index.js';
 import { COMMITMENT_SALT_BYTES, commitmentOf } from '../../vault/index.js';
 import type { FhirResource, RequestContext } from '../types.js';
 import { clinicalRange, dayOf, indexTokenParts, ownerOf, securityLabelsOf, tokenValuesOf } from './compartment.js';
