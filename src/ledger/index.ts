@@ -66,3 +66,4 @@ export {
   noteKeyHash,
 } from './checkpoint.js';
 export type { CheckpointFields, ParsedCheckpoint, NoteSignature } from './checkpoint.js';
+export type { LedgerPort, StateRow, SubmitResult, BlockView, TxView, InclusionProof, CommittedBlock } from './port.js';
