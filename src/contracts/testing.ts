@@ -6,6 +6,7 @@
 // the executor's business and are not simulated here.
 import {
   KEYS_NAMESPACE,
+  isRefusal,
   type Contract,
   type ExecContext,
   type JsonValue,
@@ -136,7 +137,8 @@ export function runAction(contract: Contract, actionName: string, args: unknown,
       events.push({ contract: contract.name, type, data: structuredClone(data) });
     },
   };
-  const refusal = action.authorize(ctx, parsed.data) ?? action.apply(ctx, parsed.data);
+  const authorization = action.authorize(ctx, parsed.data);
+  const refusal = isRefusal(authorization) ? authorization : action.apply(ctx, parsed.data, authorization?.allowed);
   if (refusal !== undefined) return done(refusal);
   const writes = [...tx.staged.values()];
   for (const w of writes) {

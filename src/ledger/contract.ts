@@ -90,12 +90,33 @@ export interface ExecContext {
 /** Outcome of authorize/apply: undefined is success. */
 export type Refusal = { code: ResultCode; detail?: string };
 
-export interface ActionDef<A> {
+/**
+ * What `authorize` established (the patient record, the member, the grant it
+ * checked), handed to `apply` so apply never looks it up again.
+ */
+export interface Allowed<F> {
+  readonly allowed: F;
+}
+
+/** authorize's success carrying its findings for apply. */
+export function allow<F>(facts: F): Allowed<F> {
+  return { allowed: facts };
+}
+
+/** authorize's answer: a refusal, findings for apply, or undefined (allowed, nothing to hand on). */
+export type Authorization<F> = Refusal | Allowed<F> | undefined;
+
+export function isRefusal(value: Refusal | Allowed<unknown> | undefined): value is Refusal {
+  return value !== undefined && 'code' in value;
+}
+
+export interface ActionDef<A, F = undefined> {
   readonly args: z.ZodType<A>;
   /** 'registered' (default): signer must be an active key in the registry. */
   readonly signer?: 'registered' | 'any';
-  authorize(ctx: ExecContext, args: A): Refusal | undefined;
-  apply(ctx: ExecContext, args: A): Refusal | undefined;
+  authorize(ctx: ExecContext, args: A): Authorization<F>;
+  /** `facts` is what authorize returned with `allow(...)` (undefined if it returned undefined). */
+  apply(ctx: ExecContext, args: A, facts: F): Refusal | undefined;
 }
 
 export interface Contract {
@@ -103,17 +124,17 @@ export interface Contract {
   readonly version: number;
   // Actions are heterogeneous in their args type; each validates its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly actions: Readonly<Record<string, ActionDef<any>>>;
+  readonly actions: Readonly<Record<string, ActionDef<any, any>>>;
 }
 
 /** Defines an action with its args type inferred from the schema. */
-export function defineAction<S extends z.ZodType>(def: {
+export function defineAction<S extends z.ZodType, F = undefined>(def: {
   args: S;
   signer?: 'registered' | 'any';
-  authorize: (ctx: ExecContext, args: z.infer<S>) => Refusal | undefined;
-  apply: (ctx: ExecContext, args: z.infer<S>) => Refusal | undefined;
-}): ActionDef<z.infer<S>> {
-  return def as ActionDef<z.infer<S>>;
+  authorize: (ctx: ExecContext, args: z.infer<S>) => Authorization<F>;
+  apply: (ctx: ExecContext, args: z.infer<S>, facts: F) => Refusal | undefined;
+}): ActionDef<z.infer<S>, F> {
+  return def as ActionDef<z.infer<S>, F>;
 }
 
 export function refuse(code: ResultCode, detail?: string): Refusal {

@@ -8,6 +8,7 @@ import { canonicalJson } from '../crypto/index.js';
 import { resultsHashOf, sortWrites, stateHashOf, type StateWrite } from './block.js';
 import type { ResultCode } from '../errors/index.js';
 import {
+  isRefusal,
   KEYS_NAMESPACE,
   deepFreeze,
   type ContractRegistry,
@@ -191,7 +192,8 @@ export class BlockExecution {
     };
     let refusal: Refusal | undefined;
     try {
-      refusal = action.authorize(ctx, args.data) ?? action.apply(ctx, args.data);
+      const authorization = action.authorize(ctx, args.data);
+      refusal = isRefusal(authorization) ? authorization : action.apply(ctx, args.data, authorization?.allowed);
     } catch {
       // A throwing contract is a deterministic failure on every node: record it, change nothing.
       refusal = { code: 'INTERNAL', detail: 'contract threw' };

@@ -16,7 +16,7 @@ export {
 export type { Tx, Envelope, ParsedEnvelope, TxDraft } from './tx.js';
 export { checkOrderedEnvelope, claimsTxId, envelopeJcs, decodeCheckedEnvelope } from './ordered.js';
 export type { OrderedCheck } from './ordered.js';
-export { KEYS_NAMESPACE, ContractRegistry, deepFreeze, defineAction, refuse } from './contract.js';
+export { KEYS_NAMESPACE, ContractRegistry, allow, deepFreeze, defineAction, isRefusal, refuse } from './contract.js';
 export type {
   ActionDef,
   Contract,
@@ -26,6 +26,8 @@ export type {
   KeyRecord,
   LedgerEvent,
   Refusal,
+  Allowed,
+  Authorization,
   StateAccess,
   StateReader,
 } from './contract.js';
