@@ -3,9 +3,12 @@
 // temporary directory. A clean tree (every import the rules allow, tests
 // importing freely) passes; a tree with one planted violation per rule is
 // reported exactly, violation by violation, under each rule's name. Also
-// checks that every folder of the real src/ has a place in the layer order.
+// checks that every folder of the real src/ has a place in the layer order,
+// and that the real .jscpd.json fails on a duplicated block of eight lines in
+// production code but not on a shorter one nor on duplicates among tests.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -168,5 +171,59 @@ describe('the dependency rules (.dependency-cruiser.cjs)', { timeout: 120_000 },
     const folders = readdirSync(src).filter((name) => statSync(join(src, name)).isDirectory());
     assert.deepEqual(folders.filter((f) => !layered.has(f) && !top.includes(f)), []);
     assert.ok(layered.has('errors') && layered.has('node') && layered.has('supplychain'), [...layered].join(','));
+  });
+});
+
+/** A function of ten lines whose body (after its name) is the same for every name. */
+const tenLines = (name: string) => `export function ${name}(input: Record<string, number>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(input)) {
+    if (key.startsWith('x')) total += value * 2;
+    else if (key.endsWith('y')) total -= value;
+    else total += value;
+  }
+  const scaled = Math.round(total * 100) / 100;
+  return scaled > 1000 ? 1000 : scaled;
+}
+`;
+/** A function of seven lines, also the same for every name: under the limit. */
+const sevenLines = (name: string) => `export function ${name}(items: readonly string[], limit: number): string[] {
+  const kept: string[] = [];
+  for (const item of items) if (item.length > 0 && !kept.includes(item) && kept.length < limit) kept.push(item.trim().toLowerCase());
+  const sorted = [...kept].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  const joined = sorted.map((item, index) => \`\${index + 1}. \${item}\`).filter((line) => line.length < 200);
+  return joined.length > 0 ? joined : ['(none)'];
+}
+`;
+
+/** Runs jscpd with the real .jscpd.json over `dir`/src; returns its exit code and report. */
+function jscpd(dir: string): { code: number | null; out: string } {
+  const bin = join(ROOT, 'node_modules', 'jscpd', 'run-jscpd.js');
+  const r = spawnSync(process.execPath, [bin, '--config', join(ROOT, '.jscpd.json'), '--no-tips', '--no-colors', join(dir, 'src')], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('the duplicate-code limit (.jscpd.json)', { timeout: 120_000 }, () => {
+  const shorter: Tree = {
+    'src/vault/short-a.ts': sevenLines('keepA'),
+    'src/vault/short-b.ts': sevenLines('keepB'),
+    'src/vault/one.test.ts': tenLines('sumInTestOne'),
+    'src/vault/two.test.ts': tenLines('sumInTestTwo'),
+    'src/vault/world.test-util.ts': tenLines('sumInTestUtil'),
+  };
+
+  it('passes production code whose duplicates are shorter than eight lines, and duplicates among tests', () => {
+    const dir = writeTree(shorter);
+    const r = jscpd(dir);
+    assert.equal(r.code, 0, r.out);
+  });
+
+  it('fails on a block of eight lines or more duplicated in production code, naming both files', () => {
+    const dir = writeTree({ ...shorter, 'src/api/sum.ts': tenLines('sumForApi'), 'src/fhir/sum.ts': tenLines('sumForFhir') });
+    const r = jscpd(dir);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /api\/sum\.ts/);
+    assert.match(r.out, /fhir\/sum\.ts/);
+    assert.doesNotMatch(r.out, /short-a\.ts|\.test\.ts|test-util/);
   });
 });
