@@ -4,7 +4,8 @@
 //
 // Production code (src/ minus test files) obeys every rule:
 // - layers point down only, in the order below (a layer never imports one
-//   listed after it);
+//   listed after it), and the ledger is a pure core (errors and crypto only);
+// - only the api door imports the HTTP server (fastify);
 // - doors and services (every src/ folder above the contracts except the node,
 //   including any new service folder) never import storage: they reach the
 //   ledger through the ledger port;
@@ -39,6 +40,20 @@ order.forEach((layer, i) => {
     from: { path: `^src/(${layer})/`, pathNot: TEST_IN_SRC },
     to: { path: `^src/(${above.join('|')})/` },
   });
+});
+forbidden.push({
+  name: 'ledger-is-a-pure-core',
+  comment: 'the ledger (transactions, blocks, proofs, executor, the port types) imports only errors and crypto: node/ is what calls ordering and storage',
+  severity: 'error',
+  from: { path: '^src/ledger/', pathNot: TEST_IN_SRC },
+  to: { path: '^src/', pathNot: '^src/(errors|crypto|ledger)/' },
+});
+forbidden.push({
+  name: 'http-server-outside-api',
+  comment: 'HTTP is served only by the api door: the FHIR router, the services and the contracts take typed requests and return typed results',
+  severity: 'error',
+  from: { path: '^src/', pathNot: ['^src/api/', TEST_IN_SRC] },
+  to: { path: '(^|/)node_modules/(fastify|@fastify/[^/]+)/' },
 });
 forbidden.push({
   name: 'doors-and-services-import-storage',

@@ -30,7 +30,7 @@ const importing = (...targets: string[]) =>
 
 /** Every import the rules allow, production and tests alike. */
 const CLEAN: Tree = {
-  'package.json': JSON.stringify({ name: 'fixture', type: 'module', dependencies: { zod: '*' }, devDependencies: { 'fast-check': '*' } }),
+  'package.json': JSON.stringify({ name: 'fixture', type: 'module', dependencies: { zod: '*', fastify: '*' }, devDependencies: { 'fast-check': '*' } }),
   'src/errors/index.ts': importing(),
   'src/crypto/hash.ts': importing('../errors/index.js'),
   'src/storage/index.ts': importing('../errors/index.js', '../crypto/hash.js', 'zod'),
@@ -46,7 +46,7 @@ const CLEAN: Tree = {
   'src/supplychain/lots.ts': importing('../ledger/port.js', '../contracts/identity/keys.js'),
   'src/node/ledger-node.ts': importing('../storage/index.js', '../ledger/port.js', '../contracts/consent/contract.js', '../fhir/policy.js'),
   'src/node/index.ts': importing('./ledger-node.js'),
-  'src/api/routes.ts': importing('../node/index.js', '../fhir/policy.js', '../ledger/port.js'),
+  'src/api/routes.ts': importing('../node/index.js', '../fhir/policy.js', '../ledger/port.js', 'fastify'),
   'src/api/routes.test.ts': importing('./routes.js', '../storage/index.js', '../../test/helpers/world.js'),
   'src/cli/main.ts': importing('../api/routes.js', '../node/index.js'),
   'test/helpers/world.ts': importing('../../src/storage/index.js', '../../src/contracts/identity/records.js'),
@@ -71,6 +71,9 @@ const PLANTED: Tree = {
   'src/contracts/consent/decide.ts': importing('../identity/records.js'),
   // A lower layer importing an upper one.
   'src/ledger/executor.ts': importing('../contracts/identity/keys.js'),
+  // The ledger core reaching for storage; a service serving HTTP itself.
+  'src/ledger/block-store.ts': importing('../storage/index.js'),
+  'src/exchange/server.ts': importing('fastify'),
   // A cycle.
   'src/vault/b.ts': importing('./c.js'),
   'src/vault/c.ts': importing('./b.js'),
@@ -87,7 +90,10 @@ const EXPECTED = [
   'doors-and-services-import-storage: src/api/raw-blocks.ts -> src/storage/index.ts',
   'doors-and-services-import-storage: src/portal/inbox.ts -> src/storage/index.ts',
   'doors-and-services-import-storage: src/trials/enrolment.ts -> src/storage/index.ts',
+  'http-server-outside-api: src/exchange/server.ts -> fastify',
   'ledger-imports-upward: src/ledger/executor.ts -> src/contracts/identity/keys.ts',
+  'ledger-is-a-pure-core: src/ledger/block-store.ts -> src/storage/index.ts',
+  'ledger-is-a-pure-core: src/ledger/executor.ts -> src/contracts/identity/keys.ts',
   'no-circular: src/vault/b.ts -> src/vault/c.ts',
   'no-circular: test/helpers/p.ts -> test/helpers/q.ts',
   'not-to-unresolvable: test/api/broken.int.test.ts -> ../helpers/moved-away.js',
