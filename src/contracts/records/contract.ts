@@ -4,6 +4,7 @@
 // The whole transaction is refused at the first anchor that breaks a rule.
 import { refuse, defineAction, type Contract, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { anchorArgsSchema, type Anchor } from './schema.js';
+import { RECORDS_CONTRACT } from './keys.js';
 import {
   RECORDS_NAMESPACE,
   custodianOf,
@@ -15,7 +16,7 @@ import {
   type RecordAnchor,
 } from './state.js';
 
-export const RECORDS_CONTRACT = 'records';
+export { RECORDS_CONTRACT };
 
 /**
  * Rules for one anchor, in order: patient known (NOT_FOUND) and not erased
