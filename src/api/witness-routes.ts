@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode } from '../node/index.js';
-import type { Witness } from '../node/witness.js';
+import type { Witness } from '../node/peers/witness.js';
 import { errorBody } from './errors.js';
 import { parseWith } from './ledger-routes.js';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { CareLedgerError } from '../errors/index.js';
 import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
 import { VerifyPool, defaultRegistry, paths, readNodeConfig } from '../node/index.js';
-import { verifyLedger } from '../node/verify.js';
+import { verifyLedger } from '../node/verifier/verify-ledger.js';
 import { DEFAULT_DATA_DIR } from './run.js';
 
 function progressBar(stream: NodeJS.WriteStream) {

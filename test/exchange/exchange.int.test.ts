@@ -23,8 +23,8 @@ import { authorizeExchange, type DisclosureSource, type SignedExchangeRequest } 
 import { committedState } from '../../src/fhir/secure/index.js';
 import type { FhirResource } from '../../src/fhir/types.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
-import { writeNodeConfig } from '../../src/node/datadir.js';
-import { createNodeKeyring } from '../../src/node/keystore.js';
+import { writeNodeConfig } from '../../src/node/wiring/datadir.js';
+import { createNodeKeyring } from '../../src/node/wiring/keystore.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
 import { etcdSuiteSkip } from '../cluster/etcd-suite.js';

@@ -6,7 +6,7 @@
 // parsed defensively and reexecuteFromPeer recomputes every block before the
 // node commits it, stopping at the first hash that differs.
 import { z } from 'zod';
-import { canonicalBytes } from '../crypto/index.js';
+import { canonicalBytes } from '../../crypto/index.js';
 import {
   EMPTY_HEAD,
   buildBlock,
@@ -15,12 +15,12 @@ import {
   type ChainHead,
   type ContractRegistry,
   type TreeNodeReader,
-} from '../ledger/index.js';
+} from '../../ledger/index.js';
 import {
   CareLedgerError,
-} from '../errors/index.js';
-import type { OrderedBatch } from '../ordering/index.js';
-import type { LedgerStore } from '../storage/index.js';
+} from '../../errors/index.js';
+import type { OrderedBatch } from '../../ordering/index.js';
+import type { LedgerStore } from '../../storage/index.js';
 
 export interface PeerBlock {
   height: number;

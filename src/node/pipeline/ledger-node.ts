@@ -3,7 +3,7 @@
 // waiters for `?wait=commit`, block listeners for SSE, and a signed
 // checkpoint after every block.
 import { EventEmitter } from 'node:events';
-import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/index.js';
+import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../../crypto/index.js';
 import {
   EMPTY_HEAD,
   assembleBlock,
@@ -22,13 +22,13 @@ import {
   type OrderedCheck,
   type StateReader,
   type TreeNodeReader,
-} from '../ledger/index.js';
+} from '../../ledger/index.js';
 import {
   CareLedgerError,
   type ResultCode,
-} from '../errors/index.js';
-import type { OrderedBatch, Orderer } from '../ordering/index.js';
-import type { LedgerStore, TxRow } from '../storage/index.js';
+} from '../../errors/index.js';
+import type { OrderedBatch, Orderer } from '../../ordering/index.js';
+import type { LedgerStore, TxRow } from '../../storage/index.js';
 import { CheckedCache, batchChecks } from './checked-cache.js';
 import { StateCache } from './state-cache.js';
 import { SubmitGate, type SubmitItem, type SubmitLimits } from './submit-gate.js';

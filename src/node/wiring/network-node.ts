@@ -4,18 +4,18 @@
 // ordered before it started; a node that started from an empty ledger, or
 // caught up from a peer meanwhile, also re-verifies its whole ledger offline
 // (verifyLedger on a read snapshot) before it serves.
-import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
+import { SqliteLedgerStore, openDatabase } from '../../storage/index.js';
 import { openNode, type OpenedNode } from './bootstrap.js';
-import { ClusterOrderer, waitUntilSynced } from './cluster.js';
+import { ClusterOrderer, waitUntilSynced } from '../peers/cluster.js';
 import { defaultRegistry } from './contracts.js';
 import { paths, readNodeConfig } from './datadir.js';
 import { unlockKeyring, type NodeKeys, type UnlockSecrets } from './keystore.js';
-import { signLedgerRead } from './read-auth.js';
-import type { SubmitLimits } from './submit-gate.js';
+import { signLedgerRead } from '../peers/read-auth.js';
+import type { SubmitLimits } from '../pipeline/submit-gate.js';
 import type { NetworkSettings } from './network-config.js';
-import { verifyLedger } from './verify.js';
-import { VerifyPool } from './verify-pool.js';
-import { Witness, governancePeers } from './witness.js';
+import { verifyLedger } from '../verifier/verify-ledger.js';
+import { VerifyPool } from '../pipeline/verify-pool.js';
+import { Witness, governancePeers } from '../peers/witness.js';
 
 export interface NetworkNode {
   opened: OpenedNode;

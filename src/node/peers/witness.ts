@@ -7,7 +7,7 @@
 // height compares): equal bodies make the peer's signature a cosignature of
 // ours; a different body at the same height is a divergence, kept as proof.
 // A peer ahead of us is kept (one note per peer) and compared once we get there.
-import { fromHex } from '../crypto/index.js';
+import { fromHex } from '../../crypto/index.js';
 import {
   formatCheckpointBody,
   parseCheckpoint,
@@ -15,10 +15,10 @@ import {
   verifyCheckpointSignatures,
   type BlockHeader,
   type ParsedCheckpoint,
-} from '../ledger/index.js';
-import { getActiveOrgIds, getOrg } from '../contracts/governance/index.js';
-import type { JsonValue } from '../ledger/index.js';
-import type { LedgerNode } from './ledger-node.js';
+} from '../../ledger/index.js';
+import { getActiveOrgIds, getOrg } from '../../contracts/governance/index.js';
+import type { JsonValue } from '../../ledger/index.js';
+import type { LedgerNode } from '../pipeline/ledger-node.js';
 
 export interface WitnessPeer {
   orgId: string;

@@ -4,8 +4,8 @@
 // ledger, and the SMART auth store.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { AuthStore, type AuthDeps } from '../auth/index.js';
-import { ConsentBook } from '../contracts/consent/index.js';
+import { AuthStore, type AuthDeps } from '../../auth/index.js';
+import { ConsentBook } from '../../contracts/consent/index.js';
 import {
   exchangeLedgerOf,
   httpTransport,
@@ -13,11 +13,11 @@ import {
   ReplayGuard,
   type CustodianDeps,
   type RequesterDeps,
-} from '../exchange/index.js';
-import { DisclosureReader, SecureFhirRepository, ledgerPortOf, type AccessEvent } from '../fhir/secure/index.js';
-import { ensureFhirDefinitions } from '../fhir/router/index.js';
-import { preparePrivateDatabaseFile } from '../storage/index.js';
-import { Vault } from '../vault/index.js';
+} from '../../exchange/index.js';
+import { DisclosureReader, SecureFhirRepository, ledgerPortOf, type AccessEvent } from '../../fhir/secure/index.js';
+import { ensureFhirDefinitions } from '../../fhir/router/index.js';
+import { preparePrivateDatabaseFile } from '../../storage/index.js';
+import { Vault } from '../../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
 
 export interface RecordsService {
