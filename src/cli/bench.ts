@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { requireEtcd } from '../ordering/index.js';
 
 const SUITES = ['ledger', 'records', 'network', 'all'] as const;
 type Suite = (typeof SUITES)[number];
@@ -144,7 +145,6 @@ export function registerBench(program: Command): void {
         `--reads=${count('reads', o.reads)}`,
         `--decides=${count('decides', o.decides)}`,
       ]);
-      const { requireEtcd } = await import('../../test/cluster/etcd.js');
       const missingEtcd = requireEtcd();
       const networkResult =
         missingEtcd === undefined

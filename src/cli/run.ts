@@ -9,9 +9,7 @@ import { z } from 'zod';
 import { buildServer } from '../api/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, openNode, openRecords, parseQuotaFlag, paths, unlockKeyring, type InitResult, type OpenedNode, type SubmitLimits, type UnlockSecrets } from '../node/index.js';
-import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/wiring/network-config.js';
-import { initConsortium, initJoin } from '../node/wiring/network-init.js';
-import { openNetworkNode, type NetworkNode } from '../node/wiring/network-node.js';
+import { initConsortium, initJoin, openNetworkNode, parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkNode, type NetworkSettings } from '../node/index.js';
 import { addInitKeyOptions, initKeyOptionsOf, unlockSecretsOf, type KeyFlags } from './key-options.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type JsonValue } from '../../ledger/index.js';
 import { isCareLedgerError } from '../../errors/index.js';
 import { verifyCommitment } from '../../vault/index.js';
-import type { LedgerPort } from './ports.js';
+import type { LedgerPort } from '../../ledger/index.js';
 import { SecureFhirRepository } from './repository.js';
 import { observation, patientResource, World } from './world-fixture.test.js';
 

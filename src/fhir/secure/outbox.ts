@@ -15,7 +15,7 @@ import { parseEnvelope, signTx } from '../../ledger/index.js';
 import { isCareLedgerError, CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { AccessLogStore } from './access-log.js';
 import { AuditJournal, type JournalLine } from './journal.js';
-import type { LedgerPort } from './ports.js';
+import type { LedgerPort } from '../../ledger/index.js';
 
 /** One access event, as the access log takes it (IHE BALP: one per patient per request). */
 export interface AccessEvent {

@@ -11,7 +11,7 @@ import { delegateMay } from '../../contracts/identity/index.js';
 import { type JsonValue, type StateReader } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { Actor, RequestContext } from '../types.js';
-import type { LedgerPort } from './ports.js';
+import type { LedgerPort } from '../../ledger/index.js';
 
 export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
 

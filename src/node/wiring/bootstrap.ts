@@ -74,6 +74,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
   const orderer = options.orderer ? options.orderer(store) : new SoloOrderer(store);
   const node = new LedgerNode({
     networkId: config.networkId,
+    orgId: config.orgId,
     nodeKey,
     store,
     orderer,
@@ -150,6 +151,7 @@ async function commitGenesis(
   const store = new SqliteLedgerStore(openDatabase(paths(dir).ledger));
   const node = new LedgerNode({
     networkId: config.networkId,
+    orgId: config.orgId,
     nodeKey,
     store,
     orderer: new SoloOrderer(store),
