@@ -3,11 +3,11 @@
 // the sync gate: the node reports 'syncing' until it has delivered every batch
 // ordered before it started; a node that started from an empty ledger, or
 // caught up from a peer meanwhile, also re-verifies its whole ledger offline
-// (verifyLedger on a read snapshot) before it serves.
+// (verifyDataDir, on a read snapshot) before it serves.
 import { openNode, type OpenedNode } from './bootstrap.js';
 import { ClusterOrderer, waitUntilSynced } from '../peers/cluster.js';
 import { defaultRegistry } from './contracts.js';
-import { paths, readNodeConfig } from './datadir.js';
+import { readNodeConfig } from './datadir.js';
 import { unlockKeyring, type NodeKeys, type UnlockSecrets } from './keystore.js';
 import { signLedgerRead } from '../peers/read-auth.js';
 import type { SubmitLimits } from '../pipeline/submit-gate.js';
