@@ -6,7 +6,7 @@
 // docs/privacy.md), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
 import { DecisionMemo, type ConsentBook } from '../../contracts/consent/index.js';
-import { parseEnvelope } from '../../ledger/index.js';
+import { parseEnvelope, type LedgerPort } from '../../ledger/index.js';
 import { CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
 import type {
@@ -24,7 +24,6 @@ import { IndexKeys } from './index-keys.js';
 import { AccessLogStore } from './access-log.js';
 import { AuditOutbox, type AccessEvent, type OutboxOptions } from './outbox.js';
 import { patientRecord } from './policy.js';
-import type { LedgerPort } from '../../ledger/index.js';
 import { decryptResource, historyOf, readResource } from './reads.js';
 import type { VersionRow } from './schema.js';
 import { everythingOf, searchResources } from './search.js';
