@@ -8,7 +8,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyLoggerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { authenticate } from '../auth/index.js';
-import type { LedgerNode, RecordsService } from '../node/index.js';
+import { ledgerPortOf, type LedgerNode, type RecordsService } from '../node/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { checkJsonDepth, operationOutcome, FHIR_JSON } from '../fhir/router/index.js';
 import { FHIR_BASE_PATH, registerFhirRoutes } from './fhir-routes.js';
@@ -122,7 +122,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       accessLog: records.repository.accessLog,
       consents: records.repository.consents,
     });
-    registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
+    registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,

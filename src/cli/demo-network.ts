@@ -15,8 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CareLedgerError } from '../errors/index.js';
-import { parseHostList } from '../node/network-config.js';
-import { initConsortium } from '../node/network-init.js';
+import { initConsortium, parseHostList } from '../node/index.js';
 
 const HOST = '127.0.0.1';
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));

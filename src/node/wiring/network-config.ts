@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CareLedgerError } from '../errors/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import { writePrivateFile } from './datadir.js';
 
 const urlList = z.array(z.string().url().refine((u) => /^https?:/.test(u), 'must be http(s)')).max(32);

@@ -1,6 +1,6 @@
 // The verify pool's reply format: a chunk's checks as parallel arrays, the
 // 32-byte leaf hashes concatenated in one buffer (transferred, not copied).
-import type { OrderedCheck } from '../ledger/index.js';
+import type { OrderedCheck } from '../../ledger/index.js';
 
 const HASH_BYTES = 32;
 

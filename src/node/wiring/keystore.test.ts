@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey } from '../crypto/index.js';
+import { generateSigningKey } from '../../crypto/index.js';
 import { keyHome, paths } from './datadir.js';
 import { createNodeKeyring, developmentKeyWarning, unlockKeyring, writeAdminKey } from './keystore.js';
 

@@ -2,8 +2,8 @@
 // executor's hot path (network config, org and key records are read by almost
 // every transaction). Updated with each committed block's writes, so it never
 // serves a value older than the last commit.
-import { deepFreeze, type JsonValue, type StateReader, type StateSource, type StateWrite } from '../ledger/index.js';
-import type { LedgerStore } from '../storage/index.js';
+import { deepFreeze, type JsonValue, type StateReader, type StateSource, type StateWrite } from '../../ledger/index.js';
+import type { LedgerStore } from '../../storage/index.js';
 
 const SEP = '\u0000';
 

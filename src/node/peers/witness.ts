@@ -1,13 +1,14 @@
 // Witnessing and divergence detection (ARCHITECTURE section 3: Byzantine
 // detection). After every block this node signs a checkpoint naming its head
 // block (the `careledger-block` extension, docs/wire-formats.md). Every
-// interval it fetches each peer's GET /ledger/v1/checkpoint, verifies the
+// interval it fetches each peer's GET /ledger/v1/checkpoint (through the
+// PeerTransport, transport.ts), verifies the
 // signature against that org's registered node keys, and compares the body
-// with its own body at the same height (derived from the store, so any past
+// with its own body at the same height (derived from the committed block, so any past
 // height compares): equal bodies make the peer's signature a cosignature of
 // ours; a different body at the same height is a divergence, kept as proof.
 // A peer ahead of us is kept (one note per peer) and compared once we get there.
-import { fromHex } from '../crypto/index.js';
+import { fromHex } from '../../crypto/index.js';
 import {
   formatCheckpointBody,
   parseCheckpoint,
@@ -15,10 +16,10 @@ import {
   verifyCheckpointSignatures,
   type BlockHeader,
   type ParsedCheckpoint,
-} from '../ledger/index.js';
-import { getActiveOrgIds, getOrg } from '../contracts/governance/index.js';
-import type { JsonValue } from '../ledger/index.js';
-import type { LedgerNode } from './ledger-node.js';
+} from '../../ledger/index.js';
+import { getActiveOrgIds, getOrg } from '../../contracts/governance/index.js';
+import type { LedgerNode } from '../pipeline/ledger-node.js';
+import { httpPeerTransport, type PeerTransport } from './transport.js';
 
 export interface WitnessPeer {
   orgId: string;
@@ -45,6 +46,8 @@ export interface WitnessOptions {
   /** Peers; default: the other active organisations' endpoints and node keys in governance state. */
   peers?: () => WitnessPeer[];
   fetchTimeoutMs?: number;
+  /** How peers are reached; default HTTP. */
+  transport?: PeerTransport;
   /** Operational log lines (ids and hashes only, never health data). */
   log?: (message: string) => void;
   now?: () => Date;
@@ -55,12 +58,7 @@ const KEPT_HEIGHTS = 8;
 
 /** The active organisations other than `selfOrgId`, read from committed governance state. */
 export function governancePeers(node: LedgerNode, selfOrgId: string): WitnessPeer[] {
-  const reader = {
-    get(namespace: string, key: string): JsonValue | undefined {
-      const text = node.store.getState(namespace, key);
-      return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
-    },
-  };
+  const reader = node.state;
   return getActiveOrgIds(reader)
     .filter((id) => id !== selfOrgId)
     .flatMap((id) => {
@@ -74,6 +72,7 @@ export class Witness {
   private readonly intervalMs: number;
   private readonly peers: () => WitnessPeer[];
   private readonly fetchTimeoutMs: number;
+  private readonly transport: PeerTransport;
   private readonly log: (message: string) => void;
   private readonly now: () => Date;
   private current: string;
@@ -91,6 +90,7 @@ export class Witness {
     this.intervalMs = options.intervalMs ?? 1_000;
     this.peers = options.peers ?? (() => governancePeers(options.node, options.orgId));
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? Math.max(500, Math.min(this.intervalMs, 5_000));
+    this.transport = options.transport ?? httpPeerTransport();
     this.log = options.log ?? (() => undefined);
     this.now = options.now ?? (() => new Date());
     this.current = this.noteAt(this.node.head.height) ?? this.node.checkpoint;
@@ -161,11 +161,9 @@ export class Witness {
   private async visit(peer: WitnessPeer): Promise<void> {
     let text: string;
     try {
-      const res = await fetch(new URL('/ledger/v1/checkpoint', peer.url), { signal: AbortSignal.timeout(this.fetchTimeoutMs) });
-      if (!res.ok) return; // syncing, down or diverged: try next round
-      text = await res.text();
+      text = await this.transport.getText(peer.url, '/ledger/v1/checkpoint', { timeoutMs: this.fetchTimeoutMs });
     } catch {
-      return;
+      return; // syncing, down or diverged: try next round
     }
     this.check(peer, text);
   }
@@ -198,7 +196,7 @@ export class Witness {
     }
     if (!this.proof) {
       this.proof = { height, treeSize: parsed.treeSize, orgId: peer.orgId, peer: peer.url, notes: [ours, note], detectedAt: this.now().toISOString() };
-      this.log(`DIVERGENCE at height ${height}: our block ${this.node.store.getBlock(height)?.hash ?? '?'}, ${peer.orgId} signed block ${parsed.block?.hash ?? '?'} (tree size ${parsed.treeSize})`);
+      this.log(`DIVERGENCE at height ${height}: our block ${this.node.block(height)?.hash ?? '?'}, ${peer.orgId} signed block ${parsed.block?.hash ?? '?'} (tree size ${parsed.treeSize})`);
     }
     return 'diverged';
   }
@@ -228,11 +226,11 @@ export class Witness {
     });
   }
 
-  /** Our signed note at a committed height, rebuilt from the store. */
+  /** Our signed note at a committed height, rebuilt from the committed block. */
   private noteAt(height: number): string | undefined {
     if (height < 0) return undefined;
-    const row = this.node.store.getBlock(height);
-    if (!row) return undefined;
-    return signCheckpoint(this.bodyOf(JSON.parse(row.header) as BlockHeader, row.hash), this.node.nodeKey);
+    const block = this.node.block(height);
+    if (!block) return undefined;
+    return signCheckpoint(this.bodyOf(block.header, block.hash), this.node.nodeKey);
   }
 }

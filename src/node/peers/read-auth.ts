@@ -10,11 +10,11 @@
 // Who may read is decided from committed state at every request: an active
 // node key of an active organisation, or an active org-admin key or member
 // key whose member holds a reader role (auditor, org-admin).
-import { getOrg } from '../contracts/governance/index.js';
-import { memberKeyPrincipal } from '../auth/principal.js';
-import { KEY_ID_PATTERN, fromBase64Url, signCanonical, toBase64Url, verifyCanonical, type SigningKey } from '../crypto/index.js';
-import { KEYS_NAMESPACE, RFC3339_MILLIS, type JsonValue, type StateReader } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
+import { getOrg } from '../../contracts/governance/index.js';
+import { memberKeyPrincipal } from '../../auth/principal.js';
+import { KEY_ID_PATTERN, fromBase64Url, signCanonical, toBase64Url, verifyCanonical, type SigningKey } from '../../crypto/index.js';
+import { KEYS_NAMESPACE, RFC3339_MILLIS, type JsonValue, type StateReader } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 
 export const LEDGER_READ_TYPE = 'careledger.ledger-read/1';
 export const LEDGER_READ_DOMAIN = 'careledger.ledger-read/1\n';

@@ -8,7 +8,7 @@
 // replaced, so the node's pipeline cannot stall behind a lost reply.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkOrderedEnvelope, type OrderedCheck } from '../ledger/index.js';
+import { checkOrderedEnvelope, type OrderedCheck } from '../../ledger/index.js';
 import { unpackChecks, type PackedChecks } from './verify-pack.js';
 
 const INLINE_BELOW = 16;

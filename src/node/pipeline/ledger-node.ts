@@ -3,7 +3,7 @@
 // waiters for `?wait=commit`, block listeners for SSE, and a signed
 // checkpoint after every block.
 import { EventEmitter } from 'node:events';
-import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../crypto/index.js';
+import { fromHex, sha256Hex, toBase64Url, type SigningKey } from '../../crypto/index.js';
 import {
   EMPTY_HEAD,
   assembleBlock,
@@ -18,18 +18,24 @@ import {
   type BlockHeader,
   type ChainHead,
   type ContractRegistry,
-  type LedgerEvent,
+  type JsonValue,
   type OrderedCheck,
+  type BlockView,
+  type CommittedBlock,
+  type InclusionProof,
   type StateReader,
+  type StateRow,
   type TreeNodeReader,
-} from '../ledger/index.js';
+  type TxView,
+} from '../../ledger/index.js';
 import {
   CareLedgerError,
   type ResultCode,
-} from '../errors/index.js';
-import type { OrderedBatch, Orderer } from '../ordering/index.js';
-import type { LedgerStore, TxRow } from '../storage/index.js';
+} from '../../errors/index.js';
+import type { OrderedBatch, Orderer } from '../../ordering/index.js';
+import type { LedgerStore, TxRow } from '../../storage/index.js';
 import { CheckedCache, batchChecks } from './checked-cache.js';
+import { blockViewOf, txViewOf } from './row-views.js';
 import { StateCache } from './state-cache.js';
 import { SubmitGate, type SubmitItem, type SubmitLimits } from './submit-gate.js';
 import { VerifyPool } from './verify-pool.js';
@@ -41,14 +47,12 @@ export interface TxResult {
   index: number;
 }
 
-export interface CommittedBlock {
-  header: BlockHeader;
-  hash: string;
-  txs: Array<{ txId: string; code: ResultCode; events: LedgerEvent[] }>;
-}
+export type { CommittedBlock };
 
 export interface LedgerNodeOptions {
   networkId: string;
+  /** The organisation running this node (node.json orgId). */
+  orgId: string;
   nodeKey: SigningKey;
   store: LedgerStore;
   orderer: Orderer;
@@ -77,8 +81,10 @@ function waiterKey(bytes: Uint8Array): string {
 
 export class LedgerNode {
   readonly networkId: string;
+  readonly orgId: string;
   readonly nodeKey: SigningKey;
-  readonly store: LedgerStore;
+  /** Only the node reads its store: everything above it goes through the reads below or the ledger port. */
+  private readonly store: LedgerStore;
   readonly registry: ContractRegistry;
   private readonly orderer: Orderer;
   private readonly pool: VerifyPool;
@@ -97,6 +103,7 @@ export class LedgerNode {
 
   constructor(options: LedgerNodeOptions) {
     this.networkId = options.networkId;
+    this.orgId = options.orgId;
     this.nodeKey = options.nodeKey;
     this.store = options.store;
     this.registry = options.registry;
@@ -292,20 +299,47 @@ export class LedgerNode {
     return () => this.events.off('block', listener);
   }
 
-  /** A committed transaction with its inclusion proof against the current checkpoint. */
-  getTransaction(txId: string) {
+  // ---- committed reads (what ledgerPortOf hands to services and doors) ----
+
+  block(height: number): BlockView | undefined {
+    const row = this.store.getBlock(height);
+    return row && blockViewOf(row);
+  }
+
+  /** Up to `limit` blocks from height `from` upwards. */
+  blocks(from: number, limit: number): BlockView[] {
+    return this.store.listBlocks(from, limit).map(blockViewOf);
+  }
+
+  /** The transactions of a block in order. */
+  blockTxs(height: number): TxView[] {
+    return this.store.blockTxs(height).map(txViewOf);
+  }
+
+  tx(txId: string): TxView | undefined {
     const row = this.store.getTx(txId);
-    if (!row) return undefined;
+    return row && txViewOf(row);
+  }
+
+  /** The log leaf hash at `leafIndex`, as stored. */
+  leafHash(leafIndex: number): Uint8Array | undefined {
+    return this.store.getLogNode(0, leafIndex);
+  }
+
+  /** Inclusion proof of a leaf against the current tree size. */
+  inclusion(leafIndex: number): InclusionProof {
     const treeSize = this.headState.logSize;
-    return {
-      row,
-      proof: {
-        treeSize,
-        leafIndex: row.leafIndex,
-        hashes: inclusionProof(this.tree, row.leafIndex, treeSize).map(toBase64Url),
-      },
-      checkpoint: this.checkpointNote,
-    };
+    return { treeSize, leafIndex, hashes: inclusionProof(this.tree, leafIndex, treeSize).map(toBase64Url) };
+  }
+
+  /** Committed state rows under a prefix, parsed (a scan reads the store: the cache holds single keys). */
+  scan(namespace: string, prefix: string, limit: number, afterKey?: string): StateRow[] {
+    return this.store.scanState(namespace, prefix, limit, afterKey).map((r) => ({ key: r.key, value: JSON.parse(r.value) as JsonValue }));
+  }
+
+  /** Size of the ledger database in bytes. */
+  sizeBytes(): number {
+    return this.store.sizeBytes();
   }
 
   /** RFC 9162 2.1.4 consistency proof between two tree sizes. */

@@ -2,7 +2,7 @@
 // once; a batch mixing own and foreign envelopes checks only the foreign runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOrderedEnvelope, type OrderedCheck } from '../ledger/index.js';
+import { checkOrderedEnvelope, type OrderedCheck } from '../../ledger/index.js';
 import { CheckedCache, batchChecks } from './checked-cache.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);

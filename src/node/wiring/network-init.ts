@@ -8,10 +8,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { generateSigningKey, toBase64Url, type SigningKey } from '../crypto/index.js';
-import { parseEnvelope, signTx } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
-import { EtcdOrderer } from '../ordering/index.js';
+import { generateSigningKey, toBase64Url, type SigningKey } from '../../crypto/index.js';
+import { parseEnvelope, signTx } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
+import { EtcdOrderer } from '../../ordering/index.js';
 import { isInitialised, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, writeAdminKey, type KeyProviderChoice } from './keystore.js';
 import { writeNetworkConfig } from './network-config.js';

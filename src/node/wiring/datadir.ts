@@ -10,8 +10,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { fromBase64Url, generateX25519PrivateKey, signingKeyFromPem, type SigningKey } from '../crypto/index.js';
-import { CareLedgerError } from '../errors/index.js';
+import { fromBase64Url, generateX25519PrivateKey, signingKeyFromPem, type SigningKey } from '../../crypto/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 
 export const nodeConfigSchema = z.strictObject({
   networkId: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),

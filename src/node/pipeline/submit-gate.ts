@@ -40,11 +40,11 @@ import {
   type JsonValue,
   type OrderedCheck,
   type StateReader,
-} from '../ledger/index.js';
+} from '../../ledger/index.js';
 import {
   CareLedgerError,
   type ResultCode,
-} from '../errors/index.js';
+} from '../../errors/index.js';
 import { TokenBuckets, type Quota } from './token-buckets.js';
 import type { VerifyPool } from './verify-pool.js';
 

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
-import { generateSigningKey, utf8 } from '../crypto/index.js';
-import { checkOrderedEnvelope, parseEnvelope, signTx } from '../ledger/index.js';
+import { generateSigningKey, utf8 } from '../../crypto/index.js';
+import { checkOrderedEnvelope, parseEnvelope, signTx } from '../../ledger/index.js';
 import { VerifyPool } from './verify-pool.js';
 import { packChecks, unpackChecks } from './verify-pack.js';
 

@@ -16,10 +16,10 @@ import {
   type ContractRegistry,
   type OrderedCheck,
   type StateSource,
-} from '../ledger/index.js';
-import { canonicalJson } from '../crypto/index.js';
-import type { LedgerStore } from '../storage/index.js';
-import type { VerifyPool } from './verify-pool.js';
+} from '../../ledger/index.js';
+import { canonicalJson } from '../../crypto/index.js';
+import type { LedgerStore } from '../../storage/index.js';
+import type { VerifyPool } from '../pipeline/verify-pool.js';
 
 export interface VerifyProgress {
   height: number;

@@ -3,7 +3,7 @@
 // verify a signature twice on the submitting node (other nodes verify for
 // themselves). The check is a pure function of the bytes, so a hit is exact:
 // the key is the bytes themselves. Bounded; the oldest entries go first.
-import type { OrderedCheck } from '../ledger/index.js';
+import type { OrderedCheck } from '../../ledger/index.js';
 
 const DEFAULT_MAX_ENTRIES = 20_000;
 

@@ -6,17 +6,17 @@
 // nothing half-written. `openNode` unlocks the keyring (docs/keys.md).
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-import { generateSigningKey, type SigningKey } from '../crypto/index.js';
-import { parseEnvelope, signTx } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
-import { SoloOrderer, type Orderer } from '../ordering/index.js';
-import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
+import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
+import { parseEnvelope, signTx } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
+import { SoloOrderer, type Orderer } from '../../ordering/index.js';
+import { SqliteLedgerStore, openDatabase } from '../../storage/index.js';
 import { defaultRegistry } from './contracts.js';
 import { isInitialised, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, unlockKeyring, writeAdminKey, type KeyProviderChoice, type NodeKeys, type UnlockSecrets } from './keystore.js';
-import { LedgerNode } from './ledger-node.js';
-import type { SubmitLimits } from './submit-gate.js';
-import { toBase64Url } from '../crypto/index.js';
+import { LedgerNode } from '../pipeline/ledger-node.js';
+import type { SubmitLimits } from '../pipeline/submit-gate.js';
+import { toBase64Url } from '../../crypto/index.js';
 
 export interface InitOptions {
   networkId?: string;
@@ -74,6 +74,7 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
   const orderer = options.orderer ? options.orderer(store) : new SoloOrderer(store);
   const node = new LedgerNode({
     networkId: config.networkId,
+    orgId: config.orgId,
     nodeKey,
     store,
     orderer,
@@ -150,6 +151,7 @@ async function commitGenesis(
   const store = new SqliteLedgerStore(openDatabase(paths(dir).ledger));
   const node = new LedgerNode({
     networkId: config.networkId,
+    orgId: config.orgId,
     nodeKey,
     store,
     orderer: new SoloOrderer(store),

@@ -4,7 +4,7 @@
 // Results travel packed (packChecks): the leaf hashes in one transferred
 // buffer instead of one cloned ArrayBuffer per transaction.
 import { parentPort } from 'node:worker_threads';
-import { checkOrderedEnvelope } from '../ledger/index.js';
+import { checkOrderedEnvelope } from '../../ledger/index.js';
 import { packChecks } from './verify-pack.js';
 
 interface Job { id: number; envelopes: Uint8Array[] }

@@ -3,7 +3,7 @@
 // full it evicts the least recently used entry, keeping the hot ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LedgerStore } from '../storage/index.js';
+import type { LedgerStore } from '../../storage/index.js';
 import { StateCache } from './state-cache.js';
 
 function fakeStore(initial: Record<string, string>) {

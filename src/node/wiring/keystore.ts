@@ -4,7 +4,7 @@
 // in the keyring header, so `start` needs only the secret (passphrase or PIN).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { signingKeyToPem, type SigningKey } from '../crypto/index.js';
+import { signingKeyToPem, type SigningKey } from '../../crypto/index.js';
 import {
   createKeyFileWrapper,
   createKeyring,
@@ -19,8 +19,8 @@ import {
   type KeyWrapper,
   type NodeSecrets,
   type WrapParams,
-} from '../keys/index.js';
-import { CareLedgerError } from '../errors/index.js';
+} from '../../keys/index.js';
+import { CareLedgerError } from '../../errors/index.js';
 import { keyHome, paths, writePrivateFile } from './datadir.js';
 
 /** How `init` seals a new keyring. */

@@ -1,12 +1,13 @@
 // Catch-up after etcd pruned batches this node never applied (ARCHITECTURE
-// section 3): fetch the missing blocks from a peer's GET /ledger/v1/blocks and
+// section 3): fetch the missing blocks from a peer's GET /ledger/v1/blocks
+// (through the PeerTransport, transport.ts) and
 // hand back, per block, the envelope bytes and the batch time, so the caller
 // re-executes them through its own pipeline and compares the block hashes it
 // computes with the peer's. Nothing from the peer is trusted: responses are
 // parsed defensively and reexecuteFromPeer recomputes every block before the
 // node commits it, stopping at the first hash that differs.
 import { z } from 'zod';
-import { canonicalBytes } from '../crypto/index.js';
+import { canonicalBytes } from '../../crypto/index.js';
 import {
   EMPTY_HEAD,
   buildBlock,
@@ -15,12 +16,15 @@ import {
   type ChainHead,
   type ContractRegistry,
   type TreeNodeReader,
-} from '../ledger/index.js';
+} from '../../ledger/index.js';
 import {
   CareLedgerError,
-} from '../errors/index.js';
-import type { OrderedBatch } from '../ordering/index.js';
-import type { LedgerStore } from '../storage/index.js';
+} from '../../errors/index.js';
+import type { OrderedBatch } from '../../ordering/index.js';
+import type { LedgerStore } from '../../storage/index.js';
+import { httpPeerTransport, type PeerReadAuth, type PeerTransport } from './transport.js';
+
+export type { PeerReadAuth };
 
 export interface PeerBlock {
   height: number;
@@ -53,38 +57,28 @@ const pageSchema = z.object({
     .max(MAX_PAGE),
 });
 
+/** GETs a peer's JSON through the transport; any failure is UNAVAILABLE (the body is parsed by the caller's schema). */
+async function getPeerJson(transport: PeerTransport, target: URL, timeoutMs: number, what: string, auth?: PeerReadAuth): Promise<unknown> {
+  try {
+    return await transport.getJson(target.origin, target.pathname + target.search, { timeoutMs, ...(auth ? { auth } : {}) });
+  } catch (cause) {
+    throw new CareLedgerError('UNAVAILABLE', `peer ${target.origin} did not return ${what}`, { cause, field: 'peer' });
+  }
+}
+
 /**
  * GETs `${url}/ledger/v1/blocks?from=&limit=` and returns consecutive blocks
  * starting at `fromHeight` (possibly none). Throws CareLedgerError
  * UNAVAILABLE if the peer cannot be reached and MALFORMED if its answer does
  * not parse or is not a consecutive run starting at `fromHeight`.
  */
-/**
- * Signs a read of a peer's ledger API: returns the Authorization header for
- * (method, path and query as sent). Full blocks are served only to member
- * organisations' nodes (signLedgerRead with the node key, read-auth.ts).
- */
-export type PeerReadAuth = (method: string, pathAndQuery: string) => string;
-
-/** GETs a peer's JSON; any network or HTTP failure is UNAVAILABLE (the body is parsed by the caller's schema). */
-async function getPeerJson(target: URL, timeoutMs: number, what: string, auth?: PeerReadAuth): Promise<unknown> {
-  try {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (auth) headers['authorization'] = auth('GET', target.pathname + target.search);
-    const res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), headers, redirect: 'error' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return await res.json();
-  } catch (cause) {
-    throw new CareLedgerError('UNAVAILABLE', `peer ${target.origin} did not return ${what}`, { cause, field: 'peer' });
-  }
-}
-
 export async function fetchBlocksFromPeer(
   url: string,
   fromHeight: number,
   limit = 20,
   timeoutMs = 10_000,
   auth?: PeerReadAuth,
+  transport: PeerTransport = httpPeerTransport(),
 ): Promise<PeerBlocksPage> {
   if (!Number.isSafeInteger(fromHeight) || fromHeight < 0) throw new CareLedgerError('MALFORMED', 'fromHeight must be >= 0', { field: 'fromHeight' });
   const base = new URL(url);
@@ -92,7 +86,7 @@ export async function fetchBlocksFromPeer(
   const target = new URL('/ledger/v1/blocks', base);
   target.searchParams.set('from', String(fromHeight));
   target.searchParams.set('limit', String(Math.min(Math.max(1, limit), MAX_PAGE)));
-  const body = await getPeerJson(target, timeoutMs, `blocks from ${fromHeight}`, auth);
+  const body = await getPeerJson(transport, target, timeoutMs, `blocks from ${fromHeight}`, auth);
   const parsed = pageSchema.safeParse(body);
   if (!parsed.success) {
     throw new CareLedgerError('MALFORMED', `peer blocks page does not parse at ${parsed.error.issues[0]?.path.join('.') ?? ''}`, { field: 'blocks' });
@@ -121,11 +115,17 @@ const seqsSchema = z.object({
 });
 
 /** GETs `${url}/ledger/v1/network/block-seqs?from=&limit=` (served next to the witness routes). */
-export async function fetchBlockSeqsFromPeer(url: string, fromHeight: number, limit: number, timeoutMs = 10_000): Promise<PeerBlockSeq[]> {
+export async function fetchBlockSeqsFromPeer(
+  url: string,
+  fromHeight: number,
+  limit: number,
+  timeoutMs = 10_000,
+  transport: PeerTransport = httpPeerTransport(),
+): Promise<PeerBlockSeq[]> {
   const target = new URL('/ledger/v1/network/block-seqs', new URL(url));
   target.searchParams.set('from', String(fromHeight));
   target.searchParams.set('limit', String(Math.min(Math.max(1, limit), MAX_PAGE)));
-  const body = await getPeerJson(target, timeoutMs, `block seqs from ${fromHeight}`);
+  const body = await getPeerJson(transport, target, timeoutMs, `block seqs from ${fromHeight}`);
   const parsed = seqsSchema.safeParse(body);
   if (!parsed.success) throw new CareLedgerError('MALFORMED', 'peer block seqs do not parse', { field: 'blocks' });
   return parsed.data.blocks;
@@ -142,6 +142,8 @@ export interface ReexecuteOptions {
   deliver: (batch: OrderedBatch) => Promise<void>;
   /** Signs the block reads (the peer serves full blocks only to member nodes). */
   auth?: PeerReadAuth;
+  /** How peers are reached; default HTTP. */
+  transport?: PeerTransport;
   pageSize?: number;
   commitTimeoutMs?: number;
 }
@@ -180,15 +182,16 @@ async function waitForHeight(store: LedgerStore, height: number, timeoutMs: numb
 export async function reexecuteFromPeer(options: ReexecuteOptions): Promise<ReexecuteResult> {
   const { url, networkId, store, registry } = options;
   const tree: TreeNodeReader = { getNode: (level, index) => store.getLogNode(level, index) };
+  const transport = options.transport ?? httpPeerTransport();
   let blocks = 0;
   let lastSeq = store.head()?.ordererSeq ?? 0;
   while (lastSeq < options.untilSeq) {
     const from = (store.head()?.height ?? -1) + 1;
-    const page = await fetchBlocksFromPeer(url, from, options.pageSize ?? 50, 10_000, options.auth);
+    const page = await fetchBlocksFromPeer(url, from, options.pageSize ?? 50, 10_000, options.auth, transport);
     if (page.blocks.length === 0) {
       throw new CareLedgerError('UNAVAILABLE', `peer ${url} is at height ${page.peerHeight}, still before batch seq ${options.untilSeq}`, { field: 'peer' });
     }
-    const seqs = await fetchBlockSeqsFromPeer(url, from, page.blocks.length);
+    const seqs = await fetchBlockSeqsFromPeer(url, from, page.blocks.length, 10_000, transport);
     for (const [i, block] of page.blocks.entries()) {
       const seq = seqs[i];
       if (!seq || seq.height !== block.height || seq.hash !== block.hash || seq.ordererSeq <= lastSeq) {

@@ -4,21 +4,21 @@
 // ledger, and the SMART auth store.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { AuthStore, type AuthDeps } from '../auth/index.js';
-import { ConsentBook } from '../contracts/consent/index.js';
+import { AuthStore, type AuthDeps } from '../../auth/index.js';
+import { ConsentBook } from '../../contracts/consent/index.js';
 import {
-  exchangeLedgerOf,
   httpTransport,
   importHpkePrivateKey,
   ReplayGuard,
   type CustodianDeps,
   type RequesterDeps,
-} from '../exchange/index.js';
-import { DisclosureReader, SecureFhirRepository, ledgerPortOf, type AccessEvent } from '../fhir/secure/index.js';
-import { ensureFhirDefinitions } from '../fhir/router/index.js';
-import { preparePrivateDatabaseFile } from '../storage/index.js';
-import { Vault } from '../vault/index.js';
+} from '../../exchange/index.js';
+import { DisclosureReader, SecureFhirRepository, type AccessEvent } from '../../fhir/secure/index.js';
+import { ensureFhirDefinitions } from '../../fhir/router/index.js';
+import { preparePrivateDatabaseFile } from '../../storage/index.js';
+import { Vault } from '../../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
+import { ledgerPortOf } from './ledger-port.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
@@ -51,6 +51,8 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
   const authDb = openRecordsDatabase(join(dataDir, 'auth.sqlite'));
   try {
     const vault = new Vault(vaultDb, kek);
+    // One ledger port for the repository, the exchange and auth.
+    const port = ledgerPortOf(opened.node, opened.config.orgId);
     const consents = new ConsentBook({
       networkId: opened.node.networkId,
       hpkePrivateKey: opened.keys.hpkePrivateKey,
@@ -61,26 +63,25 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       db: vaultDb,
       vault,
       kek,
-      ledger: ledgerPortOf(opened.node, opened.config.orgId),
+      ledger: port,
       consents,
     });
-    const exchangeLedger = exchangeLedgerOf(opened.node, opened.config.orgId);
     const exchange = {
       custodian: {
-        ledger: exchangeLedger,
+        ledger: port,
         source: new DisclosureReader({ db: vaultDb, vault, kek }),
         replay: new ReplayGuard(),
         consents,
         audit: { recordNow: (events: ReadonlyArray<{ [k: string]: unknown }>) => repository.recordAccessNow(events as unknown as AccessEvent[]) },
       },
       requester: {
-        ledger: exchangeLedger,
+        ledger: port,
         hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey),
         transport: httpTransport(),
       },
     };
     const auth: AuthDeps = {
-      state: opened.node.state,
+      state: port.state,
       nodeKey: opened.node.nodeKey,
       store: new AuthStore(authDb),
       baseUrl,

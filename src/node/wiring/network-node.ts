@@ -3,19 +3,17 @@
 // the sync gate: the node reports 'syncing' until it has delivered every batch
 // ordered before it started; a node that started from an empty ledger, or
 // caught up from a peer meanwhile, also re-verifies its whole ledger offline
-// (verifyLedger on a read snapshot) before it serves.
-import { SqliteLedgerStore, openDatabase } from '../storage/index.js';
+// (verifyDataDir, on a read snapshot) before it serves.
 import { openNode, type OpenedNode } from './bootstrap.js';
-import { ClusterOrderer, waitUntilSynced } from './cluster.js';
+import { ClusterOrderer, waitUntilSynced } from '../peers/cluster.js';
 import { defaultRegistry } from './contracts.js';
-import { paths, readNodeConfig } from './datadir.js';
+import { readNodeConfig } from './datadir.js';
 import { unlockKeyring, type NodeKeys, type UnlockSecrets } from './keystore.js';
-import { signLedgerRead } from './read-auth.js';
-import type { SubmitLimits } from './submit-gate.js';
+import { signLedgerRead } from '../peers/read-auth.js';
+import type { SubmitLimits } from '../pipeline/submit-gate.js';
 import type { NetworkSettings } from './network-config.js';
-import { verifyLedger } from './verify.js';
-import { VerifyPool } from './verify-pool.js';
-import { Witness, governancePeers } from './witness.js';
+import { verifyDataDir } from '../verifier/verify-datadir.js';
+import { Witness, governancePeers } from '../peers/witness.js';
 
 export interface NetworkNode {
   opened: OpenedNode;
@@ -41,18 +39,8 @@ export interface OpenNetworkNodeOptions {
 
 /** Re-verifies the ledger at one read snapshot (blocks keep committing meanwhile). */
 async function verifySnapshot(dataDir: string, networkId: string): Promise<{ ok: boolean; message: string }> {
-  const db = openDatabase(paths(dataDir).ledger, { readonly: true });
-  db.exec('BEGIN');
-  const snapshot = new SqliteLedgerStore(db);
-  const pool = new VerifyPool();
-  try {
-    const r = await verifyLedger(snapshot, networkId, defaultRegistry(), pool);
-    return r.ok ? { ok: true, message: `${r.blocks} blocks, ${r.txs} transactions verified` } : { ok: false, message: `height ${r.height}: ${r.reason}` };
-  } finally {
-    await pool.close();
-    db.exec('COMMIT');
-    snapshot.close();
-  }
+  const r = await verifyDataDir(dataDir, { networkId });
+  return r.ok ? { ok: true, message: `${r.blocks} blocks, ${r.txs} transactions verified` } : { ok: false, message: `height ${r.height}: ${r.reason}` };
 }
 
 export function openNetworkNode(dataDir: string, settings: NetworkSettings, options: OpenNetworkNodeOptions): NetworkNode {

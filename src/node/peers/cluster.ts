@@ -6,10 +6,10 @@
 // batch seq of the last caught-up block. Submissions go to whichever
 // EtcdOrderer is current, so clients are not refused during a catch-up.
 import { Etcd3 } from 'etcd3';
-import { type ContractRegistry } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
-import { CompactedError, EtcdOrderer, type BatchHandler, type EtcdOrdererOptions, type Orderer } from '../ordering/index.js';
-import type { LedgerStore } from '../storage/index.js';
+import { type ContractRegistry } from '../../ledger/index.js';
+import { CareLedgerError } from '../../errors/index.js';
+import { CompactedError, EtcdOrderer, type BatchHandler, type EtcdOrdererOptions, type Orderer } from '../../ordering/index.js';
+import type { LedgerStore } from '../../storage/index.js';
 import { reexecuteFromPeer, type PeerReadAuth } from './catchup.js';
 
 export interface ClusterOrdererOptions {
