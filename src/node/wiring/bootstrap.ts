@@ -12,7 +12,7 @@ import { CareLedgerError } from '../../errors/index.js';
 import { SoloOrderer, type Orderer } from '../../ordering/index.js';
 import { SqliteLedgerStore, openDatabase } from '../../storage/index.js';
 import { defaultRegistry } from './contracts.js';
-import { isInitialised, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { assertEmptyDataDir, isInitialised, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, unlockKeyring, writeAdminKey, type KeyProviderChoice, type NodeKeys, type UnlockSecrets } from './keystore.js';
 import { LedgerNode } from '../pipeline/ledger-node.js';
 import type { SubmitLimits } from '../pipeline/submit-gate.js';
@@ -94,17 +94,10 @@ export async function closeNode(opened: OpenedNode): Promise<void> {
   opened.store.close();
 }
 
-function assertEmptyTarget(dataDir: string): void {
-  if (isInitialised(dataDir)) throw new CareLedgerError('ALREADY_EXISTS', `${dataDir} is already initialised`);
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-    throw new CareLedgerError('CONFLICT', `${dataDir} exists and is not empty; choose an empty or new directory`);
-  }
-}
-
 /** Creates a one-organisation development network in `dataDir`. */
 export async function initDevNetwork(dataDir: string, options: InitOptions = {}): Promise<InitResult> {
   const target = resolve(dataDir);
-  assertEmptyTarget(target);
+  assertEmptyDataDir(target);
   const staging = join(dirname(target), `.${basename(target)}.init-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'keys'), { recursive: true, mode: 0o700 });

@@ -7,7 +7,7 @@
 // The organisation admin key and a development key file live OUTSIDE the
 // data directory, by default in the sibling `<D>-keys/` (keyHome).
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { fromBase64Url, generateX25519PrivateKey, signingKeyFromPem, type SigningKey } from '../../crypto/index.js';
@@ -44,6 +44,14 @@ export function keyHome(dataDir: string): { dir: string; adminKey: string; keyFi
 
 export function isInitialised(dataDir: string): boolean {
   return existsSync(paths(dataDir).config);
+}
+
+/** Refuses a data directory that is initialised (ALREADY_EXISTS) or not empty (CONFLICT): init never overwrites. */
+export function assertEmptyDataDir(dataDir: string): void {
+  if (isInitialised(dataDir)) throw new CareLedgerError('ALREADY_EXISTS', `${dataDir} is already initialised`);
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new CareLedgerError('CONFLICT', `${dataDir} exists and is not empty; choose an empty or new directory`);
+  }
 }
 
 export function readNodeConfig(dataDir: string): NodeConfig {

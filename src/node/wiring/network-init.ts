@@ -12,7 +12,7 @@ import { generateSigningKey, toBase64Url, type SigningKey } from '../../crypto/i
 import { parseEnvelope, signTx } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import { EtcdOrderer } from '../../ordering/index.js';
-import { isInitialised, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { assertEmptyDataDir, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, writeAdminKey, type KeyProviderChoice } from './keystore.js';
 import { writeNetworkConfig } from './network-config.js';
 
@@ -60,13 +60,6 @@ export interface OrgPayload {
   endpoint: string;
 }
 
-function assertEmpty(dataDir: string): void {
-  if (isInitialised(dataDir)) throw new CareLedgerError('ALREADY_EXISTS', `${dataDir} is already initialised`);
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-    throw new CareLedgerError('CONFLICT', `${dataDir} exists and is not empty; choose an empty or new directory`);
-  }
-}
-
 /** Writes keys, node.json and network.json; returns the org's payload and its admin key. */
 function createOrgDir(
   networkId: string,
@@ -74,7 +67,7 @@ function createOrgDir(
   settings: { etcd: string[]; peers?: string[]; witnessIntervalMs?: number; compactIntervalMs?: number },
 ): { info: OrgDataDir; payload: OrgPayload; admin: SigningKey } {
   const dataDir = resolve(org.dataDir);
-  assertEmpty(dataDir);
+  assertEmptyDataDir(dataDir);
   const keys = createNodeKeyring(dataDir, org.keyProvider ?? { kind: 'file' });
   const nodeKey = keys.nodeKey;
   const admin = generateSigningKey();
