@@ -4,7 +4,7 @@
 // org admin key outside the data directory. It works in a sibling temporary
 // directory and renames it into place at the end, so a failed init leaves
 // nothing half-written. `openNode` unlocks the keyring (docs/keys.md).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
 import { parseEnvelope, signTx } from '../../ledger/index.js';
@@ -12,7 +12,7 @@ import { CareLedgerError } from '../../errors/index.js';
 import { SoloOrderer, type Orderer } from '../../ordering/index.js';
 import { SqliteLedgerStore, openDatabase } from '../../storage/index.js';
 import { defaultRegistry } from './contracts.js';
-import { assertEmptyDataDir, isInitialised, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
+import { assertEmptyDataDir, paths, readNodeConfig, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, unlockKeyring, writeAdminKey, type KeyProviderChoice, type NodeKeys, type UnlockSecrets } from './keystore.js';
 import { LedgerNode } from '../pipeline/ledger-node.js';
 import type { SubmitLimits } from '../pipeline/submit-gate.js';

@@ -5,7 +5,6 @@
 // ordered through etcd so every node commits it as block 0 itself.
 // initJoin: a new organisation's data directory and the admit-org proposal
 // payload an existing admin submits for it.
-import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../crypto/index.js';
