@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { JsonValue, KeyRecord } from '../../ledger/contract.js';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../testing.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import { delegateMayManageConsent } from '../consent/delegation.js';
 import { delegationGrants, delegationStatus, getDelegate, identityContract, pseudonymForTx, type DelegateRecord } from './index.js';

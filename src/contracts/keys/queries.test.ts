@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCareLedgerError } from '../../errors/index.js';
-import { MemoryState } from '../testing.js';
+import { MemoryState } from '../../../test/helpers/contracts.js';
 import { allOf, pageOf, SCAN_PAGE, type StateScan } from './keys.js';
 import { listOrgs, listProposals } from '../governance/queries.js';
 import { listMembers, patientRecord, erasedAt } from '../identity/queries.js';

@@ -4,16 +4,16 @@
 // since contracts never import each other). Grants are sealed to the
 // custodian (HOSP) as clients do; `book` is the custodian's ConsentBook.
 import { createPublicKey } from 'node:crypto';
-import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../crypto/index.js';
-import { isCareLedgerError } from '../../errors/index.js';
-import { KEYS_NAMESPACE, type JsonValue, type KeyRecord } from '../../ledger/contract.js';
-import { ConsentBook } from './book.js';
-import { sealConsentBody } from './sealed.js';
-import { MemoryState, runAction, testKeyId, type RunResult } from '../testing.js';
-import { consentContract } from './contract.js';
-import { decide, type AccessRequest, type Decision } from './decide.js';
-import type { ConsentGrant, Provision } from './schema.js';
-import { consentIdForTx } from './state.js';
+import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../src/crypto/index.js';
+import { isCareLedgerError } from '../../src/errors/index.js';
+import { KEYS_NAMESPACE, type JsonValue, type KeyRecord } from '../../src/ledger/contract.js';
+import { ConsentBook } from '../../src/contracts/consent/book.js';
+import { sealConsentBody } from '../../src/contracts/consent/sealed.js';
+import { MemoryState, runAction, testKeyId, type RunResult } from './contracts.js';
+import { consentContract } from '../../src/contracts/consent/contract.js';
+import { decide, type AccessRequest, type Decision } from '../../src/contracts/consent/decide.js';
+import type { ConsentGrant, Provision } from '../../src/contracts/consent/schema.js';
+import { consentIdForTx } from '../../src/contracts/consent/state.js';
 
 export const T0 = '2026-03-01T08:00:00.000Z';
 export const PATIENT = 'pt-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';

@@ -2,9 +2,9 @@
 // (as the schema stores them), grants over the test world's grantees, and
 // access requests over the same small vocabulary so that matches are common.
 import fc from 'fast-check';
-import type { AccessRequest } from './decide.js';
-import { CONSENT_ACTIONS, PURPOSES_OF_USE, consentGrantSchema, type ConsentGrant, type Grantee, type Provision, type SecurityLabel } from './schema.js';
-import { CLINIC, HOSP, PATIENT, T0, addHours } from './world.test-util.js';
+import type { AccessRequest } from '../../src/contracts/consent/decide.js';
+import { CONSENT_ACTIONS, PURPOSES_OF_USE, consentGrantSchema, type ConsentGrant, type Grantee, type Provision, type SecurityLabel } from '../../src/contracts/consent/schema.js';
+import { CLINIC, HOSP, PATIENT, T0, addHours } from './consent-world.js';
 
 export const RESOURCE_TYPES = ['Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport'] as const;
 /**

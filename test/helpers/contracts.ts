@@ -14,8 +14,8 @@ import {
   type LedgerEvent,
   type Refusal,
   type StateAccess,
-} from '../ledger/contract.js';
-import { keyIdFromPublicKey, sha256, sha256Hex, utf8 } from '../crypto/index.js';
+} from '../../src/ledger/contract.js';
+import { keyIdFromPublicKey, sha256, sha256Hex, utf8 } from '../../src/crypto/index.js';
 
 const SEP = '\u0000';
 

@@ -1,9 +1,9 @@
 // Test support: a fixed member context and a one-line caller for the router.
-import { handleFhirRequest } from './router.js';
-import { MemoryFhirRepository } from './memory-repository.js';
-import type { FhirHttpRequest, FhirHttpResponse } from './http.js';
-import type { QueryParams } from './params.js';
-import type { FhirResource, RequestContext } from '../types.js';
+import { handleFhirRequest } from '../../src/fhir/router/router.js';
+import { MemoryFhirRepository } from '../../src/fhir/router/memory-repository.js';
+import type { FhirHttpRequest, FhirHttpResponse } from '../../src/fhir/router/http.js';
+import type { QueryParams } from '../../src/fhir/router/params.js';
+import type { FhirResource, RequestContext } from '../../src/fhir/types.js';
 
 export const TEST_BASE = 'https://node.test/fhir/R4';
 
