@@ -6,6 +6,7 @@
 // queued for the privacy officer, and it releases labelled records too.
 // Decisions use the wall clock, so an expired grant or delegation denies at
 // once rather than at the next block.
+import { BREAK_GLASS_PURPOSES } from '../../contracts/access/index.js';
 import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
 import { custodianOf, delegateMay, isActiveMember, patientStatus } from '../../contracts/identity/index.js';
 import { type LedgerPort } from '../../ledger/index.js';
@@ -113,7 +114,7 @@ export function breakGlassOf(ctx: RequestContext): { reason: string } | undefine
       field: 'breakGlassReason',
     });
   }
-  if (ctx.purpose !== 'ETREAT' && ctx.purpose !== 'BTG') return undefined;
+  if (!BREAK_GLASS_PURPOSES.includes(ctx.purpose)) return undefined;
   if (ctx.actor.kind !== 'member' || !ctx.actor.roles.includes('practitioner')) return undefined;
   return { reason };
 }
