@@ -27,7 +27,9 @@ export const MAX_RECORDS_PER_EXCHANGE = 1000;
 export const EXCHANGE_PATH = '/exchange/v1/requests';
 /** Purposes a cross-organisation request may name (no break-glass across organisations). */
 export type ExchangePurpose = Exclude<PurposeOfUse, 'BTG'>;
-export const EXCHANGE_PURPOSES = PURPOSES_OF_USE.filter((p): p is ExchangePurpose => p !== 'BTG') as readonly [ExchangePurpose, ...ExchangePurpose[]];
+export const EXCHANGE_PURPOSES: readonly [ExchangePurpose, ...ExchangePurpose[]] = PURPOSES_OF_USE.filter(
+  (p): p is ExchangePurpose => p !== 'BTG',
+) as [ExchangePurpose, ...ExchangePurpose[]];
 
 const REQUEST_ID = /^xr-[0-9a-f]{32}$/;
 const B64URL = /^[A-Za-z0-9_-]*$/;
