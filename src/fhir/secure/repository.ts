@@ -50,7 +50,6 @@ export interface ErasureReport {
   resources: number;
 }
 
-
 export class SecureFhirRepository implements FhirRepository {
   readonly #deps: Deps;
   /** The custodian's opened view of its patients' consents. */
