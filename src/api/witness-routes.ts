@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CareLedgerError } from '../errors/index.js';
 import { ledgerPortOf, type LedgerNode, type Witness } from '../node/index.js';
 import { errorBody } from './errors.js';
-import { parseWith } from './ledger-routes.js';
+import { parseInput } from './input.js';
 
 /** What a consortium node adds to the server. */
 export interface NetworkRuntime {
@@ -57,7 +57,7 @@ export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, ne
   });
 
   app.get('/ledger/v1/network/block-seqs', async (request) => {
-    const { from, limit } = parseWith(seqsQuery, request.query, 'query');
+    const { from, limit } = parseInput(seqsQuery, request.query, 'query');
     return { blocks: port.blocks(from, limit).map((b) => ({ height: b.height, hash: b.hash, ordererSeq: b.ordererSeq })) };
   });
 }
