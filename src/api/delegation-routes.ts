@@ -15,6 +15,7 @@ import type { Actor } from '../fhir/types.js';
 import { type LedgerPort, type StateReader } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { parseInput } from './input.js';
+import { registerTable, type RouteTable } from './routes.js';
 
 const patientParams = z.strictObject({ pseudonym: z.string().regex(PSEUDONYM_PATTERN) });
 const orgParams = z.strictObject({ orgId: z.string().regex(ORG_ID_PATTERN) });
@@ -64,7 +65,11 @@ export async function orgDelegations(
   return { orgId, delegations: appointmentsOfOrg(deps.ledger.state, orgId, nowIso) };
 }
 
+const ROUTES: RouteTable<DelegationRoutesDeps> = [
+  ['GET', '/ledger/v1/patients/:pseudonym/delegations', async (request, deps) => patientDelegations(deps, request.params, request.headers.authorization)],
+  ['GET', '/ledger/v1/orgs/:orgId/delegations', async (request, deps) => orgDelegations(deps, request.params, request.headers.authorization)],
+];
+
 export function registerDelegationRoutes(app: FastifyInstance, deps: DelegationRoutesDeps): void {
-  app.get('/ledger/v1/patients/:pseudonym/delegations', (request) => patientDelegations(deps, request.params, request.headers.authorization));
-  app.get('/ledger/v1/orgs/:orgId/delegations', (request) => orgDelegations(deps, request.params, request.headers.authorization));
+  registerTable(app, ROUTES, deps);
 }
