@@ -22,8 +22,8 @@ import { SignJWT } from 'jose';
 import { buildServer } from '../api/index.js';
 import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
 import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
-import { pseudonymForTx } from '../contracts/identity/index.js';
-import { sealConsentGrant } from '../contracts/consent/index.js';
+import { IDENTITY_CONTRACT, pseudonymForTx } from '../contracts/identity/index.js';
+import { CONSENT_CONTRACT, sealConsentGrant } from '../contracts/consent/index.js';
 import { custodianHpkeKey } from './consent.js';
 import { signTx, txIdOf, type Envelope } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
@@ -144,14 +144,14 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
   ];
   for (const [memberId, role] of members) {
     const key = keyFor(demoDir, memberId);
-    await submitTx(baseUrl, sign(admin, 'identity', 'register-member', { memberId, roles: [role], keys: [key.keyId], display: `demo ${memberId}` }));
+    await submitTx(baseUrl, sign(admin, IDENTITY_CONTRACT, 'register-member', { memberId, roles: [role], keys: [key.keyId], display: `demo ${memberId}` }));
   }
   const drX = keyFor(demoDir, 'dr-x');
   const patientKey = keyFor(demoDir, 'patient');
-  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, 'identity', 'register-patient', { keys: [patientKey.keyId] })));
+  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, IDENTITY_CONTRACT, 'register-patient', { keys: [patientKey.keyId] })));
   await submitTx(
     baseUrl,
-    sign(patientKey, 'consent', 'grant', {
+    sign(patientKey, CONSENT_CONTRACT, 'grant', {
       ...sealConsentGrant({
         network: networkId,
         patient,
