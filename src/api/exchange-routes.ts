@@ -10,7 +10,7 @@
 //                                authorisation (header CareLedger-Exchange-Authorization)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { scopeAllows } from '../auth/index.js';
+import { readableResourceTypes } from '../auth/index.js';
 import { ORG_ID_PATTERN } from '../contracts/governance/index.js';
 import { PSEUDONYM_PATTERN } from '../contracts/identity/index.js';
 import {
@@ -50,17 +50,6 @@ const everythingQuery = z.object({
     .optional(),
   custodian: z.string().regex(ORG_ID_PATTERN).optional(),
 });
-
-/** The resource types the actor's SMART scopes allow reading (the one scope check, auth's scopeAllows): undefined = all. */
-function readableTypes(actor: Actor, requested: string[] | undefined): string[] | undefined {
-  const scoped = [...new Set(actor.scopes.map((s) => s.resourceType))].filter((t) => scopeAllows(actor.scopes, t, 'r'));
-  if (scoped.length === 0) throw new CareLedgerError('FORBIDDEN', 'SMART scope does not allow reading', { field: 'scope' });
-  if (scopeAllows(actor.scopes, '*', 'r')) return requested;
-  if (requested === undefined) return scoped.sort();
-  const denied = requested.find((t) => !scopeAllows(actor.scopes, t, 'r'));
-  if (denied !== undefined) throw new CareLedgerError('FORBIDDEN', `SMART scope does not allow reading ${denied}`, { field: 'scope' });
-  return requested;
-}
 
 /** The member's signed exchange authorisation: base64url(JSON) of a SignedMemberAuthorization (docs/exchange.md). */
 export const AUTHORIZATION_HEADER = 'careledger-exchange-authorization';
@@ -106,7 +95,7 @@ async function getEverything(request: FastifyRequest, deps: ExchangeRoutesDeps, 
   if (actor.kind !== 'member' || actor.orgId !== self || !actor.roles.includes('practitioner')) {
     throw new CareLedgerError('FORBIDDEN', 'only practitioners of this organisation may gather records', { field: 'actor' });
   }
-  const types = readableTypes(actor, query._type);
+  const types = readableResourceTypes(actor.scopes, query._type);
   const requester = { orgId: actor.orgId, memberId: actor.memberId };
   const asksOthers = query.custodian !== self;
   const authorization = asksOthers ? memberAuthorizationOf(request.headers[AUTHORIZATION_HEADER], requester, pseudonym, query.purpose) : undefined;
