@@ -129,12 +129,21 @@ function put(out: Gs1Elements, ai: Ai, value: string): void {
   out[field] = value;
 }
 
+/** Checks elements given field by field (not scanned), with the same errors as a scan. */
+export function checkElements(e: Gs1Elements): Gs1Elements {
+  for (const field of Object.keys(AI_OF) as Field[]) {
+    const value = e[field];
+    if (value !== undefined) checkValue(AI_OF[field], value);
+  }
+  return e;
+}
+
 /** GS1 General Specifications 4.14 (invalid pairs) and mandatory associations, for the AIs here. */
 function checkAssociations(out: Gs1Elements): Gs1Elements {
-  if (out.gtin === undefined && out.sscc === undefined) throw bad('scan', 'carries neither a GTIN (01) nor an SSCC (00)');
   if (out.gtin === undefined) {
     for (const f of ['lot', 'expiry', 'serial'] as const) if (out[f] !== undefined) throw bad(label(AI_OF[f]), 'needs a GTIN (01)');
   }
+  if (out.gtin === undefined && out.sscc === undefined) throw bad('scan', 'carries neither a GTIN (01) nor an SSCC (00)');
   return out;
 }
 
@@ -215,14 +224,12 @@ function dlAi(key: string): Ai | undefined {
  * standard allows them); an unknown numeric key is an error.
  */
 export function parseDigitalLink(input: string): Gs1Elements {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw bad('digitalLink', 'is not a URI');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad('digitalLink', 'must be an http or https URI');
-  const segments = url.pathname.split('/').filter((s) => s !== '');
+  // Split by hand: a URL parser would resolve '.' and '%2E' path segments, which are valid GS1 values.
+  const m = /^(https?):\/\/([^/?#]+)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/i.exec(input);
+  if (m === null) throw bad('digitalLink', 'is not an http or https URI');
+  const path = m[3] ?? '';
+  const query = new URLSearchParams(m[4] ?? '');
+  const segments = path.split('/').filter((s) => s !== '');
   // The key path runs to the end in AI/value pairs; anything before it is the domain's own path.
   const start = segments.findIndex((s, i) => (dlAi(s) === '01' || dlAi(s) === '00') && (segments.length - i) % 2 === 0);
   if (start < 0) throw bad('digitalLink', 'has no primary key: /01/{gtin} or /00/{sscc}');
@@ -241,7 +248,7 @@ export function parseDigitalLink(input: string): Gs1Elements {
   const positions = order.map((ai) => expected.indexOf(ai));
   const misplaced = order.find((ai, k) => positions[k] === -1 || (k > 0 && (positions[k] as number) <= (positions[k - 1] as number)));
   if (misplaced !== undefined) throw bad(label(misplaced), order[0] === '01' ? 'is not a key qualifier in order 10, 21 after /01/' : 'cannot qualify an SSCC');
-  for (const [key, value] of url.searchParams) {
+  for (const [key, value] of query) {
     if (!/^\d+$/.test(key) && dlAi(key) === undefined) continue;
     const ai = dlAi(key);
     if (ai === undefined) throw bad('digitalLink', `unknown or unsupported application identifier (${key.slice(0, 4)}) in the query`);
