@@ -34,7 +34,11 @@ export function parseScanAt(scan: string, where: string): Gs1Elements {
   try {
     return parseScan(scan);
   } catch (e) {
-    if (e instanceof CareLedgerError) throw new CareLedgerError(e.code, `${where}: ${e.message}`, { field: where, cause: e });
+    if (e instanceof CareLedgerError) {
+      // A lone scan keeps the element's name as the field; in a list, the position comes first.
+      const field = where === 'scan' ? (e.field ?? where) : `${where}: ${e.field ?? 'scan'}`;
+      throw new CareLedgerError(e.code, `${where}: ${e.message}`, { field, cause: e });
+    }
     throw e;
   }
 }
