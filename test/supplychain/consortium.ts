@@ -38,8 +38,8 @@ export interface Partner {
   url: string;
   app: FastifyInstance;
   auth: AuthDeps;
-  /** A fresh bearer token of the org's supply member. */
-  token(): Promise<string>;
+  /** A fresh bearer token of the org's member (default scope system/Medication.rs, which every supply role may get). */
+  token(scope?: string): Promise<string>;
 }
 
 export interface Consortium {
@@ -101,14 +101,14 @@ export async function startConsortium(specs: readonly PartnerSpec[]): Promise<Co
       const partner: Partner = {
         orgId: spec.orgId, dataDir, opened, admin: generateSigningKey(), member, app, auth,
         url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-        async token() {
+        async token(scope = 'system/Medication.rs') {
           const aud = `${auth.baseUrl}/auth/token`;
           const now = Math.floor(Date.now() / 1000);
           const assertion = await new SignJWT({ iss: member.keyId, sub: member.keyId, aud, exp: now + 60, iat: now, jti: randomUUID() })
             .setProtectedHeader({ alg: 'EdDSA', kid: member.keyId })
             .sign(member.privateKey);
           const res = await requestClientCredentialsToken(
-            { grant_type: 'client_credentials', scope: 'system/Medication.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+            { grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
             auth,
           );
           return res.access_token;

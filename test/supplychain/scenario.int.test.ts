@@ -196,7 +196,7 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     assert.equal(anonymous.status, 401);
     const foreign = await call(pha, 'POST', '/verify', { scan: scanOf(serials[2] as string) }, await whs.token());
     assert.equal(foreign.status, 401, 'a token of another node does not verify here');
-    const auditor = await call(obs, 'POST', '/verify', { scan: scanOf(serials[2] as string) });
+    const auditor = await call(obs, 'POST', '/verify', { scan: scanOf(serials[2] as string) }, await obs.token('system/AuditEvent.rs'));
     assert.equal(auditor.status, 403);
     assert.equal(auditor.body.error.code, 'FORBIDDEN');
   });
