@@ -129,6 +129,12 @@ export async function postVerify(request: FastifyRequest, deps: SupplyChainRoute
   return supply.verify(ctx, body(supply.verifyInput, request).scan);
 }
 
+/** POST /supplychain/v1/epcis/capture: an EPCIS 2.0 JSON-LD document sent as application/json. */
+export async function postEpcisCapture(request: FastifyRequest, deps: SupplyChainRoutesDeps) {
+  const ctx = await partnerContext(request, deps);
+  return supply.captureEpcis(ctx, request.body);
+}
+
 /** GET /supplychain/v1/alerts */
 export async function getAlerts(request: FastifyRequest, deps: SupplyChainRoutesDeps) {
   const ctx = await partnerContext(request, deps);
@@ -156,4 +162,5 @@ export function registerSupplyChainRoutes(app: FastifyInstance, deps: SupplyChai
   app.post(`${BASE}/suspect/resolve`, wire(postResolveSuspect));
   app.post(`${BASE}/verify`, wire(postVerify));
   app.get(`${BASE}/alerts`, wire(getAlerts));
+  app.post(`${BASE}/epcis/capture`, wire(postEpcisCapture));
 }

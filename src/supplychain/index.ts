@@ -34,6 +34,9 @@ export type { DecommissionOutcome } from './commands.js';
 export { verify, verifyScans } from './verify.js';
 export type { VerifyOutcome } from './verify.js';
 export { listAlerts, listInbound, getShipmentFor } from './reads.js';
+export { captureEpcis, planCapture, epcisDocumentSchema, MAX_EPCIS_EVENTS } from './epcis.js';
+export type { CaptureResult } from './epcis.js';
+export { elementsOfEpc } from './epc.js';
 export {
   MAX_SERIALS_PER_REQUEST,
   productInput,
