@@ -171,7 +171,7 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
 
   test('EPCIS 2.0 capture: commissioning, packing and shipping at the manufacturer, receiving at the wholesaler', async () => {
     const T = { eventTime: new Date().toISOString(), eventTimeZoneOffset: '+00:00' };
-    const epcisSerials = ['EPCA1', 'EPCA2', 'EPCA3'];
+    const epcisSerials = ['EPCSER01', 'EPCSER02', 'EPCSER03'];
     const sgtin = (serial: string) => `urn:epc:id:sgtin:9506000.013435.${serial}`;
     const box = sscc(5000);
     const ssccUrn = `urn:epc:id:sscc:9506000.${box[0]}${box.slice(8, 17)}`;
@@ -180,7 +180,7 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
       creationDate: new Date().toISOString(), epcisBody: { eventList },
     });
     const captured = await call(mfr, 'POST', '/epcis/capture', doc([
-      { type: 'ObjectEvent', action: 'ADD', bizStep: 'commissioning', epcList: epcisSerials.map(sgtin), ilmd: { 'cbvmda:lotNumber': 'EPC7', 'cbvmda:itemExpirationDate': '2028-12-31' }, ...T },
+      { type: 'ObjectEvent', action: 'ADD', bizStep: 'commissioning', epcList: epcisSerials.map(sgtin), ilmd: { 'cbvmda:lotNumber': 'EPCLOT77', 'cbvmda:itemExpirationDate': '2028-12-31' }, ...T },
       { type: 'AggregationEvent', action: 'ADD', bizStep: 'packing', parentID: ssccUrn, childEPCs: epcisSerials.map(sgtin), ...T },
       { type: 'ObjectEvent', action: 'OBSERVE', bizStep: 'shipping', epcList: [ssccUrn], destinationList: [{ type: 'owning_party', destination: 'urn:careledger:org:whs' }], ...T },
     ]));
@@ -198,7 +198,7 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     const received = await call(whs, 'POST', '/epcis/capture', doc([{ type: 'ObjectEvent', action: 'OBSERVE', bizStep: 'receiving', epcList: [ssccUrn], ...T }]));
     assert.equal(received.status, 200, JSON.stringify(received.body));
     assert.equal(received.body.results[0].shipmentId, captured.body.results[2].shipmentId);
-    assert.equal((await verify(whs, `]d2${formatElementString({ gtin: GTIN, expiry: EXPIRY, lot: 'EPC7', serial: 'EPCA2' })}`)).answer, 'verified');
+    assert.equal((await verify(whs, `]d2${formatElementString({ gtin: GTIN, expiry: EXPIRY, lot: 'EPCLOT77', serial: 'EPCSER02' })}`)).answer, 'verified');
   });
 
   test('bad scans, unknown AIs and wrong check digits get clear errors and write nothing', async () => {
@@ -240,7 +240,7 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     assert.ok(files.includes('ledger.sqlite'));
     const bytes = Buffer.concat(files.map((f) => readFileSync(join(obs.dataDir, f))));
     const haystacks = [bytes.toString('latin1'), bytes.toString('latin1').toLowerCase()];
-    const secrets = [...serials, 'FAKE0000000001', 'EPCA1', 'EPCA2', 'EPCA3', 'EPC7', LOT, 'LQ7X2050', GTIN, GTIN.slice(1), PALLET, sscc(0), sscc(5000)];
+    const secrets = [...serials, 'FAKE0000000001', 'EPCSER01', 'EPCSER02', 'EPCSER03', 'EPCLOT77', LOT, 'LQ7X2050', GTIN, GTIN.slice(1), PALLET, sscc(0), sscc(5000)];
     for (const secret of secrets) {
       for (const needle of encodings(secret)) {
         for (const hay of haystacks) assert.equal(hay.includes(needle), false, `found an encoding of a scenario identifier: ${needle.slice(0, 4)}...`);
