@@ -50,10 +50,8 @@ export function registerSupply(program: Command): void {
     .option('--strength <s>')
     .option('--form <f>')
     .option('--ndc <ndc>', 'NDC, e.g. 12345-678-90')
-    .action((o: Common & { gtin: string; name: string; strength?: string; form?: string; ndc?: string }) => {
-      const { key: _k, url: _u, ...input } = o;
-      return callDoor(o, 'POST', '/products', input);
-    });
+    .action((o: Common & { gtin: string; name: string; strength?: string; form?: string; ndc?: string }) =>
+      callDoor(o, 'POST', '/products', { gtin: o.gtin, name: o.name, strength: o.strength, form: o.form, ndc: o.ndc }));
   door(supply.command('commission').description('commission serialised packs of one lot'))
     .requiredOption('--gtin <gtin>')
     .requiredOption('--lot <lot>')
