@@ -15,9 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { getPack, packIdOf, lotExpiryCommitmentOf } from '../src/contracts/supplychain/index.js';
-import { ledgerPortOf } from '../src/fhir/secure/index.js';
 import { parseEnvelope, signTx } from '../src/ledger/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode } from '../src/node/index.js';
+import { closeNode, initDevNetwork, ledgerPortOf, loadSigningKey, openNode } from '../src/node/index.js';
 import { commission, formatElementString, registerProduct, verifyScans, type SupplyContext } from '../src/supplychain/index.js';
 
 export interface SupplyBenchOptions {
@@ -136,15 +135,4 @@ export async function runSupplyBench(options: SupplyBenchOptions = {}): Promise<
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-if (process.argv[1]?.endsWith('bench/supply.js')) {
-  const packs = Number(process.argv[2] ?? 1_000_000);
-  runSupplyBench({ packs }).then(
-    (r) => process.stdout.write(JSON.stringify(r) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

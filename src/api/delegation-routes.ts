@@ -9,12 +9,10 @@
 // request time (delegationStatus).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { committedState } from '../auth/index.js';
 import { appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegationView } from '../contracts/identity/index.js';
 import type { Actor } from '../fhir/types.js';
-import { type StateReader } from '../ledger/index.js';
+import { type LedgerPort, type StateReader } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import type { LedgerNode } from '../node/index.js';
 import { parseWith } from './ledger-routes.js';
 
 const patientParams = z.strictObject({ pseudonym: z.string().regex(/^pt-[0-9a-f]{32}$/) });
@@ -22,7 +20,8 @@ const orgParams = z.strictObject({ orgId: z.string().regex(/^[a-z0-9][a-z0-9-]{1
 const ORG_ROLES = ['privacy-officer', 'org-admin'];
 
 export interface DelegationRoutesDeps {
-  node: LedgerNode;
+  /** Committed state through the ledger port (src/ledger/port.ts). */
+  ledger: Pick<LedgerPort, 'state'>;
   authenticate: (authorization: string | undefined) => Promise<Actor>;
   /** Clock in ms (tests inject one); default Date.now. */
   now?: () => number;
@@ -43,7 +42,7 @@ export async function patientDelegations(
 ): Promise<{ pseudonym: string; delegations: DelegationView[] }> {
   const { pseudonym } = parseWith(patientParams, params, 'params');
   const actor = await deps.authenticate(authorization);
-  const state = committedState(deps.node.store);
+  const state = deps.ledger.state;
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
   if (!mayReadDelegations(state, actor, pseudonym, nowIso)) throw new CareLedgerError('NOT_FOUND', 'no such patient');
   return { pseudonym, delegations: delegationsOfPatient(state, pseudonym, nowIso) };
@@ -61,7 +60,7 @@ export async function orgDelegations(
     throw new CareLedgerError('FORBIDDEN', "only the organisation's privacy officers and org admins");
   }
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
-  return { orgId, delegations: appointmentsOfOrg(committedState(deps.node.store), orgId, nowIso) };
+  return { orgId, delegations: appointmentsOfOrg(deps.ledger.state, orgId, nowIso) };
 }
 
 export function registerDelegationRoutes(app: FastifyInstance, deps: DelegationRoutesDeps): void {

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { parseEnvelope, type ParsedEnvelope } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import { SubmitRefusal, type LedgerNode } from '../node/index.js';
+import { SubmitRefusal, ledgerPortOf, type LedgerNode } from '../node/index.js';
 import { isReader, viewerOf, type LedgerAccessOptions } from './ledger-access.js';
 import { blockEventView, fullBlockView, fullTxView, publicBlockView, publicTxView } from './ledger-views.js';
 
@@ -66,6 +66,7 @@ async function submitGated(node: LedgerNode, reply: FastifyReply, parsed: Parsed
 }
 
 export function registerLedgerRoutes(app: FastifyInstance, node: LedgerNode, access: LedgerAccessOptions = {}): void {
+  const port = ledgerPortOf(node, node.orgId);
   app.post('/ledger/v1/transactions', { bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
     const query = parseWith(submitQuery, request.query, 'query');
     const parsed = parseSubmission(request.body);
@@ -78,24 +79,25 @@ export function registerLedgerRoutes(app: FastifyInstance, node: LedgerNode, acc
   app.get('/ledger/v1/transactions/:txId', async (request) => {
     const { txId } = parseWith(txIdParam, request.params, 'params');
     const viewer = await viewerOf(request, node, access);
-    const found = node.getTransaction(txId);
-    if (!found) throw new CareLedgerError('NOT_FOUND', 'no such transaction');
-    const view = isReader(viewer) ? fullTxView(node, found.row) : publicTxView(node, found.row);
-    return { ...view, proof: found.proof, checkpoint: found.checkpoint };
+    const tx = port.tx(txId);
+    if (!tx) throw new CareLedgerError('NOT_FOUND', 'no such transaction');
+    const view = isReader(viewer) ? fullTxView(port, tx) : publicTxView(port, tx);
+    // Proof and checkpoint read together, synchronously: both against the same tree size.
+    return { ...view, proof: port.inclusion(tx.leafIndex), checkpoint: port.checkpoint() };
   });
 
   app.get('/ledger/v1/blocks/:height', async (request) => {
     const { height } = parseWith(heightParam, request.params, 'params');
     const viewer = await viewerOf(request, node, access);
-    const row = node.store.getBlock(height);
-    if (!row) throw new CareLedgerError('NOT_FOUND', 'no such block');
-    return isReader(viewer) ? fullBlockView(node, row) : publicBlockView(node, row);
+    const block = port.block(height);
+    if (!block) throw new CareLedgerError('NOT_FOUND', 'no such block');
+    return isReader(viewer) ? fullBlockView(port, block) : publicBlockView(port, block);
   });
 
   app.get('/ledger/v1/blocks', async (request) => {
     const { from, limit } = parseWith(blocksQuery, request.query, 'query');
     const full = isReader(await viewerOf(request, node, access));
-    const blocks = node.store.listBlocks(from, limit).map((row) => (full ? fullBlockView(node, row) : publicBlockView(node, row)));
+    const blocks = port.blocks(from, limit).map((block) => (full ? fullBlockView(port, block) : publicBlockView(port, block)));
     return { blocks, height: node.head.height };
   });
 

@@ -24,9 +24,9 @@ import { signCanonical, toBase64Url } from '../crypto/index.js';
 import type { Actor } from '../fhir/types.js';
 import { auditEventOf, disclosureRow } from '../fhir/audit-event.js';
 import type { AccessLogStore, StoredAccessEvent } from '../fhir/secure/index.js';
-import { parseEnvelope, RFC3339_MILLIS } from '../ledger/index.js';
+import { parseEnvelope, RFC3339_MILLIS, type LedgerPort } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import type { LedgerNode } from '../node/index.js';
+import { ledgerPortOf, type LedgerNode } from '../node/index.js';
 import { parseWith } from './ledger-routes.js';
 
 const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
@@ -73,13 +73,13 @@ function appointmentNotices(node: LedgerNode, pseudonym: string) {
   return delegationsOfPatient(node.state, pseudonym, new Date().toISOString()).filter((d) => d.appointedBy === 'org');
 }
 
-function scanAll(node: LedgerNode, namespace: string, prefix: string): Array<Record<string, unknown>> {
+function scanAll(port: Pick<LedgerPort, 'scan'>, namespace: string, prefix: string): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   let cursor = '';
   for (;;) {
-    const rows = node.store.scanState(namespace, prefix, 500, cursor);
+    const rows = port.scan(namespace, prefix, 500, cursor);
     for (const r of rows) {
-      out.push(JSON.parse(r.value) as Record<string, unknown>);
+      out.push(r.value as Record<string, unknown>);
       if (out.length >= MAX_ROWS) throw new CareLedgerError('TOO_LARGE', `more than ${MAX_ROWS} rows`);
     }
     if (rows.length < 500) return out;
@@ -129,6 +129,7 @@ function queueItem(node: LedgerNode, org: string, actor: Actor & { kind: 'member
 
 export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesDeps): void {
   const { node, accessLog } = deps;
+  const port = ledgerPortOf(node, node.orgId);
   const patientParam = (params: unknown) =>
     parseWith(z.strictObject({ pseudonym: z.string().regex(PSEUDONYM) }), params, 'params').pseudonym;
 
@@ -144,7 +145,7 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
   app.get('/ledger/v1/patients/:pseudonym/consents', async (request) => {
     const pseudonym = patientParam(request.params);
     await guard(request.headers.authorization, pseudonym, ['read', 'manage-consent']);
-    const sealed = scanAll(node, 'consent', `grant/${pseudonym}/`) as unknown as SealedConsentRecord[];
+    const sealed = scanAll(port, 'consent', `grant/${pseudonym}/`) as unknown as SealedConsentRecord[];
     return { consents: deps.consents.view(sealed) };
   });
 

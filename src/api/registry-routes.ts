@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { KEY_ID_PATTERN } from '../crypto/index.js';
 import { type JsonValue } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import type { LedgerNode } from '../node/index.js';
+import { ledgerPortOf, type LedgerNode } from '../node/index.js';
 import { viewerOf, type LedgerAccessOptions, type Viewer } from './ledger-access.js';
 import { parseWith } from './ledger-routes.js';
 
@@ -48,15 +48,16 @@ const pageQuery = z.object({
 });
 
 export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode, access: LedgerAccessOptions = {}): void {
+  const port = ledgerPortOf(node, node.orgId);
   const one = (namespace: string, key: string): { [k: string]: JsonValue } => {
-    const text = node.store.getState(namespace, key);
-    if (text === undefined) throw new CareLedgerError('NOT_FOUND', `no such ${key.split('/')[0] ?? 'entry'}`);
-    return JSON.parse(text) as { [k: string]: JsonValue };
+    const value = port.state.get(namespace, key);
+    if (value === undefined) throw new CareLedgerError('NOT_FOUND', `no such ${key.split('/')[0] ?? 'entry'}`);
+    return value as { [k: string]: JsonValue };
   };
   const list = (namespace: string, prefix: string, query: unknown) => {
     const { after, limit } = parseWith(pageQuery, query, 'query');
-    const rows = node.store.scanState(namespace, prefix, limit, after === undefined ? '' : prefix + after);
-    const items = rows.map((r) => JSON.parse(r.value) as unknown);
+    const rows = port.scan(namespace, prefix, limit, after === undefined ? '' : prefix + after);
+    const items = rows.map((r) => r.value);
     const last = rows.at(-1);
     return { items, next: rows.length === limit && last ? last.key.slice(prefix.length) : null };
   };
@@ -79,8 +80,7 @@ export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode, a
   app.get('/ledger/v1/keys/:keyId', async (request) => {
     const keyId = param(request.params, 'keyId', KEY_ID_PATTERN);
     const viewer = await viewerOf(request, node, access);
-    const text = node.store.getState('keys', keyId);
-    const record = text === undefined ? undefined : (JSON.parse(text) as { [k: string]: JsonValue });
+    const record = port.state.get('keys', keyId) as { [k: string]: JsonValue } | undefined;
     if (record === undefined || !mayViewKey(viewer, record)) throw new CareLedgerError('NOT_FOUND', 'no such key');
     return record;
   });
@@ -92,8 +92,7 @@ export function registerRegistryRoutes(app: FastifyInstance, node: LedgerNode, a
   app.get('/ledger/v1/patients/:pseudonym', async (request) => {
     const pseudonym = param(request.params, 'pseudonym', ID);
     const viewer = await viewerOf(request, node, access);
-    const text = node.store.getState('identity', `patient/${pseudonym}`);
-    const record = text === undefined ? undefined : (JSON.parse(text) as { [k: string]: JsonValue });
+    const record = port.state.get('identity', `patient/${pseudonym}`) as { [k: string]: JsonValue } | undefined;
     if (record === undefined || !mayViewPatient(viewer, pseudonym, record['custodian'])) throw new CareLedgerError('NOT_FOUND', 'no such patient');
     return record;
   });

@@ -8,7 +8,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyLoggerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { authenticate } from '../auth/index.js';
-import type { LedgerNode, RecordsService } from '../node/index.js';
+import { ledgerPortOf, type LedgerNode, type RecordsService } from '../node/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { checkJsonDepth, operationOutcome, FHIR_JSON } from '../fhir/router/index.js';
 import { FHIR_BASE_PATH, registerFhirRoutes } from './fhir-routes.js';
@@ -19,7 +19,7 @@ import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
-import { registerSupplyChainRoutes, supplyLedgerOf } from './supplychain-routes.js';
+import { registerSupplyChainRoutes } from './supplychain-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 
@@ -123,8 +123,8 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       accessLog: records.repository.accessLog,
       consents: records.repository.consents,
     });
-    registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
-    registerSupplyChainRoutes(app, { ledger: supplyLedgerOf(node), authenticate: authenticateHeader });
+    registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,

@@ -10,24 +10,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SUPPLY_MEMBER_ROLES } from '../contracts/supplychain/index.js';
-import { getKey } from '../contracts/identity/index.js';
 import { CareLedgerError, parseOrThrow } from '../errors/index.js';
-import { ledgerPortOf, type NodeLike } from '../fhir/secure/index.js';
 import type { Actor } from '../fhir/types.js';
 import type { LedgerPort } from '../ledger/index.js';
 import * as supply from '../supplychain/index.js';
 import { errorBody } from './errors.js';
 
-export type SupplyRoutesLedger = supply.SupplyLedger & Pick<LedgerPort, 'nodeKey'>;
+export type SupplyRoutesLedger = supply.SupplyLedger & Pick<LedgerPort, 'orgId' | 'nodeKey'>;
 
 export interface SupplyChainRoutesDeps {
   ledger: SupplyRoutesLedger;
   authenticate: (authorization: string | undefined) => Promise<Actor>;
-}
-
-/** The supply-chain slice of a running node's ledger port. */
-export function supplyLedgerOf(node: NodeLike): SupplyRoutesLedger {
-  return ledgerPortOf(node, '');
 }
 
 /**
@@ -37,8 +30,8 @@ export function supplyLedgerOf(node: NodeLike): SupplyRoutesLedger {
  */
 async function partnerContext(request: FastifyRequest, deps: SupplyChainRoutesDeps): Promise<supply.SupplyContext> {
   const actor = await deps.authenticate(request.headers.authorization);
-  const orgId = getKey(deps.ledger.state, deps.ledger.nodeKey.keyId)?.org ?? undefined;
-  if (actor.kind !== 'member' || orgId === undefined || actor.orgId !== orgId || !actor.roles.some((r) => SUPPLY_MEMBER_ROLES.includes(r))) {
+  const orgId = deps.ledger.orgId;
+  if (actor.kind !== 'member' || actor.orgId !== orgId || !actor.roles.some((r) => SUPPLY_MEMBER_ROLES.includes(r))) {
     throw new CareLedgerError('FORBIDDEN', "supply-chain routes are for this node's organisation members with a supply role");
   }
   return { ledger: deps.ledger, orgId, signer: deps.ledger.nodeKey };

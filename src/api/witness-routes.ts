@@ -4,8 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CareLedgerError } from '../errors/index.js';
-import type { LedgerNode } from '../node/index.js';
-import type { Witness } from '../node/witness.js';
+import { ledgerPortOf, type LedgerNode, type Witness } from '../node/index.js';
 import { errorBody } from './errors.js';
 import { parseWith } from './ledger-routes.js';
 
@@ -35,6 +34,7 @@ export function networkHealth(node: LedgerNode, network: NetworkRuntime): { code
 }
 
 export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, network: NetworkRuntime): void {
+  const port = ledgerPortOf(node, node.orgId);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (!path.startsWith('/ledger/v1/')) return;
@@ -58,6 +58,6 @@ export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, ne
 
   app.get('/ledger/v1/network/block-seqs', async (request) => {
     const { from, limit } = parseWith(seqsQuery, request.query, 'query');
-    return { blocks: node.store.listBlocks(from, limit).map((b) => ({ height: b.height, hash: b.hash, ordererSeq: b.ordererSeq })) };
+    return { blocks: port.blocks(from, limit).map((b) => ({ height: b.height, hash: b.hash, ordererSeq: b.ordererSeq })) };
   });
 }

@@ -6,10 +6,13 @@
 // PATH, the consortium figures under `network` (--suite network alone: three
 // node processes on a three-member etcd cluster beside the embedded node).
 // With `all`, each suite runs in a process of its own, so one suite's heap,
-// caches and compiled code do not weigh on the next one's figures.
+// caches and compiled code do not weigh on the next one's figures. The suites
+// themselves live in bench/ and run as a program (bench/run-suite.ts): this
+// command validates the flags and starts it, it never imports bench/ code.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { requireEtcd } from '../ordering/index.js';
 
 const SUITES = ['ledger', 'records', 'network', 'supply', 'all'] as const;
 type Suite = (typeof SUITES)[number];
@@ -46,6 +49,17 @@ function countOrZero(name: string, text: string): number {
 }
 
 const MAIN = new URL('./main.js', import.meta.url).pathname;
+/** The suites' runner, started as a program (dist/bench/run-suite.js beside dist/src). */
+const SUITE_RUNNER = new URL('../../bench/run-suite.js', import.meta.url).pathname;
+
+/** Runs one suite in a child process sharing this one's stdio; rejects if it fails. */
+function runSuite(suite: Exclude<Suite, 'all'>, options: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SUITE_RUNNER, suite, JSON.stringify(options)], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the ${suite} benchmark exited with ${signal ?? code}`))));
+  });
+}
 
 /** Runs `careledger bench --json --suite <suite> <args>` in a child process (progress on stderr); resolves with its last stdout line, parsed. */
 function suiteInChild(suite: Exclude<Suite, 'all'>, args: string[]): Promise<Record<string, unknown>> {
@@ -92,8 +106,7 @@ export function registerBench(program: Command): void {
       const suite = o.suite as Suite;
       const json = o.json ?? false;
       const ledger = async () => {
-        const { runLedgerBench } = await import('../../bench/ledger.js');
-        return runLedgerBench({
+        return runSuite('ledger', {
           json,
           txs: count('txs', o.txs),
           clients: count('clients', o.clients),
@@ -102,8 +115,7 @@ export function registerBench(program: Command): void {
         });
       };
       const records = async () => {
-        const { runRecordsBench } = await import('../../bench/records.js');
-        return runRecordsBench({
+        return runSuite('records', {
           json,
           print: true,
           resources: count('resources', o.resources),
@@ -113,8 +125,7 @@ export function registerBench(program: Command): void {
         });
       };
       const network = async () => {
-        const { runNetworkBench } = await import('../../bench/network.js');
-        return runNetworkBench({
+        return runSuite('network', {
           txs: count('net-txs', o.netTxs),
           clients: count('net-clients', o.netClients),
           chunk: count('net-chunk', o.netChunk),
@@ -135,8 +146,7 @@ export function registerBench(program: Command): void {
         return;
       }
       if (suite === 'supply') {
-        const { runSupplyBench } = await import('../../bench/supply.js');
-        process.stdout.write(JSON.stringify(await runSupplyBench({ packs: count('packs', o.packs) })) + '\n');
+        await runSuite('supply', { packs: count('packs', o.packs) });
         return;
       }
       const ledgerResult = await suiteInChild('ledger', [
@@ -151,7 +161,6 @@ export function registerBench(program: Command): void {
         `--reads=${count('reads', o.reads)}`,
         `--decides=${count('decides', o.decides)}`,
       ]);
-      const { requireEtcd } = await import('../../test/cluster/etcd.js');
       const missingEtcd = requireEtcd();
       const networkResult =
         missingEtcd === undefined

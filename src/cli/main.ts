@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// careledger: the command-line front door (init, start, keys, tx, verify, bench, demo, token).
+// careledger: the command-line front door (init, start, keys, tx, consent, verify, bench,
+// demo [--network N], token; demo-network is the older name of demo --network).
 import { Command, CommanderError } from 'commander';
 import { isCareLedgerError } from '../errors/index.js';
 import { registerInit, registerStart } from './run.js';
@@ -9,6 +10,7 @@ import { registerSupply } from './supply.js';
 import { registerVerify } from './verify.js';
 import { registerBench } from './bench.js';
 import { registerDemo, registerToken } from './demo.js';
+import { registerDemoNetwork } from './demo-network.js';
 
 const program = new Command()
   .name('careledger')
@@ -26,7 +28,7 @@ registerVerify(program);
 registerBench(program);
 registerDemo(program);
 registerToken(program);
-(await import('./demo-network.js')).registerDemoNetwork(program);
+registerDemoNetwork(program);
 
 try {
   await program.parseAsync(process.argv);

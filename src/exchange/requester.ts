@@ -118,7 +118,7 @@ export async function reportIncident(
 
 async function waitForHeight(ledger: ExchangeLedger, height: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (ledger.height() < height) {
+  while (ledger.head().height < height) {
     if (Date.now() > deadline) {
       throw new CareLedgerError('UNAVAILABLE', `this node has not reached the custodian's disclosure at height ${height}`, { field: 'height' });
     }

@@ -14,14 +14,14 @@ import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { errorHandler } from '../../src/api/errors.js';
-import { registerSupplyChainRoutes, supplyLedgerOf } from '../../src/api/supplychain-routes.js';
-import { AuthStore, authenticate, committedState, requestClientCredentialsToken, type AuthDeps } from '../../src/auth/index.js';
+import { registerSupplyChainRoutes } from '../../src/api/supplychain-routes.js';
+import { AuthStore, authenticate, requestClientCredentialsToken, type AuthDeps } from '../../src/auth/index.js';
 import { proposalIdForTx } from '../../src/contracts/governance/index.js';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
-import { writeNodeConfig } from '../../src/node/datadir.js';
-import { createNodeKeyring } from '../../src/node/keystore.js';
-import { closeNode, openNode, type OpenedNode } from '../../src/node/index.js';
+import { writeNodeConfig } from '../../src/node/wiring/datadir.js';
+import { createNodeKeyring } from '../../src/node/wiring/keystore.js';
+import { closeNode, ledgerPortOf, openNode, type OpenedNode } from '../../src/node/index.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
 
@@ -92,10 +92,11 @@ export async function startConsortium(specs: readonly PartnerSpec[]): Promise<Co
       });
       const db = new Database(join(root, `${spec.orgId}-auth.sqlite`));
       dbs.push(db);
-      const auth: AuthDeps = { state: committedState(opened.store), nodeKey: opened.node.nodeKey, store: new AuthStore(db), baseUrl: `http://${spec.orgId}.test` };
+      const port = ledgerPortOf(opened.node, spec.orgId);
+      const auth: AuthDeps = { state: port.state, nodeKey: opened.node.nodeKey, store: new AuthStore(db), baseUrl: `http://${spec.orgId}.test` };
       const app = Fastify({ logger: false });
       app.setErrorHandler(errorHandler);
-      registerSupplyChainRoutes(app, { ledger: supplyLedgerOf(opened.node), authenticate: (h) => authenticate(h, auth) });
+      registerSupplyChainRoutes(app, { ledger: port, authenticate: (h) => authenticate(h, auth) });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const member = generateSigningKey();
       const partner: Partner = {

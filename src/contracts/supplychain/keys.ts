@@ -13,6 +13,7 @@
 //   inbound/<toOrg>/<shipmentId>   index of a receiver's shipments
 //   alert/<manufacturer>/<alertId> AlertRecord (failed verifications)
 import type { JsonValue, StateAccess, StateReader } from '../../ledger/contract.js';
+import { getOrg } from '../governance/keys.js';
 import { TRADING_ROLES, TRADING_ROLES_FIELD, type TradingRole } from '../trading-roles.js';
 
 export const SUPPLYCHAIN_NAMESPACE = 'supplychain';
@@ -158,13 +159,9 @@ export function rootOf(r: StateReader, held: Held): Held {
   return at;
 }
 
-// Governance's organisation records, read here by their shared layout
-// (contracts never import each other): only status and trading roles.
-const GOVERNANCE_NAMESPACE = 'governance';
-
-/** An organisation's status and trading roles, undefined if never admitted. */
+/** An organisation's status and trading roles (from governance's org record), undefined if never admitted. */
 export function getPartnerOrg(r: StateReader, orgId: string): { active: boolean; roles: TradingRole[] } | undefined {
-  const org = asObject(r.get(GOVERNANCE_NAMESPACE, `org/${orgId}`));
+  const org = getOrg(r, orgId);
   if (org === undefined) return undefined;
   const listed = org[TRADING_ROLES_FIELD];
   const roles = Array.isArray(listed) ? TRADING_ROLES.filter((role) => listed.includes(role)) : [];

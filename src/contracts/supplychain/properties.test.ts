@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { getContainer, getHeld, getPack, getShipment } from './keys.js';
 import { shipmentIdForTx } from './ids.js';
-import { MFR, ORGS, PHA, WHS, World, pack, sscc } from './world.test-util.js';
+import { MFR, ORGS, PHA, WHS, World, pack, sscc } from '../../../test/helpers/supplychain-world.js';
 
 const PACKS = 6;
 const PARTIES = [MFR, WHS, PHA];

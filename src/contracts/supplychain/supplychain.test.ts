@@ -4,16 +4,16 @@
 // proposal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryState, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../testing.js';
+import { MemoryState, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import { alertsFor, inboundShipments, shipmentFor } from './queries.js';
 import { getContainer, getLot, getPack, getProduct } from './keys.js';
 import { supplychainContract } from './contract.js';
 import { productIdOf, shipmentIdForTx } from './ids.js';
-import { MEMORY_SCAN } from './scan.test-util.js';
 import {
   EXPIRY, GTIN, LOT, LOT_ID, MFR, NONE, OTHER_GTIN, PHA, PRODUCT, T0, WHS, World, commitment, member, node, pack, serial, sscc,
-} from './world.test-util.js';
+  MEMORY_SCAN,
+} from '../../../test/helpers/supplychain-world.js';
 
 const DATA = Buffer.alloc(32, 1).toString('base64url');
 const code = (r: RunResult) => r.refusal?.code;

@@ -3,10 +3,9 @@
 // verify against the vault's plaintext and salt.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type JsonValue } from '../../ledger/index.js';
+import { type JsonValue, type LedgerPort } from '../../ledger/index.js';
 import { isCareLedgerError } from '../../errors/index.js';
 import { verifyCommitment } from '../../vault/index.js';
-import type { LedgerPort } from './ports.js';
 import { SecureFhirRepository } from './repository.js';
 import { observation, patientResource, World } from './world-fixture.test.js';
 

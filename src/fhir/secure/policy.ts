@@ -8,10 +8,9 @@
 // once rather than at the next block.
 import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
 import { delegateMay } from '../../contracts/identity/index.js';
-import { type JsonValue, type StateReader } from '../../ledger/index.js';
+import { type JsonValue, type LedgerPort, type StateReader } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { Actor, RequestContext } from '../types.js';
-import type { LedgerPort } from './ports.js';
 
 export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
 

@@ -6,7 +6,7 @@
 // docs/privacy.md), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
 import { DecisionMemo, type ConsentBook } from '../../contracts/consent/index.js';
-import { parseEnvelope } from '../../ledger/index.js';
+import { parseEnvelope, type LedgerPort } from '../../ledger/index.js';
 import { CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
 import type {
@@ -24,7 +24,6 @@ import { IndexKeys } from './index-keys.js';
 import { AccessLogStore } from './access-log.js';
 import { AuditOutbox, type AccessEvent, type OutboxOptions } from './outbox.js';
 import { patientRecord } from './policy.js';
-import type { LedgerPort } from './ports.js';
 import { decryptResource, historyOf, readResource } from './reads.js';
 import type { VersionRow } from './schema.js';
 import { everythingOf, searchResources } from './search.js';
@@ -186,7 +185,7 @@ export class SecureFhirRepository implements FhirRepository {
     const local = deps.tables.localPending();
     if (local.length > 0) finalize(deps, local.map((v) => this.#finalizable(v)));
     for (const { txId, envelope } of deps.tables.pendingAnchors()) {
-      let code: ResultCode | undefined = deps.port.txCode?.(txId);
+      let code: ResultCode | undefined = deps.port.tx(txId)?.code;
       if (code === undefined) {
         try {
           code = (await deps.port.submit([parseEnvelope(JSON.parse(envelope))]))[0]?.code ?? 'UNAVAILABLE';

@@ -12,11 +12,10 @@ import Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
 import { pseudonymForTx } from '../../contracts/identity/index.js';
 import { ConsentBook, consentIdForTx, sealConsentGrantFrom, SECURITY_LABELS, type Provision } from '../../contracts/consent/index.js';
-import { parseEnvelope, signTx, type JsonValue } from '../../ledger/index.js';
-import { closeNode, initDevNetwork, keyHome, loadSigningKey, openNode, type OpenedNode } from '../../node/index.js';
+import { parseEnvelope, signTx, type JsonValue, type LedgerPort } from '../../ledger/index.js';
+import { closeNode, initDevNetwork, keyHome, ledgerPortOf, loadSigningKey, openNode, type OpenedNode } from '../../node/index.js';
 import { Kek, Vault } from '../../vault/index.js';
 import type { Actor, FhirResource, PurposeOfUse, RequestContext, SmartScope } from '../types.js';
-import { ledgerPortOf, type LedgerPort } from './ports.js';
 import { SecureFhirRepository } from './repository.js';
 
 export const ORG = 'org1';

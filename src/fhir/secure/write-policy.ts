@@ -23,7 +23,7 @@ import type { DecisionMemo } from '../../contracts/consent/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { RequestContext } from '../types.js';
 import { breakGlassOf, isActiveMember, requireScope, type Permission, type Verdict } from './policy.js';
-import type { LedgerPort } from './ports.js';
+import type { LedgerPort } from '../../ledger/index.js';
 
 export type WriteKind = 'create' | 'update' | 'delete';
 /** FHIR consentaction codes of writes. */
