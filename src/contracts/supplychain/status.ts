@@ -99,18 +99,26 @@ export const setLotStatus = defineAction({
   },
 });
 
+/**
+ * The packs, each held or made by the signer (UNAUTHORIZED) and in `status`
+ * (CONFLICT otherwise): who may flag and resolve suspect product.
+ */
+function heldOrMadeIn(ctx: ExecContext, ids: readonly string[], status: PackRecord['status']): Array<[string, PackRecord]> | Refusal {
+  const partner = partnerOf(ctx);
+  if (isRefused(partner)) return partner;
+  return packsPassing(ctx, ids, (pack, i) => {
+    if (pack.manufacturer !== partner.orgId && !holds(ctx, partner.orgId, ids[i] as string, pack)) {
+      return refuse('UNAUTHORIZED', `packs.${i} is neither held nor made by the signer`);
+    }
+    return pack.status === status ? undefined : refuse('CONFLICT', `packs.${i} is ${pack.status}`);
+  });
+}
+
 /** Signer: the holder or the manufacturer of each pack (UNAUTHORIZED); each must be active (CONFLICT). */
 export const flagSuspect = defineAction({
   args: flagSuspectArgs,
   authorize(ctx, args) {
-    const partner = partnerOf(ctx);
-    if (isRefused(partner)) return partner;
-    const packs = packsPassing(ctx, args.packs, (pack, i) => {
-      if (pack.manufacturer !== partner.orgId && !holds(ctx, partner.orgId, args.packs[i] as string, pack)) {
-        return refuse('UNAUTHORIZED', `packs.${i} is neither held nor made by the signer`);
-      }
-      return pack.status === 'active' ? undefined : refuse('CONFLICT', `packs.${i} is ${pack.status}`);
-    });
+    const packs = heldOrMadeIn(ctx, args.packs, 'active');
     return isRefused(packs) ? packs : allow(packs);
   },
   apply(ctx, _args, packs) {
@@ -128,14 +136,7 @@ export const flagSuspect = defineAction({
 export const resolveSuspect = defineAction({
   args: resolveSuspectArgs,
   authorize(ctx, args) {
-    const partner = partnerOf(ctx);
-    if (isRefused(partner)) return partner;
-    const packs = packsPassing(ctx, args.packs, (pack, i) => {
-      if (pack.manufacturer !== partner.orgId && !holds(ctx, partner.orgId, args.packs[i] as string, pack)) {
-        return refuse('UNAUTHORIZED', `packs.${i} is neither held nor made by the signer`);
-      }
-      return pack.status === 'suspect' ? undefined : refuse('CONFLICT', `packs.${i} is not suspect`);
-    });
+    const packs = heldOrMadeIn(ctx, args.packs, 'suspect');
     return isRefused(packs) ? packs : allow(packs);
   },
   apply(ctx, args, packs) {
