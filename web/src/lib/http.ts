@@ -6,8 +6,12 @@ export interface OutcomeIssue {
   severity: string;
   code: string;
   diagnostics?: string;
+  details?: { text?: string };
   expression?: string[];
 }
+
+/** An issue's words: diagnostics, else details.text, else its code. */
+export const issueText = (i: OutcomeIssue): string => i.diagnostics ?? i.details?.text ?? i.code;
 
 export class ApiError extends Error {
   constructor(
@@ -25,7 +29,7 @@ function errorOf(status: number, body: unknown): ApiError {
   const b = (body ?? {}) as Record<string, unknown>;
   if (b['resourceType'] === 'OperationOutcome' && Array.isArray(b['issue'])) {
     const issues = b['issue'] as OutcomeIssue[];
-    return new ApiError(status, issues[0]?.code ?? 'error', issues.map((i) => i.diagnostics ?? i.code).join('; '), undefined, issues);
+    return new ApiError(status, issues[0]?.code ?? 'error', issues.map(issueText).join('; '), undefined, issues);
   }
   const e = b['error'];
   if (typeof e === 'string') return new ApiError(status, e, e);

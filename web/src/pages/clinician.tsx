@@ -5,7 +5,7 @@
 // field its FHIRPath names, and break-glass with a mandatory reason and the
 // warning that it is reviewed.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../lib/http.js';
+import { api, ApiError, issueText } from '../lib/http.js';
 import { session, token } from '../lib/session.js';
 import { Timeline } from './patient.js';
 import { ErrorBox, useAction } from '../ui.js';
@@ -84,7 +84,7 @@ export default function ClinicianPage() {
     } catch (e) {
       if (e instanceof ApiError && e.issues.length > 0) {
         const errs: Record<string, string> = {};
-        for (const i of e.issues) for (const x of i.expression ?? ['form']) errs[fieldOf(x)] = `${i.diagnostics ?? i.code}${x === 'form' ? '' : ` (${x})`}`;
+        for (const i of e.issues) for (const x of i.expression ?? ['form']) errs[fieldOf(x)] = `${issueText(i)}${x === 'form' ? '' : ` (${x})`}`;
         setFieldErrors(errs);
         return;
       }
@@ -150,7 +150,6 @@ export default function ClinicianPage() {
             <option value="final">final</option>
             <option value="preliminary">preliminary</option>
             <option value="amended">amended</option>
-            <option value="bogus">(invalid, to see an error)</option>
           </select>
           {err('status')}
           <label for="obs-date">When (ISO date-time, optional)</label>
