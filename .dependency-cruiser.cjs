@@ -19,6 +19,13 @@ forbidden.push({
   from: { path: '^src/contracts/([^/]+)/' },
   to: { path: '^src/contracts/([^/]+)/', pathNot: ['^src/contracts/$1/', '^src/contracts/[^/]+\\.ts$'] },
 });
+forbidden.push({
+  name: 'portal-stands-alone',
+  comment: 'the browser portal (web/) speaks the public HTTP APIs with its own code: no import from src/ (docs/portal.md)',
+  severity: 'error',
+  from: { path: '^web/' },
+  to: { path: '^src/' },
+});
 forbidden.push({ name: 'no-circular', severity: 'error', from: {}, to: { circular: true } });
 module.exports = {
   forbidden,

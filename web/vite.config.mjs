@@ -2,7 +2,7 @@
 // (src/api/portal-routes.ts). Preact's automatic JSX runtime through Vite's
 // own transformer (no Babel); one chunk per page, loaded when the page opens;
 // no inline script or style in the output, so the CSP needs no 'unsafe-inline'.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));

@@ -21,7 +21,8 @@ export function TimeChart({ label, times, series }: { label: string; times: numb
       {
         width,
         height: 200,
-        scales: { x: { time: true } },
+        // A lone day would stretch over years: pad the range to a day either side.
+        scales: { x: { time: true, range: (_u, min, max) => (max - min < 86_400 ? [min - 86_400, max + 86_400] : [min, max]) } },
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: true, size: 7 } }))],
         axes: [{}, { label: 'reads' }],
       },
