@@ -21,5 +21,6 @@ export default defineConfig({
     target: 'es2022',
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    manifest: true,
   },
 });

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, issueText } from '../lib/http.js';
 import { session, token } from '../lib/session.js';
-import { Timeline } from './patient.js';
+import { Timeline } from '../timeline.js';
 import { ErrorBox, useAction } from '../ui.js';
 
 type Json = Record<string, unknown>;

@@ -9,25 +9,10 @@ import { consentSentence } from '../consent-text.js';
 import { api } from '../lib/http.js';
 import { session, signOut, token } from '../lib/session.js';
 import { network, signTx, submit } from '../lib/tx.js';
-import { authorText, conceptText, ErrorBox, formatDate, PURPOSE_TEXT, resourceDate, useAction, valueText } from '../ui.js';
+import { Timeline } from '../timeline.js';
+import { ErrorBox, formatDate, PURPOSE_TEXT, useAction } from '../ui.js';
 
 type Json = Record<string, unknown>;
-
-export function Timeline({ resources }: { resources: Json[] }) {
-  const sorted = useMemo(() => [...resources].sort((a, b) => (resourceDate(a) < resourceDate(b) ? 1 : -1)), [resources]);
-  if (sorted.length === 0) return <p>No records yet.</p>;
-  return (
-    <ol class="timeline">
-      {sorted.map((r) => (
-        <li key={`${String(r['resourceType'])}/${String(r['id'])}`}>
-          <span class="when">{formatDate(resourceDate(r))}</span>
-          <span class="what"><strong>{conceptText(r['code']) || String(r['resourceType'])}</strong> {valueText(r)}</span>
-          <span class="meta">{String(r['resourceType'])}{authorText(r) ? ` · by ${authorText(r)}` : ''}</span>
-        </li>
-      ))}
-    </ol>
-  );
-}
 
 function download(name: string, body: unknown): void {
   const url = URL.createObjectURL(new Blob([JSON.stringify(body, null, 2)], { type: 'application/fhir+json' }));
@@ -49,19 +34,21 @@ export default function PatientPage() {
   const [notice, setNotice] = useState('');
 
   const base = `/ledger/v1/patients/${pseudonym ?? ''}`;
+  // Each part shows as soon as it arrives: the timeline does not wait for the disclosures.
   const load = useAction(async () => {
     if (pseudonym === undefined) return;
     const t = await token();
-    const [everything, c, d, g] = await Promise.all([
-      api<Json>(`/fhir/R4/Patient/${pseudonym}/$everything?_count=1000`, { token: t }),
-      api<{ consents: Json[] }>(`${base}/consents`, { token: t }),
-      api<{ disclosures: Json[] }>(`${base}/disclosures`, { token: t }),
-      api<{ delegations?: Json[]; delegates?: Json[] }>(`${base}/delegations`, { token: t }).catch((): { delegations?: Json[]; delegates?: Json[] } => ({ delegations: [] })),
+    await Promise.all([
+      api<Json>(`/fhir/R4/Patient/${pseudonym}/$everything?_count=1000`, { token: t }).then((everything) =>
+        setRecords(((everything['entry'] as Json[] | undefined) ?? []).map((e) => e['resource'] as Json).filter((r) => r['resourceType'] !== 'Patient')),
+      ),
+      api<{ consents: Json[] }>(`${base}/consents`, { token: t }).then((c) => setConsents(c.consents)),
+      api<{ disclosures: Json[] }>(`${base}/disclosures`, { token: t }).then((d) => setDisclosures(d.disclosures)),
+      api<{ delegations?: Json[] }>(`${base}/delegations`, { token: t }).then(
+        (g) => setDelegates(g.delegations ?? []),
+        () => setDelegates([]),
+      ),
     ]);
-    setRecords(((everything['entry'] as Json[] | undefined) ?? []).map((e) => e['resource'] as Json).filter((r) => r['resourceType'] !== 'Patient'));
-    setConsents(c.consents);
-    setDisclosures(d.disclosures);
-    setDelegates(g.delegations ?? g.delegates ?? []);
   });
   useEffect(() => void load.run(), []);
 
