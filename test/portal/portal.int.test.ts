@@ -179,7 +179,7 @@ describe('the web portal in Chromium', { skip, timeout: 300_000 }, () => {
     assert.equal(res.status, 201);
   });
 
-  it('the patient enrols, sees Dr X\'s record (markup inert), consents as sentences, and revokes Dr X from the keyboard', async () => {
+  it('the patient enrols, sees Dr X\'s record (markup inert), consents as sentences, revokes Dr X from the keyboard and consents to Dr Y', async () => {
     patient = await newPage();
     await enrol(patient, demo.enrolmentCodes.patient, /#\/patient$/);
     const timeline = patient.locator('.timeline');
@@ -200,6 +200,16 @@ describe('the web portal in Chromium', { skip, timeout: 300_000 }, () => {
     await patient.getByRole('status').filter({ hasText: /Consent cns_\S+ is revoked\./ }).waitFor({ timeout: 30_000 });
     await consent.filter({ hasText: 'revoked' }).waitFor();
     assert.equal(await patient.getByRole('button', { name: /^Revoke/ }).count(), 0);
+    await shot(patient, '04b-patient-revoked');
+
+    // A new consent, sealed with HPKE and signed in the browser, opened and checked by the custodian node.
+    await patient.getByLabel('Organisation', { exact: true }).fill('org1');
+    await patient.getByLabel('Practitioner', { exact: true }).fill('dr-y');
+    await patient.getByLabel('Only these record types (comma-separated, empty for all)').fill('Observation');
+    await patient.getByLabel('Until (optional)').fill('2027-03-01');
+    await patient.getByRole('button', { name: 'Give consent' }).click();
+    await patient.getByRole('status').filter({ hasText: /Consent cns_\S+ is given\./ }).waitFor({ timeout: 30_000 });
+    await consent.filter({ hasText: 'dr-y at org1 may read Observations for treatment until 1 March 2027.' }).filter({ hasText: 'active' }).waitFor();
   });
 
   it('Dr X\'s next read in his own browser is refused with the explanation', async () => {

@@ -9,6 +9,7 @@ import { consentSentence } from '../consent-text.js';
 import { api } from '../lib/http.js';
 import { session, signOut, token } from '../lib/session.js';
 import { network, signTx, submit } from '../lib/tx.js';
+import { GrantForm } from '../grant-form.js';
 import { Timeline } from '../timeline.js';
 import { ErrorBox, formatDate, PURPOSE_TEXT, useAction } from '../ui.js';
 
@@ -128,6 +129,7 @@ export default function PatientPage() {
           </ul>
         )}
         <ErrorBox error={revoke.error} />
+        <GrantForm pseudonym={pseudonym} onGranted={async (id) => { setNotice(`Consent ${id} is given.`); await load.run(); }} />
       </section>
 
       <section aria-labelledby="h-disclosures">
