@@ -311,6 +311,37 @@ describe('the web portal in Chromium', { skip, timeout: 300_000 }, () => {
     }
   });
 
+  it('a PKCS#8 key file (the demo\'s) imports non-extractable and signs in', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('a member of an organisation').check();
+    await page.getByLabel('Organisation/member (e.g. org1/dr-x)').fill('org1/auditor');
+    await page.getByLabel('PKCS#8 key file (.pem)').setInputFiles(demo.actors.auditor.keyFile);
+    await page.getByRole('button', { name: 'Import and sign in' }).click();
+    await page.waitForURL(/#\/clinician$/);
+    await page.getByText('auditor at org1').waitFor();
+    const stored = await page.evaluate(
+      () =>
+        new Promise<Json>((res) => {
+          const r = indexedDB.open('careledger-keys');
+          r.onsuccess = () => {
+            const get = r.result.transaction('keys').objectStore('keys').getAll();
+            get.onsuccess = () => res(get.result.map((k: Json) => ({ keyId: k.keyId, extractable: k.privateKey.extractable })));
+          };
+        }),
+    );
+    assert.deepEqual(stored, [{ keyId: demo.actors.auditor.keyId, extractable: false }]);
+  });
+
+  it('after a reload the stored key signs in again', async () => {
+    await officer.reload();
+    const signIn = officer.getByRole('button', { name: 'Sign in as privacy-officer at org1' });
+    await signIn.waitFor();
+    await signIn.click();
+    await officer.waitForURL(/#\/officer$/);
+    await officer.locator('li.card').filter({ hasText: 'unconscious in the emergency department' }).waitFor();
+  });
+
   it('after sign-out no health data is left in any browser storage', async () => {
     await patient.getByRole('button', { name: 'Sign out' }).click();
     await patient.getByRole('heading', { name: 'Sign in to CareLedger' }).waitFor();

@@ -35,10 +35,17 @@ function useSessionVersion(): number {
   return v;
 }
 
+/** Pages that need a signed-in person; without a session (a reload) they send you to sign in. */
+const SIGNED_IN = new Set(['patient', 'clinician', 'officer']);
+
 function Page({ route }: { route: string }) {
   const [Comp, setComp] = useState<ComponentType | undefined>(undefined);
   const page = PAGES[route] ?? PAGES['']!;
   useEffect(() => {
+    if (SIGNED_IN.has(route) && session() === undefined) {
+      location.hash = '#/';
+      return;
+    }
     let live = true;
     setComp(undefined);
     document.title = `${page.title} · CareLedger`;
