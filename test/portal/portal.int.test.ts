@@ -5,7 +5,8 @@
 // (an invalid value first: the OperationOutcome's error appears beside the
 // field); the patient sees it, revokes Dr X's consent, and Dr X's next read
 // is refused with the explanation; Dr Y breaks the glass and the patient sees
-// it in "who saw my data", the privacy officer in the queue; the explorer
+// it in "who saw my data" (and checks in the browser that the access log is
+// complete and anchored), the privacy officer in the queue; the explorer
 // verifies a real inclusion proof and checkpoint signature in the browser and
 // names the failed step of a proof tampered with in flight. Also: the CSP
 // and security headers, a record holding <img onerror> and <script> renders
@@ -245,6 +246,15 @@ describe('the web portal in Chromium', { skip, timeout: 300_000 }, () => {
     await row.first().waitFor();
     assert.match((await row.first().textContent()) ?? '', /dr-y.*unconscious in the emergency department/s);
     await patient.locator('.chart canvas').first().waitFor();
+    // The patient checks, in the browser, that the log is complete and anchored in the signed ledger.
+    await patient.getByRole('button', { name: 'Check my access log in this browser' }).click();
+    const verdict = patient.locator('.verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    assert.match((await verdict.textContent()) ?? '', /Your access log is complete and anchored in the ledger\./);
+    const names = (await verdict.locator('.steps li span').allTextContents()).map((t) => t.replace(/^. /, ''));
+    assert.deepEqual(names.slice(0, 3), ['chain complete', 'events match the chain', 'anchored on the ledger']);
+    assert.equal(names.at(-1), 'anchor checkpoint signature');
+    assert.equal(await verdict.locator('.steps li.bad').count(), 0);
     await shot(patient, '07-patient-who-saw');
 
     officer = await newPage();

@@ -6,9 +6,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { TimeChart } from '../chart.js';
 import { consentSentence } from '../consent-text.js';
+import { verifyAccessChain, type AccessChainReport } from '../lib/access-chain.js';
 import { api } from '../lib/http.js';
 import { session, signOut, token } from '../lib/session.js';
 import { network, signTx, submit } from '../lib/tx.js';
+import { verifyTransaction, type Step, type TxProofView } from '../lib/verify.js';
 import { GrantForm } from '../grant-form.js';
 import { Timeline } from '../timeline.js';
 import { ErrorBox, formatDate, PURPOSE_TEXT, useAction } from '../ui.js';
@@ -31,6 +33,8 @@ export default function PatientPage() {
   const [consents, setConsents] = useState<Json[] | undefined>(undefined);
   const [disclosures, setDisclosures] = useState<Json[] | undefined>(undefined);
   const [delegates, setDelegates] = useState<Json[] | undefined>(undefined);
+  const [chain, setChain] = useState<AccessChainReport | undefined>(undefined);
+  const [chainSteps, setChainSteps] = useState<Step[] | undefined>(undefined);
   const [confirm, setConfirm] = useState('');
   const [notice, setNotice] = useState('');
 
@@ -44,7 +48,10 @@ export default function PatientPage() {
         setRecords(((everything['entry'] as Json[] | undefined) ?? []).map((e) => e['resource'] as Json).filter((r) => r['resourceType'] !== 'Patient')),
       ),
       api<{ consents: Json[] }>(`${base}/consents`, { token: t }).then((c) => setConsents(c.consents)),
-      api<{ disclosures: Json[] }>(`${base}/disclosures`, { token: t }).then((d) => setDisclosures(d.disclosures)),
+      api<{ disclosures: Json[]; accessChain: AccessChainReport }>(`${base}/disclosures`, { token: t }).then((d) => {
+        setDisclosures(d.disclosures);
+        setChain(d.accessChain);
+      }),
       api<{ delegations?: Json[] }>(`${base}/delegations`, { token: t }).then(
         (g) => setDelegates(g.delegations ?? []),
         () => setDelegates([]),
@@ -59,6 +66,20 @@ export default function PatientPage() {
     await submit(await signTx(s2.key, await network(), 'consent', 'revoke', { patient: pseudonym, consentId }));
     setNotice(`Consent ${consentId} is revoked.`);
     await load.run();
+  });
+
+  // The access log's chain, then the anchoring transaction's inclusion in the signed log.
+  const checkLog = useAction(async () => {
+    if (chain === undefined) return;
+    setChainSteps(undefined);
+    const steps = await verifyAccessChain(chain);
+    if (steps.every((st) => st.ok) && chain.anchor !== null) {
+      const view = await api<TxProofView>(`/ledger/v1/transactions/${chain.anchor.txId}`);
+      const orgs = await api<{ items: Json[] }>('/ledger/v1/orgs');
+      const proof = await verifyTransaction(view, orgs.items.flatMap((o) => (o['nodeKeys'] as string[] | undefined) ?? []));
+      steps.push(...proof.map((st) => ({ ...st, name: `anchor ${st.name}` })));
+    }
+    setChainSteps(steps);
   });
 
   const exportAll = useAction(async () => {
@@ -156,6 +177,14 @@ export default function PatientPage() {
                 </tbody>
               </table>
             </div>
+            <button type="button" class="secondary" disabled={checkLog.busy || chain === undefined} onClick={() => void checkLog.run()}>Check my access log in this browser</button>
+            <ErrorBox error={checkLog.error} />
+            {chainSteps !== undefined && (
+              <div class={`verdict ${chainSteps.every((st) => st.ok) ? 'pass' : 'fail'}`} role="status">
+                <p><strong>{chainSteps.every((st) => st.ok) ? 'Your access log is complete and anchored in the ledger.' : `The check failed at “${chainSteps.find((st) => !st.ok)?.name ?? ''}”.`}</strong></p>
+                <ol class="steps">{chainSteps.map((st, i) => <li key={i} class={st.ok ? 'ok' : 'bad'}><span>{st.ok ? '✓' : '✗'} {st.name}</span>: {st.detail}</li>)}</ol>
+              </div>
+            )}
           </>
         )}
       </section>
