@@ -32,7 +32,8 @@ export async function verifyAccessChain(report: AccessChainReport): Promise<Step
   }
   steps.push({ name: 'chain complete', ok: true, detail: `${report.links.length} links, each head recomputed from the one before` });
   for (const e of report.events) {
-    const { eventId: _id, ...hashed } = e;
+    const hashed: Json = { ...e };
+    delete hashed['eventId'];
     const seq = Number(e['seq']);
     const link = report.links[seq - 1];
     const hash = toHex(await sha256(utf8('careledger.access-event/1\n' + canonicalize(hashed))));
