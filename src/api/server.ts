@@ -22,6 +22,7 @@ import { registerRegistryRoutes } from './registry-routes.js';
 import { registerSupplyChainRoutes } from './supplychain-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
+import { registerPortalRoutes } from './portal-routes.js';
 
 export interface ServerOptions {
   /** pino logger options (a level, and a destination stream for tests), or false for none. */
@@ -131,5 +132,6 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       localEverything: async (ctx, patient) => (await records.repository.everything(ctx, patient, { count: 1000, offset: 0 })).resources,
     });
   }
+  registerPortalRoutes(app, { node, records }); // the web portal at / (docs/portal.md)
   return { app, metrics };
 }
