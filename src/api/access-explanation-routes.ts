@@ -17,7 +17,8 @@ import { prepareDecision, type DecisionReason } from '../contracts/consent/index
 import { authenticate } from '../auth/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import type { LedgerNode, RecordsService } from '../node/index.js';
-import { parseWith } from './ledger-routes.js';
+import { parseInput } from './input.js';
+import { PSEUDONYM_PATTERN } from '../contracts/identity/index.js';
 
 const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT', 'BTG'] as const;
 const query = z.strictObject({
@@ -47,8 +48,8 @@ export function explanationText(reason: ExplainedReason, resourceType: string, p
 
 export function registerAccessExplanationRoutes(app: FastifyInstance, deps: { node: LedgerNode; records: RecordsService }): void {
   app.get('/ledger/v1/patients/:pseudonym/access-explanation', async (request) => {
-    const { pseudonym } = parseWith(z.strictObject({ pseudonym: z.string().regex(/^pt-[0-9a-f]{32}$/) }), request.params, 'params');
-    const q = parseWith(query, request.query, 'query');
+    const { pseudonym } = parseInput(z.strictObject({ pseudonym: z.string().regex(PSEUDONYM_PATTERN) }), request.params, 'params');
+    const q = parseInput(query, request.query, 'query');
     const actor = await authenticate(request.headers.authorization, deps.records.auth);
     if (actor.kind !== 'member') throw new CareLedgerError('FORBIDDEN', 'explanations are for members; patients read their consents');
     const decider = prepareDecision(
