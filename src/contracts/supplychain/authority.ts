@@ -5,7 +5,7 @@
 // trading role may do is decided by the actions.
 import { refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import type { TradingRole } from '../trading-roles.js';
-import { getPartnerOrg } from './keys.js';
+import { getPartnerOrg, getProduct } from './keys.js';
 
 /** Identity roles of members who may sign supply-chain transactions themselves. */
 export const SUPPLY_MEMBER_ROLES: readonly string[] = ['manufacturer', 'distributor', 'pharmacist'];
@@ -35,4 +35,14 @@ export function partnerWith(ctx: ExecContext, roles: readonly TradingRole[]): Pa
 
 export function isRefused(value: object): value is Refusal {
   return 'code' in value;
+}
+
+/** The signer as the manufacturer of `product`: NOT_FOUND for an unknown product, UNAUTHORIZED for another org's (or a non-partner). */
+export function manufacturerOf(ctx: ExecContext, product: string): Partner | Refusal {
+  const partner = partnerOf(ctx);
+  if (isRefused(partner)) return partner;
+  const record = getProduct(ctx.state, product);
+  if (record === undefined) return refuse('NOT_FOUND', 'no such product');
+  if (record.manufacturer !== partner.orgId) return refuse('UNAUTHORIZED', "not the product's manufacturer");
+  return partner;
 }

@@ -4,7 +4,7 @@
 // batches, each pack under its hashed (GTIN, serial) with a commitment to its
 // lot and expiry. The commissioning org holds the new packs.
 import { allow, defineAction, refuse } from '../../ledger/contract.js';
-import { isRefused, partnerOf, partnerWith } from './authority.js';
+import { isRefused, manufacturerOf, partnerWith } from './authority.js';
 import { putRecord, getContainer, getPack, getProduct, packKey, productKey, type PackRecord, type ProductRecord } from './keys.js';
 import { commissionArgs, registerProductArgs } from './schemas.js';
 
@@ -35,11 +35,8 @@ export const registerProduct = defineAction({
 export const commission = defineAction({
   args: commissionArgs,
   authorize(ctx, args) {
-    const partner = partnerOf(ctx);
+    const partner = manufacturerOf(ctx, args.product);
     if (isRefused(partner)) return partner;
-    const product = getProduct(ctx.state, args.product);
-    if (product === undefined) return refuse('NOT_FOUND', 'no such product');
-    if (product.manufacturer !== partner.orgId) return refuse('UNAUTHORIZED', "not the product's manufacturer");
     const taken = args.packs.findIndex(([id]) => getPack(ctx.state, id) !== undefined || getContainer(ctx.state, id) !== undefined);
     if (taken >= 0) return refuse('ALREADY_EXISTS', `packs.${taken} is already commissioned`);
     return allow(partner);

@@ -5,7 +5,7 @@
 // clears it or confirms it illegitimate (DSCSA section 582 notification);
 // failed verifications become alerts the manufacturer reads.
 import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
-import { isRefused, partnerOf, partnerWith } from './authority.js';
+import { isRefused, manufacturerOf, partnerOf, partnerWith } from './authority.js';
 import { alertIdForTx } from './ids.js';
 import {
   alertKey,
@@ -80,11 +80,8 @@ export const decommission = defineAction({
 export const setLotStatus = defineAction({
   args: lotStatusArgs,
   authorize(ctx, args) {
-    const partner = partnerOf(ctx);
+    const partner = manufacturerOf(ctx, args.product);
     if (isRefused(partner)) return partner;
-    const product = getProduct(ctx.state, args.product);
-    if (product === undefined) return refuse('NOT_FOUND', 'no such product');
-    if (product.manufacturer !== partner.orgId) return refuse('UNAUTHORIZED', "not the product's manufacturer");
     const lot = getLot(ctx.state, args.lot);
     if (lot?.status === 'recalled') return refuse('CONFLICT', 'lot is recalled');
     if (lot !== undefined && lot.product !== args.product) return refuse('CONFLICT', 'lot belongs to another product');
