@@ -23,7 +23,8 @@ export const MAX_CONSENT_KEYS = 3;
 const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const MEMBER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const text = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'control characters are not allowed');
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+const text = (max: number) => z.string().min(1).max(max).refine((s) => !hasControl(s), 'control characters are not allowed');
 const unique = <T>(key: (x: T) => string) => (list: T[]) => new Set(list.map(key)).size === list.length;
 
 export const trialIdSchema = z.string().regex(TRIAL_ID_PATTERN);
