@@ -15,7 +15,7 @@ import {
   outcomeReport,
   signatureKey,
 } from './index.js';
-import { COMMIT, ENDPOINTS, HASH, K, amendment, code, consentKeyOf, enrolled, entry, larKeyOf, network, ok, registration, tp, trials } from './world.test-util.js';
+import { COMMIT, ENDPOINTS, HASH, K, amendment, code, consentKeyOf, enrolled, entry, larKeyOf, network, ok, registration, tp, trials } from './world-fixture.test.js';
 import type { MemoryState } from '../testing.js';
 
 function registered(): MemoryState {
