@@ -58,8 +58,3 @@ export function siteParticipant(
   const site = siteNodeOf(ctx, trial, record.site);
   return typeof site === 'string' ? { trial, record, site } : site;
 }
-
-/** The consent key's role if the signer is one of the participant's consent keys. */
-export function consentSignerRole(ctx: ExecContext, record: ParticipantRecord | undefined): 'participant' | 'representative' | undefined {
-  return record?.consentKeys.find((k) => k.keyId === ctx.signer)?.role;
-}

@@ -62,6 +62,8 @@ export {
   addParticipantArgs,
   consentArgs,
   participantArgs,
+  withdrawArgs,
+  attestationSchema,
   anchorCrfArgs,
   signEntryArgs,
   lockArgs,
@@ -70,6 +72,8 @@ export {
 export type { RegisterArgs, AmendArgs, AnchorCrfArgs, SignEntryArgs } from './schema.js';
 export { checkCapture, maySign } from './data.js';
 export { checkEnrolment } from './participants.js';
+export { TRIAL_CONSENT_DOMAIN, consentStatement, withdrawalStatement, verifyStatement } from './statements.js';
+export type { ConsentStatement, ParticipantAttestation } from './statements.js';
 export {
   scanAll,
   protocolHistory,

@@ -128,6 +128,8 @@ export interface TrialConsent {
   [k: string]: JsonValue;
   version: number;
   keyId: string;
+  /** The participant's signature over the consent statement (statements.ts), re-verifiable by anyone. */
+  sig: string;
   signedAs: ConsentSigner;
   at: string;
   txId: string;

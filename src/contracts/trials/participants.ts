@@ -1,12 +1,13 @@
 // Participants and their consent. A site's node adds a participant under its
 // per-trial pseudonym with the participant's (and any legally authorised
-// representative's) trial-only consent keys; the participant signs consent
-// to the current protocol version with such a key, so no registry key, and
-// so no ledger pseudonym, is ever linked to the trial. Enrolment requires a
+// representative's) trial-only consent keys; the participant signs a consent
+// statement for the current protocol version with such a key (statements.ts)
+// and the site's node carries it, so no registry key, and so no ledger
+// pseudonym, is ever linked to the trial. Enrolment requires a
 // consent covering the trial's current consent version; withdrawal is the
 // participant's (or the site's, recording it) and is final.
-import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
-import { consentSignerRole, refused, siteNodeOf, siteParticipant, trialOf } from './authority.js';
+import { allow, defineAction, refuse, type Refusal } from '../../ledger/contract.js';
+import { refused, siteNodeOf, siteParticipant, trialOf } from './authority.js';
 import {
   TRIALS_NAMESPACE,
   consentKey,
@@ -19,8 +20,10 @@ import {
   type ParticipantRecord,
   type TrialConsent,
   type TrialRecord,
+  type ConsentSigner,
 } from './keys.js';
-import { addParticipantArgs, consentArgs, participantArgs } from './schema.js';
+import { addParticipantArgs, consentArgs, participantArgs, withdrawArgs } from './schema.js';
+import { consentStatement, verifyStatement, withdrawalStatement, type ConsentStatement, type ParticipantAttestation } from './statements.js';
 import { isRegisteredKey } from './views.js';
 
 export const addParticipant = defineAction({
@@ -58,31 +61,31 @@ export const addParticipant = defineAction({
   },
 });
 
-/** The participant the signer holds a consent key of; UNAUTHORIZED alike for an unknown participant (no existence oracle). */
-function consentingParticipant(ctx: ExecContext, trialId: string, participant: string): { record: ParticipantRecord; role: 'participant' | 'representative' } | Refusal {
-  const record = getParticipant(ctx.state, trialId, participant);
-  const role = consentSignerRole(ctx, record);
-  return record === undefined || role === undefined ? refuse('UNAUTHORIZED', 'signer holds no consent key of this participant') : { record, role };
+/** The role of the consent key that signed `statement`, or UNAUTHORIZED (bad signature or not one of the participant's keys). */
+function attestedRole(record: ParticipantRecord, statement: ConsentStatement, attestation: ParticipantAttestation): ConsentSigner | Refusal {
+  const key = record.consentKeys.find((k) => k.keyId === attestation.keyId);
+  if (key === undefined || !verifyStatement(statement, attestation)) return refuse('UNAUTHORIZED', "not a valid signature by one of the participant's consent keys");
+  return key.role;
 }
 
 export const consent = defineAction({
   args: consentArgs,
-  signer: 'any',
   authorize(ctx, args) {
-    const found = consentingParticipant(ctx, args.trialId, args.participant);
+    const found = siteParticipant(ctx, args.trialId, args.participant);
     if (refused(found)) return found;
-    const trial = trialOf(ctx, args.trialId);
-    if (refused(trial)) return trial;
-    if (found.record.status === 'withdrawn') return refuse('RULE_VIOLATION', 'the participant has withdrawn');
+    const { trial, record } = found;
+    const role = attestedRole(record, consentStatement(ctx.network, args.trialId, args.participant, args.version), args.attestation);
+    if (typeof role !== 'string') return role;
+    if (record.status === 'withdrawn') return refuse('RULE_VIOLATION', 'the participant has withdrawn');
     if (trial.status !== 'open') return refuse('RULE_VIOLATION', 'the trial is locked');
     if (args.version !== trial.version) return refuse('CONFLICT', `consent is given to the current protocol version ${trial.version}`);
     if (getTrialConsent(ctx.state, args.trialId, args.participant, args.version) !== undefined) {
       return refuse('ALREADY_EXISTS', 'consent to this version is recorded');
     }
-    return allow(found);
+    return allow({ record, role });
   },
   apply(ctx, args, { record, role }) {
-    const entry: TrialConsent = { version: args.version, keyId: ctx.signer, signedAs: role, at: ctx.blockTime, txId: ctx.txId };
+    const entry: TrialConsent = { version: args.version, keyId: args.attestation.keyId, sig: args.attestation.sig, signedAs: role, at: ctx.blockTime, txId: ctx.txId };
     ctx.state.put(TRIALS_NAMESPACE, consentKey(args.trialId, args.participant, args.version), entry);
     ctx.state.put(TRIALS_NAMESPACE, participantKey(args.trialId, args.participant), { ...record, consentedVersion: args.version });
     ctx.emit('consented', { trialId: args.trialId, version: args.version });
@@ -114,22 +117,18 @@ export const enrol = defineAction({
 });
 
 export const withdraw = defineAction({
-  args: participantArgs,
-  signer: 'any',
+  args: withdrawArgs,
   authorize(ctx, args) {
-    const record = getParticipant(ctx.state, args.trialId, args.participant);
-    const role = consentSignerRole(ctx, record);
-    let by: 'participant' | 'representative' | 'site';
-    if (role !== undefined) {
+    const found = siteParticipant(ctx, args.trialId, args.participant);
+    if (refused(found)) return found;
+    let by: ConsentSigner | 'site' = 'site';
+    if (args.attestation !== undefined) {
+      const role = attestedRole(found.record, withdrawalStatement(ctx.network, args.trialId, args.participant), args.attestation);
+      if (typeof role !== 'string') return role;
       by = role;
-    } else {
-      const found = siteParticipant(ctx, args.trialId, args.participant);
-      if (refused(found)) return refuse('UNAUTHORIZED', 'signer may not withdraw this participant');
-      by = 'site';
     }
-    if (record === undefined) return refuse('UNAUTHORIZED', 'signer may not withdraw this participant');
-    if (record.status === 'withdrawn') return refuse('CONFLICT', 'the participant has already withdrawn');
-    return allow({ record, by });
+    if (found.record.status === 'withdrawn') return refuse('CONFLICT', 'the participant has already withdrawn');
+    return allow({ record: found.record, by });
   },
   apply(ctx, args, { record, by }) {
     ctx.state.put(TRIALS_NAMESPACE, participantKey(args.trialId, args.participant), {

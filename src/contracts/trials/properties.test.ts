@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { getCrfHead, getCrfVersion } from './index.js';
-import { K, amendment, code, consentKeyOf, enrolled, entry, network, ok, registration, tp, trials } from './world-fixture.test.js';
+import { K, amendment, code, consentOf, enrolled, entry, network, ok, registration, tp, trials } from './world-fixture.test.js';
 
 const PARTICIPANTS = [tp('a'), tp('b'), tp('c')];
 
@@ -49,7 +49,7 @@ test('random rule sequences match the model; refusals write nothing; versions st
           case 'consent': {
             const p = PARTICIPANTS[step.p] ?? '';
             expected = m.withdrawn[step.p] || m.locked ? 'RULE_VIOLATION' : m.consented[step.p] === m.version ? 'ALREADY_EXISTS' : 'OK';
-            r = trials(state, 'consent', { trialId: 'TRIAL-1', participant: p, version: m.version }, consentKeyOf(p));
+            r = trials(state, 'consent', consentOf(p, m.version), K.alphaNode);
             if (expected === 'OK') m.consented[step.p] = m.version;
             break;
           }

@@ -93,8 +93,16 @@ export const addParticipantArgs = z.strictObject({
     .refine(unique((k: { keyId: string }) => k.keyId), 'a consent key is listed twice'),
 });
 
-export const consentArgs = z.strictObject({ trialId: trialIdSchema, participant: participantSchema, version: versionSchema });
+/** A participant's signature over a consent statement (statements.ts). */
+export const attestationSchema = z.strictObject({
+  keyId: keyIdSchema,
+  sig: z.string().refine((s) => fromBase64Url(s)?.byteLength === 64, 'expected base64url of 64 bytes'),
+});
+
+export const consentArgs = z.strictObject({ trialId: trialIdSchema, participant: participantSchema, version: versionSchema, attestation: attestationSchema });
 export const participantArgs = z.strictObject({ trialId: trialIdSchema, participant: participantSchema });
+/** Withdrawal: signed by the participant (attestation) or recorded by the site alone. */
+export const withdrawArgs = participantArgs.extend({ attestation: attestationSchema.optional() });
 
 export const anchorCrfArgs = z.strictObject({
   trialId: trialIdSchema,

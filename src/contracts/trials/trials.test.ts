@@ -15,7 +15,7 @@ import {
   outcomeReport,
   signatureKey,
 } from './index.js';
-import { COMMIT, ENDPOINTS, HASH, K, amendment, code, consentKeyOf, enrolled, entry, larKeyOf, network, ok, registration, tp, trials } from './world-fixture.test.js';
+import { COMMIT, ENDPOINTS, HASH, K, amendment, code, consentKeyOf, consentOf, enrolled, entry, larKeyOf, network, ok, registration, seededKey, tp, trials, withdrawalOf } from './world-fixture.test.js';
 import type { MemoryState } from '../testing.js';
 
 function registered(): MemoryState {
@@ -101,12 +101,21 @@ test('participants: site node adds with trial-only keys; enrolment before consen
   assert.equal(add({ participant: tp('p2') }, K.betaNode), 'ALREADY_EXISTS'); // the consent key is already in use
   assert.equal(code(trials(state, 'enrol', { trialId: 'TRIAL-1', participant: p }, K.alphaNode)), 'RULE_VIOLATION'); // before consent
   assert.equal(code(trials(state, 'enrol', { trialId: 'TRIAL-1', participant: p }, K.betaNode)), 'UNAUTHORIZED'); // another site
-  assert.equal(code(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p, version: 1 }, K.patient)), 'UNAUTHORIZED');
-  assert.equal(code(trials(state, 'consent', { trialId: 'TRIAL-1', participant: tp('nobody'), version: 1 }, consentKeyOf(p))), 'UNAUTHORIZED'); // unknown looks alike
-  assert.equal(code(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p, version: 2 }, consentKeyOf(p))), 'CONFLICT');
-  ok(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p, version: 1 }, larKeyOf(p)));
-  assert.deepEqual(getTrialConsent(state, 'TRIAL-1', p, 1), { version: 1, keyId: larKeyOf(p), signedAs: 'representative', at: TEST_BLOCK_TIME, txId: getTrialConsent(state, 'TRIAL-1', p, 1)?.txId });
-  assert.equal(code(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p, version: 1 }, consentKeyOf(p))), 'ALREADY_EXISTS');
+  const consent = (args: unknown, signer: string = K.alphaNode) => code(trials(state, 'consent', args, signer));
+  assert.equal(consent(consentOf(p, 1), K.betaNode), 'UNAUTHORIZED'); // not the participant's site
+  assert.equal(consent(consentOf(p, 1), K.inv), 'UNAUTHORIZED'); // the site's node carries consents
+  assert.equal(consent(consentOf(p, 1, seededKey('stranger'))), 'UNAUTHORIZED'); // not one of its keys
+  assert.equal(consent(consentOf(p, 1, seededKey(`consent/${p}`), 'other-net')), 'UNAUTHORIZED'); // signed for another network
+  assert.equal(consent({ ...consentOf(p, 1), version: 2 }), 'UNAUTHORIZED'); // signature over version 1 only
+  assert.equal(consent({ ...consentOf(p, 1), participant: tp('nobody') }), 'NOT_FOUND');
+  assert.equal(consent(consentOf(p, 2)), 'CONFLICT'); // not the current version
+  assert.equal(consent({ ...consentOf(p, 1), attestation: { keyId: consentKeyOf(p), sig: 'AAAA' } }), 'INVALID_ARGS');
+  const consented = ok(trials(state, 'consent', consentOf(p, 1, seededKey(`lar/${p}`)), K.alphaNode));
+  assert.deepEqual(getTrialConsent(state, 'TRIAL-1', p, 1), {
+    version: 1, keyId: larKeyOf(p), sig: consentOf(p, 1, seededKey(`lar/${p}`)).attestation.sig, signedAs: 'representative', at: TEST_BLOCK_TIME, txId: getTrialConsent(state, 'TRIAL-1', p, 1)?.txId,
+  });
+  assert.deepEqual(consented.events, [{ contract: 'trials', type: 'consented', data: { trialId: 'TRIAL-1', version: 1 } }]);
+  assert.equal(consent(consentOf(p, 1)), 'ALREADY_EXISTS');
   ok(trials(state, 'enrol', { trialId: 'TRIAL-1', participant: p }, K.alphaNode));
   assert.equal(getParticipant(state, 'TRIAL-1', p)?.status, 'enrolled');
   assert.equal(code(trials(state, 'enrol', { trialId: 'TRIAL-1', participant: p }, K.alphaNode)), 'ALREADY_EXISTS');
@@ -131,17 +140,19 @@ test('capture: consent to the required version, no capture after withdrawal or l
   ok(trials(state, 'anchor-crf', entry(p3, 1, { author: 'pi' }), K.betaNode));
   // Amendment v2 requiring re-consent: p2 has not re-consented.
   ok(trials(state, 'amend', amendment(2, true), K.sponsor));
-  ok(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p1, version: 2 }, consentKeyOf(p1)));
+  ok(trials(state, 'consent', consentOf(p1, 2), K.alphaNode));
   ok(trials(state, 'anchor-crf', entry(p1, 3), K.alphaNode));
   assert.equal(code(trials(state, 'anchor-crf', entry(p2), K.alphaNode)), 'RULE_VIOLATION');
   // Withdrawal by the participant: no capture after it, withdrawal is final.
-  ok(trials(state, 'withdraw', { trialId: 'TRIAL-1', participant: p3 }, consentKeyOf(p3)));
+  assert.equal(code(trials(state, 'withdraw', withdrawalOf(p3, seededKey('stranger')), K.betaNode)), 'UNAUTHORIZED');
+  assert.equal(code(trials(state, 'withdraw', withdrawalOf(p3), K.alphaNode)), 'UNAUTHORIZED'); // not its site
+  ok(trials(state, 'withdraw', withdrawalOf(p3), K.betaNode));
   assert.deepEqual([getParticipant(state, 'TRIAL-1', p3)?.status, getParticipant(state, 'TRIAL-1', p3)?.withdrawnBy], ['withdrawn', 'participant']);
   assert.equal(code(trials(state, 'anchor-crf', entry(p3, 2, { author: 'pi' }), K.betaNode)), 'RULE_VIOLATION');
   assert.equal(code(trials(state, 'withdraw', { trialId: 'TRIAL-1', participant: p3 }, K.betaNode)), 'CONFLICT');
-  assert.equal(code(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p3, version: 2 }, consentKeyOf(p3))), 'RULE_VIOLATION');
+  assert.equal(code(trials(state, 'consent', consentOf(p3, 2), K.betaNode)), 'RULE_VIOLATION');
   assert.equal(code(trials(state, 'withdraw', { trialId: 'TRIAL-1', participant: p2 }, K.betaNode)), 'UNAUTHORIZED');
-  assert.equal(code(trials(state, 'withdraw', { trialId: 'TRIAL-1', participant: p2 }, consentKeyOf(p1))), 'UNAUTHORIZED');
+  assert.equal(code(trials(state, 'withdraw', withdrawalOf(p2, seededKey(`consent/${p1}`)), K.alphaNode)), 'UNAUTHORIZED'); // another participant's key
   // Lock: capture refused; only the sponsor locks, once.
   assert.equal(code(trials(state, 'lock', { trialId: 'TRIAL-1' }, K.pi)), 'UNAUTHORIZED');
   ok(trials(state, 'lock', { trialId: 'TRIAL-1' }, K.sponsor));
@@ -149,6 +160,7 @@ test('capture: consent to the required version, no capture after withdrawal or l
   assert.equal(code(trials(state, 'anchor-crf', entry(p1, 4), K.alphaNode)), 'RULE_VIOLATION');
   assert.equal(code(trials(state, 'add-participant', { trialId: 'TRIAL-1', participant: tp('late'), consentKeys: [{ keyId: consentKeyOf('late'), role: 'participant' }] }, K.alphaNode)), 'RULE_VIOLATION');
   ok(trials(state, 'withdraw', { trialId: 'TRIAL-1', participant: p2 }, K.alphaNode)); // withdrawal stays possible
+  assert.equal(getParticipant(state, 'TRIAL-1', p2)?.withdrawnBy, 'site');
 });
 
 test('Part 11 signatures: meaning, printed name, bound to the latest commitment', () => {

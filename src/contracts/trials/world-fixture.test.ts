@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { MemoryState, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../testing.js';
 import { governanceContract } from '../governance/index.js';
 import { identityContract } from '../identity/index.js';
-import { trialsContract } from './index.js';
+import { sha256, signCanonical, signingKeyFromSeed, toBase64Url, utf8, type SigningKey } from '../../crypto/index.js';
+import { TRIAL_CONSENT_DOMAIN, consentStatement, trialsContract, withdrawalStatement } from './index.js';
 
 export const HASH = (label: string): string => createHash('sha256').update(label).digest('hex');
 export const COMMIT = (label: string): string => createHash('sha256').update('commit/' + label).digest('base64url');
@@ -98,15 +99,34 @@ export const amendment = (version: number, reconsentRequired: boolean, trialId =
   reconsentRequired,
 });
 
-/** The participant's trial-only consent key (not a registry key). */
-export const consentKeyOf = (p: string): string => testKeyId(`consent/${p}`);
-export const larKeyOf = (p: string): string => testKeyId(`lar/${p}`);
+const seeded = new Map<string, SigningKey>();
+/** A real signing key for a label (consent statements are verified by the contract). */
+export function seededKey(label: string): SigningKey {
+  let key = seeded.get(label);
+  if (key === undefined) seeded.set(label, (key = signingKeyFromSeed(sha256(utf8('careledger.test-trial-key\n' + label)))));
+  return key;
+}
+/** The participant's and its representative's trial-only consent keys (not registry keys). */
+export const consentKeyOf = (p: string): string => seededKey(`consent/${p}`).keyId;
+export const larKeyOf = (p: string): string => seededKey(`lar/${p}`).keyId;
+
+/** consent args with the statement signed by `key` (the participant's consent key by default). */
+export function consentOf(p: string, version: number, key: SigningKey = seededKey(`consent/${p}`), network = TEST_NETWORK) {
+  const sig = toBase64Url(signCanonical(key, TRIAL_CONSENT_DOMAIN, consentStatement(network, 'TRIAL-1', p, version)));
+  return { trialId: 'TRIAL-1', participant: p, version, attestation: { keyId: key.keyId, sig } };
+}
+
+/** withdraw args with the participant's signed withdrawal. */
+export function withdrawalOf(p: string, key: SigningKey = seededKey(`consent/${p}`)) {
+  const sig = toBase64Url(signCanonical(key, TRIAL_CONSENT_DOMAIN, withdrawalStatement(TEST_NETWORK, 'TRIAL-1', p)));
+  return { trialId: 'TRIAL-1', participant: p, attestation: { keyId: key.keyId, sig } };
+}
 
 /** Adds a participant at `site`, consents to the current version and enrols. */
 export function enrolled(state: MemoryState, p: string, site: 'alpha' | 'beta' = 'alpha', version = 1): void {
   const node = site === 'alpha' ? K.alphaNode : K.betaNode;
   ok(trials(state, 'add-participant', { trialId: 'TRIAL-1', participant: p, consentKeys: [{ keyId: consentKeyOf(p), role: 'participant' }, { keyId: larKeyOf(p), role: 'representative' }] }, node));
-  ok(trials(state, 'consent', { trialId: 'TRIAL-1', participant: p, version }, consentKeyOf(p)));
+  ok(trials(state, 'consent', consentOf(p, version), node));
   ok(trials(state, 'enrol', { trialId: 'TRIAL-1', participant: p }, node));
 }
 
