@@ -19,6 +19,7 @@ import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { registerTrialsRoutes, trialsDepsOf } from './trials-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 
@@ -123,6 +124,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       consents: records.repository.consents,
     });
     registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
+    registerTrialsRoutes(app, trialsDepsOf(node, records, authenticateHeader));
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,

@@ -51,7 +51,7 @@ export interface CaptureInput {
   form: string;
   values: CrfValues;
   reason: ChangeReason;
-  note?: string;
+  note?: string | undefined;
 }
 
 export interface Committed {
