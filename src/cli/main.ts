@@ -24,6 +24,7 @@ registerVerify(program);
 registerBench(program);
 registerDemo(program);
 registerToken(program);
+(await import('./trials.js')).registerTrials(program);
 (await import('./demo-network.js')).registerDemoNetwork(program);
 
 try {

@@ -12,11 +12,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TRIAL_CONSENT_DOMAIN, consentStatement, withdrawalStatement } from '../../src/contracts/trials/index.js';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import { filesUnder, findLeaks, startRecordsNode, type Json, type Member, type Patient, type RecordsNode } from '../records/fixture.js';
 import { signedReadHeader } from '../independent/verifier.js';
 import { reverifyAudit, type FetchedTx } from './audit-reader.js';
+import { runCli } from '../helpers/proc.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const ENDPOINTS = [
@@ -34,6 +37,7 @@ let tOutsider: string;
 const patients: Patient[] = [];
 const consentKeys: SigningKey[] = [];
 const tp: string[] = [];
+let datasets: { clean: Json; altered: Json; row: number } | undefined;
 
 const json = (method: string, path: string, token?: string, body?: unknown) =>
   n.client.request(method, path, { ...(token === undefined ? {} : { token }), ...(body === undefined ? {} : { body, contentType: 'application/json' }), headers: { accept: 'application/json' } });
@@ -157,6 +161,7 @@ describe('clinical trial scenario over HTTP', { timeout: 120_000 }, () => {
     assert.equal(bad.body.ok, false);
     assert.deepEqual(bad.body.tampered, [{ row, participant: tp[1], visit: 'baseline', form: 'vitals', version: 1 }]);
     assert.deepEqual([bad.body.extra, bad.body.missing, bad.body.stale, bad.body.matched], [[], [], [], 3]);
+    datasets = { clean: dataset.body, altered, row };
   });
 
   it('the audit trail export is re-verified by an independent reader against the ledger', async () => {
@@ -180,6 +185,17 @@ describe('clinical trial scenario over HTTP', { timeout: 120_000 }, () => {
     assert.match(text.text, /FLAGGED: 2 difference\(s\) from the pre-registered endpoints/);
     assert.equal(text.text.split('\n').filter((l) => l.includes('FLAGGED: ') && l.includes('refused')).length, 5);
     assert.equal((await json('GET', `${T}/audit`, tOutsider)).status, 403);
+    // `careledger trials verify-dataset` against the (re-verified) audit export, offline.
+    assert.ok(datasets);
+    const files = { audit: join(n.tmp, 'audit.json'), clean: join(n.tmp, 'clean.json'), altered: join(n.tmp, 'altered.json') };
+    writeFileSync(files.audit, JSON.stringify(audit.body));
+    writeFileSync(files.clean, JSON.stringify(datasets.clean));
+    writeFileSync(files.altered, JSON.stringify(datasets.altered));
+    const ok = await runCli(['trials', 'verify-dataset', files.clean, '--audit', files.audit]);
+    assert.deepEqual([ok.code, ok.stdout], [0, 'OK: 4 rows, 4 match their anchors\n'], ok.stderr);
+    const failed = await runCli(['trials', 'verify-dataset', files.altered, '--audit', files.audit]);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.stdout, `FAILED: 4 rows, 3 match their anchors\ntampered: row ${datasets.row} (${tp[1]} baseline/vitals v1)\n`);
   });
 
   it('pseudonyms are unlinkable across trials without the site secret', async () => {
