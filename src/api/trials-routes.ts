@@ -10,6 +10,7 @@
 //   POST .../participants/{p}/withdrawal                       the participant's signed statement, or a site investigator's token
 //   GET  .../dataset, POST .../dataset/verify                  export: a site investigator; verify: any party to the trial
 //   GET  .../audit?format=json|text, GET .../report            sponsor members, site investigators, auditors of their orgs
+//   GET  .../fhir (ResearchStudy), .../participants/{p}/fhir   as the registration; as the participant's entries (ResearchSubject, Consent)
 // Registration, amendments, lock, results and Part 11 signatures are signed by
 // a person's own key and submitted to /ledger/v1/transactions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -161,6 +162,20 @@ export async function resultsReport(request: FastifyRequest, deps: TrialsRoutesD
   return deps.service.resultsReport(actor, trialId);
 }
 
+/** GET /trials/v1/trials/{trialId}/fhir: the trial as a FHIR R4 ResearchStudy. */
+export async function researchStudy(request: FastifyRequest, deps: TrialsRoutesDeps) {
+  await actorOf(deps, request);
+  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
+  return deps.service.researchStudy(trialId);
+}
+
+/** GET .../participants/{participant}/fhir: ResearchSubject and Consents, to the participant's site only. */
+export async function participantFhir(request: FastifyRequest, deps: TrialsRoutesDeps) {
+  const actor = await actorOf(deps, request);
+  const { trialId, participant } = parseOrThrow(participantParams, request.params, 'params');
+  return deps.service.participantBundle(actor, trialId, participant);
+}
+
 /** Wires the handlers to their paths. */
 export function registerTrialsRoutes(app: FastifyInstance, deps: TrialsRoutesDeps): void {
   const base = '/trials/v1/trials';
@@ -178,6 +193,8 @@ export function registerTrialsRoutes(app: FastifyInstance, deps: TrialsRoutesDep
   app.post(`${base}/:trialId/dataset/verify`, { bodyLimit: 256 * 1024 * 1024 }, (request) => verifyDataset(request, deps));
   app.get(`${base}/:trialId/audit`, (request, reply) => auditTrail(request, reply, deps));
   app.get(`${base}/:trialId/report`, (request) => resultsReport(request, deps));
+  app.get(`${base}/:trialId/fhir`, (request) => researchStudy(request, deps));
+  app.get(`${p}/fhir`, (request) => participantFhir(request, deps));
 }
 
 /**

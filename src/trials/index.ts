@@ -12,3 +12,4 @@ export { AUDIT_FORMAT, auditTrailOf, renderAuditReport } from './audit.js';
 export type { AuditTrail } from './audit.js';
 export { trialTransactions, violationAttempts } from './ledger-log.js';
 export type { TrialTx } from './ledger-log.js';
+export { researchStudyOf, researchSubjectOf, trialConsentOf, TRIAL_SYSTEM, PARTICIPANT_SYSTEM, PROTOCOL_SYSTEM } from './fhir.js';

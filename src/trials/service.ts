@@ -12,7 +12,9 @@ import { COMMITMENT_SALT_BYTES, commitmentOf, fromVault, type Vault } from './va
 import {
   TRIALS_CONTRACT,
   consentStatement,
+  consentsOf,
   crfAnchorsOf,
+  getProtocol,
   getCrfHead,
   getCrfVersion,
   getParticipant,
@@ -35,6 +37,8 @@ import { CRF_RESOURCE_TYPE, crfPlaintext, crfRecordId, parseCrfPlaintext, type C
 import { DATASET_FORMAT, verifyDatasetRows, type Dataset, type DatasetRow, type DatasetVerdict } from './dataset.js';
 import { trialTransactions, violationAttempts, type TrialTx } from './ledger-log.js';
 import { trialPseudonym } from './pseudonym.js';
+import { researchStudyOf, researchSubjectOf, trialConsentOf } from './fhir.js';
+import type { FhirResource } from '../fhir/types.js';
 import { loadSiteSecret } from './site-secret.js';
 
 export type TrialsLedger = Pick<LedgerPort, 'networkId' | 'orgId' | 'nodeKey' | 'state' | 'scan' | 'now' | 'submit' | 'head' | 'blockTxs'>;
@@ -220,6 +224,22 @@ export class TrialsService {
       outcome: outcomeReport(this.#ledger.state, this.#ledger.scan, trialId) ?? null,
       violations: violationAttempts(trialTransactions(this.#ledger, trialId)),
     };
+  }
+
+  /** The trial as a FHIR R4 ResearchStudy at its current protocol version (registrations are public). */
+  researchStudy(trialId: string): FhirResource {
+    const trial = this.trial(trialId);
+    const protocol = getProtocol(this.#ledger.state, trialId, trial.version);
+    if (protocol === undefined) throw new CareLedgerError('INTERNAL', 'the current protocol version is missing');
+    return researchStudyOf(trial, protocol);
+  }
+
+  /** A participant of this site as ResearchSubject and its consents as FHIR Consents (a collection Bundle). */
+  participantBundle(actor: TrialsActor, trialId: string, participant: string): FhirResource {
+    const record = this.#own(actor, trialId, participant);
+    const consents = consentsOf(this.#ledger.scan, trialId, participant);
+    const resources = [researchSubjectOf(record, consents), ...consents.map((c) => trialConsentOf(record, c))];
+    return { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) };
   }
 
   #own(actor: TrialsActor, trialId: string, participant: string): ParticipantRecord {

@@ -108,6 +108,13 @@ describe('clinical trial scenario over HTTP', { timeout: 120_000 }, () => {
     assert.deepEqual([read.status, read.body.version, read.body.values.sbp, read.body.reason], [200, 2, 128, 'transcription-error']);
     const v1 = await json('GET', `${T}/participants/${tp[0]}/entries/baseline/vitals?version=1`, tPi);
     assert.equal(v1.body.values.sbp, 130);
+    // FHIR views: the study (public to any authenticated caller), the subject and its consent (site only).
+    const study = await json('GET', `${T}/fhir`, tOutsider);
+    assert.deepEqual([study.body.resourceType, study.body.status, study.body.identifier[1].value], ['ResearchStudy', 'active', 'NCT01234567']);
+    const subject = await json('GET', `${T}/participants/${tp[0]}/fhir`, tPi);
+    assert.deepEqual(subject.body.entry.map((e: Json) => [e.resource.resourceType, e.resource.status]), [['ResearchSubject', 'on-study'], ['Consent', 'active']]);
+    assert.equal(subject.body.entry[1].resource.policy[0].uri, 'urn:careledger:trial-protocol:TRIAL-1/v1');
+    assert.equal((await json('GET', `${T}/participants/${tp[0]}/fhir`, tOutsider)).status, 404);
     // Someone not entitled learns nothing, not even that the participant exists.
     const peek = await json('GET', `${T}/participants/${tp[0]}/entries/baseline/vitals`, tOutsider);
     const ghost = await json('GET', `${T}/participants/tp-${'0'.repeat(32)}/entries/baseline/vitals`, tOutsider);
