@@ -43,7 +43,13 @@ export const crfEntrySchema = z.strictObject({
 
 /** The bytes sealed in the vault and committed on the ledger: JCS({format, ...entry}). */
 export function crfPlaintext(entry: CrfEntry): Uint8Array {
-  return canonicalBytes({ format: CRF_FORMAT, ...entry });
+  // Keys already in RFC 8785 order, so the canonicaliser takes its fast path (same bytes either way).
+  const { form, note, participant, reason, trialId, values, version, visit } = entry;
+  return canonicalBytes(
+    note === undefined
+      ? { form, format: CRF_FORMAT, participant, reason, trialId, values, version, visit }
+      : { form, format: CRF_FORMAT, note, participant, reason, trialId, values, version, visit },
+  );
 }
 
 /** The vault record id of a form (all its versions): `crf.` + 40 hex of SHA-256 over its place. */

@@ -6,7 +6,7 @@
 // row of a superseded version is stale, an anchored form with no row is missing.
 import { z } from 'zod';
 import { fromBase64Url } from '../crypto/index.js';
-import { verifyCommitment } from '../vault/index.js';
+import { COMMITMENT_SALT_BYTES, commitmentOf } from '../vault/index.js';
 import type { CrfAnchor } from '../contracts/trials/index.js';
 import { crfPlaintext, crfValuesSchema, type CrfEntry } from './crf.js';
 import { CHANGE_REASONS, CRF_ID_PATTERN, PARTICIPANT_PATTERN, TRIAL_ID_PATTERN } from '../contracts/trials/index.js';
@@ -72,41 +72,48 @@ export function entryOfRow(trialId: string, row: DatasetRow): CrfEntry {
  * scope, e.g. crfAnchorsOf for the dataset's site's participants). Pure.
  */
 export function verifyDatasetRows(dataset: Dataset, anchors: readonly CrfAnchor[]): DatasetVerdict {
-  const byVersion = new Map<string, CrfAnchor>();
-  const latest = new Map<string, CrfAnchor>();
+  // One map entry per form: its latest anchor, and every anchored version (most forms have one).
+  const byPlace = new Map<string, { latest: CrfAnchor; versions: CrfAnchor[] }>();
   for (const a of anchors) {
-    byVersion.set(`${placeOf(a)}/${a.version}`, a);
-    const l = latest.get(placeOf(a));
-    if (l === undefined || l.version < a.version) latest.set(placeOf(a), a);
+    const place = placeOf(a);
+    const known = byPlace.get(place);
+    if (known === undefined) {
+      byPlace.set(place, { latest: a, versions: [a] });
+    } else {
+      known.versions.push(a);
+      if (known.latest.version < a.version) known.latest = a;
+    }
   }
   const verdict: DatasetVerdict = { ok: true, rows: dataset.rows.length, matched: 0, tampered: [], stale: [], extra: [], missing: [] };
   const seen = new Set<string>();
   dataset.rows.forEach((row, index) => {
     const ref: RowRef = { row: index, participant: row.participant, visit: row.visit, form: row.form, version: row.version };
     const place = placeOf(row);
+    const form = byPlace.get(place);
     if (seen.has(place)) {
       verdict.extra.push({ ...ref, why: 'duplicate' });
       return;
     }
     seen.add(place);
-    const anchor = byVersion.get(`${place}/${row.version}`);
+    const anchor = form?.versions.find((a) => a.version === row.version);
     if (anchor === undefined) {
       verdict.extra.push({ ...ref, why: 'not-anchored' });
       return;
     }
-    const salt = fromBase64Url(row.salt) ?? new Uint8Array(0);
-    if (!verifyCommitment(salt, crfPlaintext(entryOfRow(dataset.trialId, row)), anchor.anchor.commitment)) {
+    // Commitments are public (on the ledger): a plain comparison of their canonical base64url is enough.
+    const salt = Buffer.from(row.salt, 'base64url');
+    if (salt.byteLength !== COMMITMENT_SALT_BYTES || commitmentOf(salt, crfPlaintext(entryOfRow(dataset.trialId, row))) !== anchor.anchor.commitment) {
       verdict.tampered.push(ref);
       return;
     }
-    const newest = latest.get(place);
-    if (newest !== undefined && newest.version > row.version) {
-      verdict.stale.push({ ...ref, latest: newest.version });
+    const newest = form?.latest.version ?? row.version;
+    if (newest > row.version) {
+      verdict.stale.push({ ...ref, latest: newest });
       return;
     }
     verdict.matched++;
   });
-  for (const [place, a] of latest) {
+  for (const [place, { latest: a }] of byPlace) {
     if (!seen.has(place)) verdict.missing.push({ participant: a.participant, visit: a.visit, form: a.form, version: a.version });
   }
   verdict.ok = verdict.tampered.length === 0 && verdict.stale.length === 0 && verdict.extra.length === 0 && verdict.missing.length === 0;
