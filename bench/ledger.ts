@@ -40,7 +40,7 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
     const admin = loadSigningKey(init.adminKeyFile);
     log(`pre-signing ${options.txs} transactions`);
     const phases = buildWorkload(init.config.networkId, admin, options.txs);
-    const bytesBefore = opened.store.sizeBytes();
+    const bytesBefore = opened.node.sizeBytes();
     const latencies: number[] = [];
     const codes = new Map<string, number>();
     let committed = 0;
@@ -64,7 +64,7 @@ export async function runLedgerBench(options: LedgerBenchOptions): Promise<Recor
     }
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    const dbBytes = opened.store.sizeBytes() - bytesBefore;
+    const dbBytes = opened.node.sizeBytes() - bytesBefore;
     const height = opened.node.head.height;
     await closeNode(opened);
     const verifyAfter = await measureVerifyAllCores();

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SigningKey } from '../src/crypto/index.js';
 import { initDevNetwork, loadSigningKey } from '../src/node/index.js';
-import { initConsortium } from '../src/node/network-init.js';
+import { initConsortium } from '../src/node/wiring/network-init.js';
 import type { ParsedEnvelope } from '../src/ledger/index.js';
-import { freePort, requireEtcd, startEtcdCluster } from '../test/cluster/etcd.js';
+import { freePort, requireEtcd, startEtcdCluster } from '../src/ordering/index.js';
 import { buildWorkload } from './workload.js';
 
 export interface NetworkBenchOptions {

@@ -25,10 +25,10 @@ import type Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../src/crypto/index.js';
 import { ConsentBook, decide, prepareDecision, sealConsentGrantFrom, type AccessRequest, type Grantee, type Provision, type PurposeOfUse } from '../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../src/contracts/identity/index.js';
-import { SecureFhirRepository, ledgerPortOf } from '../src/fhir/secure/index.js';
+import { SecureFhirRepository } from '../src/fhir/secure/index.js';
 import type { Actor, FhirResource, RequestContext, SmartScope, WriteOp } from '../src/fhir/types.js';
 import { parseEnvelope, signTx, type ParsedEnvelope, type StateReader } from '../src/ledger/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode, openRecordsDatabase, type OpenedNode } from '../src/node/index.js';
+import { closeNode, initDevNetwork, ledgerPortOf, loadSigningKey, openNode, openRecordsDatabase, type OpenedNode } from '../src/node/index.js';
 import { Kek, Vault } from '../src/vault/index.js';
 
 export interface RecordsBenchOptions {

@@ -16,9 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalBytes, generateSigningKey, sha256, signCanonical, toBase64Url, type SigningKey } from '../src/crypto/index.js';
 import { TRIAL_CONSENT_DOMAIN, consentStatement, type CrfAnchor } from '../src/contracts/trials/index.js';
-import { ledgerPortOf } from '../src/fhir/secure/index.js';
 import { parseEnvelope, signTx } from '../src/ledger/index.js';
-import { closeNode, initDevNetwork, loadSigningKey, openNode, openRecordsDatabase, type OpenedNode } from '../src/node/index.js';
+import { closeNode, initDevNetwork, ledgerPortOf, loadSigningKey, openNode, openRecordsDatabase, type OpenedNode } from '../src/node/index.js';
 import { DATASET_FORMAT, TrialsService, crfPlaintext, entryOfRow, verifyDatasetRows, type Dataset, type DatasetRow, type TrialsLedger } from '../src/trials/index.js';
 import { Kek, Vault, commitmentOf } from '../src/vault/index.js';
 
@@ -66,13 +65,7 @@ export async function runTrialsBench(options: TrialsBenchOptions): Promise<Recor
     const hash = Buffer.from(sha256(new TextEncoder().encode('protocol'))).toString('hex');
     await submitOk(opened, sponsor, 'register', 'trials', { trialId: 'BENCH', registryId: 'NCT00000000', title: 'Bench', phase: 'phase-2', sites: [orgId], investigators: [{ orgId, memberId: 'pi' }], protocolHash: hash, sapHash: hash, endpoints: ep });
 
-    const fhirPort = ledgerPortOf(node, orgId);
-    const ledger: TrialsLedger = {
-      ...fhirPort,
-      submit: (envs) => fhirPort.submit([...envs]),
-      head: () => node.head,
-      blockTxs: () => [],
-    };
+    const ledger: TrialsLedger = ledgerPortOf(node, orgId);
     const db = openRecordsDatabase(join(dir, 'vault.sqlite'));
     dbs.push(db);
     const service = new TrialsService({ ledger, vault: new Vault(db, Kek.generate()) });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSigningKey } from '../src/crypto/index.js';
 import { keyHome, loadSigningKey, readNodeConfig } from '../src/node/index.js';
-import { signLedgerRead } from '../src/node/read-auth.js';
+import { signLedgerRead } from '../src/node/peers/read-auth.js';
 import type { SigningKey } from '../src/crypto/index.js';
 import { arrayBody, memberRegistration, seededRandom, selfEnrolment, verifyDataDir, type SignedTx } from './helpers/load.js';
 import {

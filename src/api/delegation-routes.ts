@@ -9,20 +9,21 @@
 // request time (delegationStatus).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { committedState } from '../auth/index.js';
-import { appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegationView } from '../contracts/identity/index.js';
+import { ORG_ID_PATTERN } from '../contracts/governance/index.js';
+import { PSEUDONYM_PATTERN, appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegationView } from '../contracts/identity/index.js';
 import type { Actor } from '../fhir/types.js';
-import { type StateReader } from '../ledger/index.js';
+import { type LedgerPort, type StateReader } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import type { LedgerNode } from '../node/index.js';
-import { parseWith } from './ledger-routes.js';
+import { parseInput } from './input.js';
+import { registerTable, type RouteTable } from './routes.js';
 
-const patientParams = z.strictObject({ pseudonym: z.string().regex(/^pt-[0-9a-f]{32}$/) });
-const orgParams = z.strictObject({ orgId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/) });
+const patientParams = z.strictObject({ pseudonym: z.string().regex(PSEUDONYM_PATTERN) });
+const orgParams = z.strictObject({ orgId: z.string().regex(ORG_ID_PATTERN) });
 const ORG_ROLES = ['privacy-officer', 'org-admin'];
 
 export interface DelegationRoutesDeps {
-  node: LedgerNode;
+  /** Committed state through the ledger port (src/ledger/port.ts). */
+  ledger: Pick<LedgerPort, 'state'>;
   authenticate: (authorization: string | undefined) => Promise<Actor>;
   /** Clock in ms (tests inject one); default Date.now. */
   now?: () => number;
@@ -41,9 +42,9 @@ export async function patientDelegations(
   params: unknown,
   authorization: string | undefined,
 ): Promise<{ pseudonym: string; delegations: DelegationView[] }> {
-  const { pseudonym } = parseWith(patientParams, params, 'params');
+  const { pseudonym } = parseInput(patientParams, params, 'params');
   const actor = await deps.authenticate(authorization);
-  const state = committedState(deps.node.store);
+  const state = deps.ledger.state;
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
   if (!mayReadDelegations(state, actor, pseudonym, nowIso)) throw new CareLedgerError('NOT_FOUND', 'no such patient');
   return { pseudonym, delegations: delegationsOfPatient(state, pseudonym, nowIso) };
@@ -55,16 +56,20 @@ export async function orgDelegations(
   params: unknown,
   authorization: string | undefined,
 ): Promise<{ orgId: string; delegations: DelegationView[] }> {
-  const { orgId } = parseWith(orgParams, params, 'params');
+  const { orgId } = parseInput(orgParams, params, 'params');
   const actor = await deps.authenticate(authorization);
   if (actor.kind !== 'member' || actor.orgId !== orgId || !actor.roles.some((r) => ORG_ROLES.includes(r))) {
     throw new CareLedgerError('FORBIDDEN', "only the organisation's privacy officers and org admins");
   }
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
-  return { orgId, delegations: appointmentsOfOrg(committedState(deps.node.store), orgId, nowIso) };
+  return { orgId, delegations: appointmentsOfOrg(deps.ledger.state, orgId, nowIso) };
 }
 
+const ROUTES: RouteTable<DelegationRoutesDeps> = [
+  ['GET', '/ledger/v1/patients/:pseudonym/delegations', async (request, deps) => patientDelegations(deps, request.params, request.headers.authorization)],
+  ['GET', '/ledger/v1/orgs/:orgId/delegations', async (request, deps) => orgDelegations(deps, request.params, request.headers.authorization)],
+];
+
 export function registerDelegationRoutes(app: FastifyInstance, deps: DelegationRoutesDeps): void {
-  app.get('/ledger/v1/patients/:pseudonym/delegations', (request) => patientDelegations(deps, request.params, request.headers.authorization));
-  app.get('/ledger/v1/orgs/:orgId/delegations', (request) => orgDelegations(deps, request.params, request.headers.authorization));
+  registerTable(app, ROUTES, deps);
 }

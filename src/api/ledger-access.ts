@@ -10,8 +10,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../fhir/types.js';
 import { CareLedgerError } from '../errors/index.js';
-import type { LedgerNode } from '../node/index.js';
-import { LEDGER_READER_ROLES, isLedgerReadHeader, verifyLedgerRead, type LedgerReader } from '../node/read-auth.js';
+import { LEDGER_READER_ROLES, isLedgerReadHeader, verifyLedgerRead, type LedgerNode, type LedgerReader } from '../node/index.js';
 
 export type Viewer = { kind: 'anonymous' } | { kind: 'reader'; reader: LedgerReader } | { kind: 'actor'; actor: Actor };
 

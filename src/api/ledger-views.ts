@@ -8,46 +8,47 @@
 // transaction looked up by its txId (which its submitter knows) answers with
 // its leaf hash and inclusion proof, never its envelope.
 import { toBase64Url } from '../crypto/index.js';
-import { hashLeaf, type BlockHeader } from '../ledger/index.js';
-import type { CommittedBlock, LedgerNode } from '../node/index.js';
-import type { BlockRow, TxRow } from '../storage/index.js';
+import { hashLeaf, type BlockView, type LedgerPort, type TxView } from '../ledger/index.js';
+import type { CommittedBlock } from '../node/index.js';
 
-function leafHashOf(node: LedgerNode, row: TxRow): string {
-  return toBase64Url(node.store.getLogNode(0, row.leafIndex) ?? hashLeaf(row.envelope));
+type LedgerReads = Pick<LedgerPort, 'leafHash' | 'blockTxs'>;
+
+function leafHashOf(port: LedgerReads, tx: TxView): string {
+  return toBase64Url(port.leafHash(tx.leafIndex) ?? hashLeaf(tx.envelope));
 }
 
 /** A transaction with its envelope and events (ledger readers). */
-export function fullTxView(node: LedgerNode, row: TxRow) {
+export function fullTxView(port: LedgerReads, tx: TxView) {
   return {
-    txId: row.txId,
-    height: row.height,
-    index: row.index,
-    leafIndex: row.leafIndex,
-    leafHash: leafHashOf(node, row),
-    code: row.code,
-    envelope: JSON.parse(Buffer.from(row.envelope).toString('utf8')) as unknown,
-    events: JSON.parse(row.events) as unknown,
+    txId: tx.txId,
+    height: tx.height,
+    index: tx.index,
+    leafIndex: tx.leafIndex,
+    leafHash: leafHashOf(port, tx),
+    code: tx.code,
+    envelope: JSON.parse(Buffer.from(tx.envelope).toString('utf8')) as unknown,
+    events: tx.events,
   };
 }
 
 /** A transaction looked up by txId, for anyone: position, leaf hash and code. */
-export function publicTxView(node: LedgerNode, row: TxRow) {
-  return { txId: row.txId, height: row.height, index: row.index, leafIndex: row.leafIndex, leafHash: leafHashOf(node, row), code: row.code };
+export function publicTxView(port: LedgerReads, tx: TxView) {
+  return { txId: tx.txId, height: tx.height, index: tx.index, leafIndex: tx.leafIndex, leafHash: leafHashOf(port, tx), code: tx.code };
 }
 
 /** A block for anyone: header, hash and per transaction its leaf (no txId, no envelope). */
-export function publicBlockView(node: LedgerNode, row: BlockRow) {
+export function publicBlockView(port: LedgerReads, block: BlockView) {
   return {
-    height: row.height,
-    hash: row.hash,
-    header: JSON.parse(row.header) as BlockHeader,
-    txs: node.store.blockTxs(row.height).map((t) => ({ index: t.index, leafIndex: t.leafIndex, leafHash: leafHashOf(node, t), code: t.code })),
+    height: block.height,
+    hash: block.hash,
+    header: block.header,
+    txs: port.blockTxs(block.height).map((t) => ({ index: t.index, leafIndex: t.leafIndex, leafHash: leafHashOf(port, t), code: t.code })),
   };
 }
 
 /** A block with every transaction in full (ledger readers; what peers re-execute when catching up). */
-export function fullBlockView(node: LedgerNode, row: BlockRow) {
-  return { height: row.height, hash: row.hash, header: JSON.parse(row.header) as BlockHeader, txs: node.store.blockTxs(row.height).map((t) => fullTxView(node, t)) };
+export function fullBlockView(port: LedgerReads, block: BlockView) {
+  return { height: block.height, hash: block.hash, header: block.header, txs: port.blockTxs(block.height).map((t) => fullTxView(port, t)) };
 }
 
 /** An SSE block event: the header only for anyone, with each transaction's id, code and events for readers. */

@@ -1,6 +1,6 @@
 // Prometheus text exposition (version 0.0.4) of the node's counters. A few
 // counters and gauges do not justify a metrics library.
-import type { CommittedBlock, LedgerNode } from '../node/index.js';
+import { ledgerPortOf, type CommittedBlock, type LedgerNode } from '../node/index.js';
 
 export class NodeMetrics {
   private blocks = 0;
@@ -9,10 +9,11 @@ export class NodeMetrics {
   private readonly extra: Array<() => string> = [];
 
   constructor(private readonly node: LedgerNode) {
-    node.onBlock((b) => this.record(b));
-    this.gauges.set('careledger_height', () => node.head.height);
-    this.gauges.set('careledger_log_size', () => node.head.logSize);
-    this.gauges.set('careledger_db_bytes', () => node.store.sizeBytes());
+    const port = ledgerPortOf(node, node.orgId);
+    port.onBlock((b) => this.record(b));
+    this.gauges.set('careledger_height', () => port.head().height);
+    this.gauges.set('careledger_log_size', () => port.head().logSize);
+    this.gauges.set('careledger_db_bytes', () => port.sizeBytes());
   }
 
   private record(block: CommittedBlock): void {

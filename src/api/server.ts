@@ -8,7 +8,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyLoggerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { authenticate } from '../auth/index.js';
-import type { LedgerNode, RecordsService } from '../node/index.js';
+import { ledgerPortOf, type LedgerNode, type RecordsService } from '../node/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { checkJsonDepth, operationOutcome, FHIR_JSON } from '../fhir/router/index.js';
 import { FHIR_BASE_PATH, registerFhirRoutes } from './fhir-routes.js';
@@ -19,9 +19,11 @@ import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { registerSupplyChainRoutes } from './supplychain-routes.js';
 import { registerTrialsRoutes, trialsDepsOf } from './trials-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
+import { registerPortalRoutes } from './portal-routes.js';
 
 export interface ServerOptions {
   /** pino logger options (a level, and a destination stream for tests), or false for none. */
@@ -123,13 +125,15 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       accessLog: records.repository.accessLog,
       consents: records.repository.consents,
     });
-    registerDelegationRoutes(app, { node, authenticate: authenticateHeader });
-    registerTrialsRoutes(app, trialsDepsOf(node, records, authenticateHeader));
+    registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerTrialsRoutes(app, trialsDepsOf(ledgerPortOf(node, node.orgId), records.vault, authenticateHeader));
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,
       localEverything: async (ctx, patient) => (await records.repository.everything(ctx, patient, { count: 1000, offset: 0 })).resources,
     });
   }
+  registerPortalRoutes(app, { node, records }); // the web portal at / (docs/portal.md)
   return { app, metrics };
 }

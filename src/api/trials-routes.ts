@@ -15,6 +15,7 @@
 // a person's own key and submitted to /ledger/v1/transactions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { PSEUDONYM_PATTERN } from '../contracts/identity/index.js';
 import {
   CHANGE_REASONS,
   CONSENT_SIGNERS,
@@ -24,15 +25,15 @@ import {
   attestationSchema,
   registrationOf,
   trialIds,
-  type StateScan,
 } from '../contracts/trials/index.js';
 import { KEY_ID_PATTERN } from '../crypto/index.js';
-import { CareLedgerError, parseOrThrow } from '../errors/index.js';
-import { ledgerPortOf } from '../fhir/secure/index.js';
+import { CareLedgerError } from '../errors/index.js';
 import type { Actor } from '../fhir/types.js';
-import type { ResultCode } from '../errors/index.js';
-import type { LedgerNode, RecordsService } from '../node/index.js';
+import type { LedgerPort } from '../ledger/index.js';
 import { TrialsService, crfValuesSchema, datasetSchema, renderAuditReport, type TrialsLedger } from '../trials/index.js';
+import type { Vault } from '../vault/index.js';
+import { parseInput } from './input.js';
+import { registerTable, type RouteTable } from './routes.js';
 
 export interface TrialsRoutesDeps {
   service: TrialsService;
@@ -46,7 +47,7 @@ const participantParams = trialParams.extend({ participant: z.string().regex(PAR
 const entryParams = participantParams.extend({ visit: z.string().regex(CRF_ID_PATTERN), form: z.string().regex(CRF_ID_PATTERN) });
 const entryQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
 const addParticipantBody = z.strictObject({
-  patient: z.string().regex(/^pt-[0-9a-f]{32}$/),
+  patient: z.string().regex(PSEUDONYM_PATTERN),
   consentKeys: z.array(z.strictObject({ keyId: z.string().regex(KEY_ID_PATTERN), role: z.enum(CONSENT_SIGNERS) })).min(1).max(3),
 });
 const consentBody = z.strictObject({ version: z.number().int().min(1), attestation: attestationSchema });
@@ -71,7 +72,7 @@ export async function listTrials(request: FastifyRequest, deps: TrialsRoutesDeps
 /** GET /trials/v1/trials/{trialId} */
 export async function getRegistration(request: FastifyRequest, deps: TrialsRoutesDeps) {
   await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
   const found = registrationOf(deps.ledger.state, deps.ledger.scan, trialId);
   if (found === undefined) throw new CareLedgerError('NOT_FOUND', 'no such trial');
   return found;
@@ -80,36 +81,36 @@ export async function getRegistration(request: FastifyRequest, deps: TrialsRoute
 /** POST /trials/v1/trials/{trialId}/participants */
 export async function addParticipant(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
-  const body = parseOrThrow(addParticipantBody, request.body, 'body');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
+  const body = parseInput(addParticipantBody, request.body, 'body');
   return deps.service.addParticipant(actor, trialId, body.patient, body.consentKeys);
 }
 
 /** GET /trials/v1/trials/{trialId}/participants */
 export async function listParticipants(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
   return { participants: deps.service.participants(actor, trialId) };
 }
 
 /** POST /trials/v1/trials/{trialId}/participants/{participant}/enrolment */
 export async function enrolParticipant(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId, participant } = parseOrThrow(participantParams, request.params, 'params');
+  const { trialId, participant } = parseInput(participantParams, request.params, 'params');
   return deps.service.enrol(actor, trialId, participant);
 }
 
 /** POST /trials/v1/trials/{trialId}/participants/{participant}/consents */
 export async function carryConsent(request: FastifyRequest, deps: TrialsRoutesDeps) {
-  const { trialId, participant } = parseOrThrow(participantParams, request.params, 'params');
-  const body = parseOrThrow(consentBody, request.body, 'body');
+  const { trialId, participant } = parseInput(participantParams, request.params, 'params');
+  const body = parseInput(consentBody, request.body, 'body');
   return deps.service.carryStatement(trialId, participant, body.attestation, body.version);
 }
 
 /** POST /trials/v1/trials/{trialId}/participants/{participant}/withdrawal */
 export async function withdrawParticipant(request: FastifyRequest, deps: TrialsRoutesDeps) {
-  const { trialId, participant } = parseOrThrow(participantParams, request.params, 'params');
-  const body = parseOrThrow(withdrawalBody, request.body ?? undefined, 'body');
+  const { trialId, participant } = parseInput(participantParams, request.params, 'params');
+  const body = parseInput(withdrawalBody, request.body ?? undefined, 'body');
   if (body?.attestation !== undefined) return deps.service.carryStatement(trialId, participant, body.attestation);
   return deps.service.withdrawForParticipant(await actorOf(deps, request), trialId, participant);
 }
@@ -117,40 +118,40 @@ export async function withdrawParticipant(request: FastifyRequest, deps: TrialsR
 /** POST /trials/v1/trials/{trialId}/participants/{participant}/entries */
 export async function captureEntry(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId, participant } = parseOrThrow(participantParams, request.params, 'params');
-  const body = parseOrThrow(captureBody, request.body, 'body');
+  const { trialId, participant } = parseInput(participantParams, request.params, 'params');
+  const body = parseInput(captureBody, request.body, 'body');
   return deps.service.capture(actor, { trialId, participant, ...body });
 }
 
 /** GET /trials/v1/trials/{trialId}/participants/{participant}/entries/{visit}/{form} */
 export async function readEntry(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId, participant, visit, form } = parseOrThrow(entryParams, request.params, 'params');
-  const { version } = parseOrThrow(entryQuery, request.query, 'query');
+  const { trialId, participant, visit, form } = parseInput(entryParams, request.params, 'params');
+  const { version } = parseInput(entryQuery, request.query, 'query');
   return deps.service.entry(actor, trialId, participant, visit, form, version);
 }
 
 /** GET /trials/v1/trials/{trialId}/dataset */
 export async function exportDataset(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
   return deps.service.exportDataset(actor, trialId);
 }
 
 /** POST /trials/v1/trials/{trialId}/dataset/verify */
 export async function verifyDataset(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
-  const dataset = parseOrThrow(datasetSchema, request.body, 'body');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
+  const dataset = parseInput(datasetSchema, request.body, 'body');
   if (dataset.trialId !== trialId) throw new CareLedgerError('MALFORMED', 'the dataset is of another trial', { field: 'trialId' });
   return deps.service.verifyDataset(actor, dataset);
 }
 
 /** GET /trials/v1/trials/{trialId}/audit */
-export async function auditTrail(request: FastifyRequest, reply: FastifyReply, deps: TrialsRoutesDeps) {
+export async function auditTrail(request: FastifyRequest, deps: TrialsRoutesDeps, reply: FastifyReply) {
   const actor = await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
-  const { format } = parseOrThrow(auditQuery, request.query, 'query');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
+  const { format } = parseInput(auditQuery, request.query, 'query');
   const trail = deps.service.auditTrail(actor, trialId);
   return format === 'text' ? reply.type('text/plain; charset=utf-8').send(renderAuditReport(trail)) : reply.send(trail);
 }
@@ -158,63 +159,53 @@ export async function auditTrail(request: FastifyRequest, reply: FastifyReply, d
 /** GET /trials/v1/trials/{trialId}/report */
 export async function resultsReport(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
   return deps.service.resultsReport(actor, trialId);
 }
 
 /** GET /trials/v1/trials/{trialId}/fhir: the trial as a FHIR R4 ResearchStudy. */
 export async function researchStudy(request: FastifyRequest, deps: TrialsRoutesDeps) {
   await actorOf(deps, request);
-  const { trialId } = parseOrThrow(trialParams, request.params, 'params');
+  const { trialId } = parseInput(trialParams, request.params, 'params');
   return deps.service.researchStudy(trialId);
 }
 
 /** GET .../participants/{participant}/fhir: ResearchSubject and Consents, to the participant's site only. */
 export async function participantFhir(request: FastifyRequest, deps: TrialsRoutesDeps) {
   const actor = await actorOf(deps, request);
-  const { trialId, participant } = parseOrThrow(participantParams, request.params, 'params');
+  const { trialId, participant } = parseInput(participantParams, request.params, 'params');
   return deps.service.participantBundle(actor, trialId, participant);
 }
 
-/** Wires the handlers to their paths. */
+const BASE = '/trials/v1/trials';
+const PARTICIPANT = `${BASE}/:trialId/participants/:participant`;
+/** A dataset of 100,000 rows is about 20 MB of JSON. */
+const DATASET_BODY_LIMIT = 256 * 1024 * 1024;
+
+const ROUTES: RouteTable<TrialsRoutesDeps> = [
+  ['GET', BASE, listTrials],
+  ['GET', `${BASE}/:trialId`, getRegistration],
+  ['POST', `${BASE}/:trialId/participants`, addParticipant],
+  ['GET', `${BASE}/:trialId/participants`, listParticipants],
+  ['POST', `${PARTICIPANT}/enrolment`, enrolParticipant],
+  ['POST', `${PARTICIPANT}/consents`, carryConsent],
+  ['POST', `${PARTICIPANT}/withdrawal`, withdrawParticipant],
+  ['POST', `${PARTICIPANT}/entries`, captureEntry],
+  ['GET', `${PARTICIPANT}/entries/:visit/:form`, readEntry],
+  ['GET', `${BASE}/:trialId/dataset`, exportDataset],
+  ['POST', `${BASE}/:trialId/dataset/verify`, verifyDataset, { bodyLimit: DATASET_BODY_LIMIT }],
+  ['GET', `${BASE}/:trialId/audit`, auditTrail],
+  ['GET', `${BASE}/:trialId/report`, resultsReport],
+  ['GET', `${BASE}/:trialId/fhir`, researchStudy],
+  ['GET', `${PARTICIPANT}/fhir`, participantFhir],
+];
+
 export function registerTrialsRoutes(app: FastifyInstance, deps: TrialsRoutesDeps): void {
-  const base = '/trials/v1/trials';
-  const p = `${base}/:trialId/participants/:participant`;
-  app.get(base, (request) => listTrials(request, deps));
-  app.get(`${base}/:trialId`, (request) => getRegistration(request, deps));
-  app.post(`${base}/:trialId/participants`, (request) => addParticipant(request, deps));
-  app.get(`${base}/:trialId/participants`, (request) => listParticipants(request, deps));
-  app.post(`${p}/enrolment`, (request) => enrolParticipant(request, deps));
-  app.post(`${p}/consents`, (request) => carryConsent(request, deps));
-  app.post(`${p}/withdrawal`, (request) => withdrawParticipant(request, deps));
-  app.post(`${p}/entries`, (request) => captureEntry(request, deps));
-  app.get(`${p}/entries/:visit/:form`, (request) => readEntry(request, deps));
-  app.get(`${base}/:trialId/dataset`, (request) => exportDataset(request, deps));
-  app.post(`${base}/:trialId/dataset/verify`, { bodyLimit: 256 * 1024 * 1024 }, (request) => verifyDataset(request, deps));
-  app.get(`${base}/:trialId/audit`, (request, reply) => auditTrail(request, reply, deps));
-  app.get(`${base}/:trialId/report`, (request) => resultsReport(request, deps));
-  app.get(`${base}/:trialId/fhir`, (request) => researchStudy(request, deps));
-  app.get(`${p}/fhir`, (request) => participantFhir(request, deps));
+  registerTable(app, ROUTES, deps);
 }
 
-/**
- * The trials routes' dependencies on a records-serving node. The port is
- * built from the FHIR side's port plus the head and block transactions;
- * when src/node exports its LedgerPort (issue 10), this becomes that one call.
- */
-export function trialsDepsOf(node: LedgerNode, records: RecordsService, authenticate: TrialsRoutesDeps['authenticate']): TrialsRoutesDeps {
-  const fhirPort = ledgerPortOf(node, records.exchange.custodian.ledger.orgId);
-  const ledger: TrialsLedger = {
-    networkId: fhirPort.networkId,
-    orgId: fhirPort.orgId,
-    nodeKey: fhirPort.nodeKey,
-    state: fhirPort.state,
-    scan: fhirPort.scan as StateScan,
-    now: () => fhirPort.now(),
-    submit: (envelopes) => fhirPort.submit([...envelopes]),
-    head: () => node.head,
-    blockTxs: (height) =>
-      node.store.blockTxs(height).map((t) => ({ ...t, code: t.code as ResultCode, events: [] })),
-  };
-  return { service: new TrialsService({ ledger, vault: records.vault }), ledger, authenticate };
+/** The trials routes' dependencies: this node's ledger port and its vault (CRF data, the site secret). */
+export function trialsDepsOf(ledger: LedgerPort, vault: Vault, authenticate: TrialsRoutesDeps['authenticate']): TrialsRoutesDeps {
+  const port: TrialsLedger = ledger;
+  return { service: new TrialsService({ ledger: port, vault }), ledger: port, authenticate };
 }

@@ -1,13 +1,13 @@
 // What the auth logic needs from its host, injected (no HTTP, no node/ import):
-// committed ledger state, the node key that signs access tokens, the SQLite
+// committed ledger state (the ledger port's `state`), the node key that signs access tokens, the SQLite
 // auth store, the public URLs and a clock.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { SigningKey } from '../crypto/index.js';
-import type { JsonValue, StateReader } from '../ledger/index.js';
+import type { StateReader } from '../ledger/index.js';
 import type { AuthStore } from './store.js';
 
 export interface AuthDeps {
-  /** Committed ledger state (see committedState); never a transaction's staged view. */
+  /** Committed ledger state (LedgerPort.state, src/ledger/port.ts); never a transaction's staged view. */
   readonly state: StateReader;
   /** Signs access tokens (EdDSA, kid = its key id). */
   readonly nodeKey: SigningKey;
@@ -61,14 +61,4 @@ export function nodePublicKey(deps: AuthDeps): KeyObject {
     publicKeys.set(deps.nodeKey, key);
   }
   return key;
-}
-
-/** A StateReader over a store's committed state rows (JSON text), e.g. committedState(node.store). */
-export function committedState(store: { getState(namespace: string, key: string): string | undefined }): StateReader {
-  return {
-    get(namespace, key) {
-      const text = store.getState(namespace, key);
-      return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
-    },
-  };
 }

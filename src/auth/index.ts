@@ -10,12 +10,14 @@ export {
   formatScope,
   formatScopes,
   scopeAllows,
+  requireScope,
+  readableResourceTypes,
   normaliseScopes,
   intersectScopes,
 } from './scopes.js';
 export type { ScopeContext, ScopePermission } from './scopes.js';
 export { ROLE_SCOPES, PATIENT_CEILING, PATIENT_DEFAULT_SCOPE, SCOPES_SUPPORTED, memberCeiling, patientCeiling } from './ceilings.js';
-export { TOKEN_PATH, tokenUrlOf, issuerOf, audienceOf, committedState } from './deps.js';
+export { TOKEN_PATH, tokenUrlOf, issuerOf, audienceOf } from './deps.js';
 export type { AuthDeps } from './deps.js';
 export { AuthStore } from './store.js';
 export type { ClientRecord } from './store.js';

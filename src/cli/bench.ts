@@ -7,12 +7,15 @@
 // PATH, the consortium figures under `network` (--suite network alone: three
 // node processes on a three-member etcd cluster beside the embedded node).
 // With `all`, each suite runs in a process of its own, so one suite's heap,
-// caches and compiled code do not weigh on the next one's figures.
+// caches and compiled code do not weigh on the next one's figures. The suites
+// themselves live in bench/ and run as a program (bench/run-suite.ts): this
+// command validates the flags and starts it, it never imports bench/ code.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'trials', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -31,6 +34,7 @@ interface BenchCliOptions {
   netChunk: string;
   netVerifyWorkers?: string;
   netWarmup: string;
+  packs: string;
   entries: string;
   rows: string;
 }
@@ -48,6 +52,17 @@ function countOrZero(name: string, text: string): number {
 }
 
 const MAIN = new URL('./main.js', import.meta.url).pathname;
+/** The suites' runner, started as a program (dist/bench/run-suite.js beside dist/src). */
+const SUITE_RUNNER = new URL('../../bench/run-suite.js', import.meta.url).pathname;
+
+/** Runs one suite in a child process sharing this one's stdio; rejects if it fails. */
+function runSuite(suite: Exclude<Suite, 'all'>, options: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SUITE_RUNNER, suite, JSON.stringify(options)], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the ${suite} benchmark exited with ${signal ?? code}`))));
+  });
+}
 
 /** Runs `careledger bench --json --suite <suite> <args>` in a child process (progress on stderr); resolves with its last stdout line, parsed. */
 function suiteInChild(suite: Exclude<Suite, 'all'>, args: string[]): Promise<Record<string, unknown>> {
@@ -74,7 +89,8 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | trials | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | trials | all', 'all')
+    .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
     .option('--net-chunk <n>', 'network: envelopes per submission', '50')
@@ -95,8 +111,7 @@ export function registerBench(program: Command): void {
       const suite = o.suite as Suite;
       const json = o.json ?? false;
       const ledger = async () => {
-        const { runLedgerBench } = await import('../../bench/ledger.js');
-        return runLedgerBench({
+        return runSuite('ledger', {
           json,
           txs: count('txs', o.txs),
           clients: count('clients', o.clients),
@@ -105,8 +120,7 @@ export function registerBench(program: Command): void {
         });
       };
       const records = async () => {
-        const { runRecordsBench } = await import('../../bench/records.js');
-        return runRecordsBench({
+        return runSuite('records', {
           json,
           print: true,
           resources: count('resources', o.resources),
@@ -116,8 +130,7 @@ export function registerBench(program: Command): void {
         });
       };
       const network = async () => {
-        const { runNetworkBench } = await import('../../bench/network.js');
-        return runNetworkBench({
+        return runSuite('network', {
           txs: count('net-txs', o.netTxs),
           clients: count('net-clients', o.netClients),
           chunk: count('net-chunk', o.netChunk),
@@ -137,9 +150,12 @@ export function registerBench(program: Command): void {
         await records();
         return;
       }
+      if (suite === 'supply') {
+        await runSuite('supply', { packs: count('packs', o.packs) });
+        return;
+      }
       if (suite === 'trials') {
-        const { runTrialsBench } = await import('../../bench/trials.js');
-        await runTrialsBench({ json, entries: count('entries', o.entries), rows: count('rows', o.rows) });
+        await runSuite('trials', { json, entries: count('entries', o.entries), rows: count('rows', o.rows) });
         return;
       }
       const ledgerResult = await suiteInChild('ledger', [
@@ -154,7 +170,6 @@ export function registerBench(program: Command): void {
         `--reads=${count('reads', o.reads)}`,
         `--decides=${count('decides', o.decides)}`,
       ]);
-      const { requireEtcd } = await import('../../test/cluster/etcd.js');
       const missingEtcd = requireEtcd();
       const networkResult =
         missingEtcd === undefined

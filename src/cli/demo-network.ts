@@ -1,9 +1,11 @@
-// `careledger demo-network --network 3 --json`: a local consortium to try.
-// N organisations, each with its own node process (`careledger start`), on a
+// `careledger demo --network 3 --json` (also spelled `careledger demo-network
+// --network 3 --json`, the older name kept as an alias): a local consortium to
+// try. N organisations, each with its own node process (`careledger start`), on a
 // local etcd cluster of three members when `etcd` is on the PATH (or on the
 // cluster given with --etcd). Prints every node's URL and each organisation's
 // admin key file, then runs until SIGINT/SIGTERM, when it stops every child
-// it started and (unless --dir was given) removes the data.
+// it started and (unless a data directory was given: --data-dir for `demo`,
+// --dir for `demo-network`) removes the data.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CareLedgerError } from '../errors/index.js';
-import { parseHostList } from '../node/network-config.js';
-import { initConsortium } from '../node/network-init.js';
+import { initConsortium, parseHostList } from '../node/index.js';
 
 const HOST = '127.0.0.1';
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -64,20 +65,36 @@ async function startEtcd(dir: string, children: ChildProcess[]): Promise<string[
   return hosts;
 }
 
-export interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string; basePort?: string }
+/** What the consortium demo needs, however it was spelled on the command line. */
+export interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string }
 
-export function registerDemoNetwork(program: Command): void {
+/** The flags without their unset members (exactOptionalPropertyTypes: no `key: undefined`). */
+export function demoFlags(o: { network: string; json?: boolean | undefined; dir?: string | undefined; etcd?: string | undefined }): DemoFlags {
+  return {
+    network: o.network,
+    ...(o.json ? { json: true } : {}),
+    ...(o.dir !== undefined ? { dir: o.dir } : {}),
+    ...(o.etcd !== undefined ? { etcd: o.etcd } : {}),
+  };
+}
+
+/**
+ * `careledger demo-network`: the alias of `careledger demo --network N`, with
+ * the same defaults (three organisations) and its own name for the data
+ * directory (--dir). `run` is the demo itself (replaced by a test).
+ */
+export function registerDemoNetwork(program: Command, run: (flags: DemoFlags) => Promise<void> = runDemoNetwork): void {
   program
     .command('demo-network')
-    .description('run a local consortium: N organisations, one node process each, on a 3-member etcd cluster')
+    .description('alias of `demo --network N`: a local consortium of N organisations, one node process each, on a 3-member etcd cluster')
     .option('--network <n>', 'number of organisations', '3')
     .option('--json', 'print one JSON object')
     .option('--dir <dir>', 'keep the data here (default: a temporary directory removed on exit)')
     .option('--etcd <hosts>', 'use this etcd cluster instead of starting one')
-    .action(runDemoNetwork);
+    .action((o: { network: string; json?: boolean; dir?: string; etcd?: string }) => run(demoFlags(o)));
 }
 
-/** The consortium demo (also `careledger demo --network N`). */
+/** The consortium demo: `careledger demo --network N` (alias `careledger demo-network`). */
 export async function runDemoNetwork(o: DemoFlags): Promise<void> {
   const n = Number(o.network);
   if (!Number.isInteger(n) || n < 1 || n > 9) throw new CareLedgerError('MALFORMED', '--network must be 1 to 9', { field: 'network' });

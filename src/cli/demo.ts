@@ -1,5 +1,6 @@
 // `careledger demo` and `careledger token`: a one-minute way into the records
-// API. `demo` runs a single node (a fresh temporary data directory unless
+// API. `demo --network N` runs a local consortium instead (demo-network.ts).
+// Without it, `demo` runs a single node (a fresh temporary data directory unless
 // --data-dir is given) seeded, through its own HTTP API as any client would,
 // with organisation org1, two practitioners (dr-x, dr-y), a privacy officer,
 // an auditor (who reads the full ledger API) and a patient who consents to treatment by dr-x. Each actor's Ed25519 key
@@ -16,14 +17,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runDemoNetwork } from './demo-network.js';
+import { demoFlags, runDemoNetwork, type DemoFlags } from './demo-network.js';
 import { SignJWT } from 'jose';
 import { buildServer } from '../api/index.js';
 import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
 import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
-import { pseudonymForTx } from '../contracts/identity/index.js';
-import { sealConsentGrant } from '../contracts/consent/index.js';
+import { IDENTITY_CONTRACT, pseudonymForTx } from '../contracts/identity/index.js';
+import { CONSENT_CONTRACT, sealConsentGrant } from '../contracts/consent/index.js';
 import { custodianHpkeKey } from './consent.js';
+import { enrolmentCode, enrolmentKey, newEnrolmentSecret } from './enrolment.js';
 import { signTx, txIdOf, type Envelope } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, keyHome, loadSigningKey, openNode, openRecords, writePrivateFile } from '../node/index.js';
@@ -35,6 +37,8 @@ const OFFICER_SCOPE = 'system/AuditEvent.rs';
 interface DemoState {
   networkId: string;
   patient: string;
+  /** One-time portal enrolment codes per actor (docs/portal.md); spent once redeemed. */
+  enrolmentCodes?: Record<string, string>;
 }
 
 interface MemberActor {
@@ -141,16 +145,20 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
     ['privacy-officer', 'privacy-officer'],
     ['auditor', 'auditor'],
   ];
+  // Each actor also gets a provisional key seeded by a one-time portal enrolment code.
+  const secrets = Object.fromEntries([...members.map(([m]) => m), 'patient'].map((a) => [a, newEnrolmentSecret()]));
   for (const [memberId, role] of members) {
     const key = keyFor(demoDir, memberId);
-    await submitTx(baseUrl, sign(admin, 'identity', 'register-member', { memberId, roles: [role], keys: [key.keyId], display: `demo ${memberId}` }));
+    const keys = [key.keyId, enrolmentKey(secrets[memberId]!).keyId];
+    await submitTx(baseUrl, sign(admin, IDENTITY_CONTRACT, 'register-member', { memberId, roles: [role], keys, display: `demo ${memberId}` }));
   }
   const drX = keyFor(demoDir, 'dr-x');
   const patientKey = keyFor(demoDir, 'patient');
-  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, 'identity', 'register-patient', { keys: [patientKey.keyId] })));
+  const patientKeys = [patientKey.keyId, enrolmentKey(secrets['patient']!).keyId];
+  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, IDENTITY_CONTRACT, 'register-patient', { keys: patientKeys })));
   await submitTx(
     baseUrl,
-    sign(patientKey, 'consent', 'grant', {
+    sign(patientKey, CONSENT_CONTRACT, 'grant', {
       ...sealConsentGrant({
         network: networkId,
         patient,
@@ -169,7 +177,10 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
     signal: AbortSignal.timeout(30_000),
   });
   if (res.status !== 201 && res.status !== 200) throw new CareLedgerError('INTERNAL', `Patient resource not written: ${res.status}`);
-  const state: DemoState = { networkId, patient };
+  const enrolmentCodes = Object.fromEntries(
+    Object.entries(secrets).map(([a, secret]) => [a, enrolmentCode(a === 'patient' ? patient : `${DEMO_ORG}/${a}`, secret)]),
+  );
+  const state: DemoState = { networkId, patient, enrolmentCodes };
   writePrivateFile(stateFile, JSON.stringify(state, null, 2) + '\n');
   return state;
 }
@@ -205,22 +216,35 @@ interface DemoOptions {
   port: string;
   host: string;
   dataDir?: string;
+  network?: string;
+  etcd?: string;
 }
 
-export function registerDemo(program: Command): void {
+/**
+ * `careledger demo`: the single-node demo, or with --network N the consortium
+ * demo (`run`, replaced by a test), where --data-dir keeps the consortium's
+ * data as demo-network's --dir does.
+ */
+export function registerDemo(program: Command, run: (flags: DemoFlags) => Promise<void> = runDemoNetwork): void {
   program
     .command('demo')
-    .description('run a seeded single-node demo of the records API and print URLs, actors, tokens and curl examples as JSON')
+    .description('run a seeded single-node demo of the records API and print URLs, actors, tokens and curl examples as JSON; with --network N, a local consortium of N organisations')
     .option('--json', 'print the JSON object on one line')
     .option('--port <port>', 'HTTP port (0: any free port)', '8080')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--data-dir <dir>', 'data directory (default: a fresh temporary directory, removed on exit)')
-    .option('--network <n>', 'run a consortium of N organisations on a local etcd cluster instead (as demo-network)')
-    .action(async (o: DemoOptions & { network?: string }) => {
+    .option('--network <n>', 'run a consortium of N organisations (1 to 9), one node process each, on a local etcd cluster')
+    .option('--etcd <hosts>', 'with --network: use this etcd cluster instead of starting one')
+    .action(async (o: DemoOptions, command: Command) => {
       if (o.network !== undefined) {
-        await runDemoNetwork({ network: o.network, ...(o.json ? { json: true } : {}) });
+        // Each node of the consortium gets a free port on 127.0.0.1: a port or host given here would be ignored, so it is refused.
+        for (const name of ['port', 'host']) {
+          if (command.getOptionValueSource(name) === 'cli') throw new CareLedgerError('MALFORMED', `--${name} does not apply to demo --network`, { field: name });
+        }
+        await run(demoFlags({ network: o.network, json: o.json, dir: o.dataDir, etcd: o.etcd }));
         return;
       }
+      if (o.etcd !== undefined) throw new CareLedgerError('MALFORMED', '--etcd applies to demo --network only', { field: 'etcd' });
       let port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CareLedgerError('MALFORMED', `invalid port ${o.port}`, { field: 'port' });
       if (port === 0) port = await pickPort(o.host);
@@ -278,6 +302,8 @@ export function registerDemo(program: Command): void {
         const ledgerUrl = `${baseUrl}/ledger/v1`;
         const cli = 'node dist/src/cli/main.js';
         const out = {
+          portalUrl: `${baseUrl}/`,
+          enrolmentCodes: state.enrolmentCodes ?? {},
           fhirBaseUrl,
           ledgerUrl,
           tokenUrl: `${baseUrl}/auth/token`,

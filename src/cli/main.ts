@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// careledger: the command-line front door (init, start, keys, tx, verify, bench, demo, token).
+// careledger: the command-line front door (init, start, keys, tx, consent, verify, bench,
+// demo [--network N], token; demo-network is the older name of demo --network).
 import { Command, CommanderError } from 'commander';
 import { isCareLedgerError } from '../errors/index.js';
 import { registerInit, registerStart } from './run.js';
 import { registerKeys, registerTx } from './client.js';
 import { registerConsent } from './consent.js';
+import { registerSupply } from './supply.js';
+import { registerTrials } from './trials.js';
 import { registerVerify } from './verify.js';
 import { registerBench } from './bench.js';
 import { registerDemo, registerToken } from './demo.js';
+import { registerDemoNetwork } from './demo-network.js';
 
 const program = new Command()
   .name('careledger')
@@ -19,13 +23,14 @@ registerInit(program);
 registerStart(program);
 registerKeys(program);
 registerTx(program);
+registerSupply(program);
 registerConsent(program);
 registerVerify(program);
 registerBench(program);
 registerDemo(program);
 registerToken(program);
-(await import('./trials.js')).registerTrials(program);
-(await import('./demo-network.js')).registerDemoNetwork(program);
+registerTrials(program);
+registerDemoNetwork(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,10 +8,29 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, openNode, openRecords, parseQuotaFlag, paths, unlockKeyring, type InitResult, type OpenedNode, type SubmitLimits, type UnlockSecrets } from '../node/index.js';
-import { parseHostList, readNetworkConfig, writeNetworkConfig, type NetworkSettings } from '../node/network-config.js';
-import { initConsortium, initJoin } from '../node/network-init.js';
-import { openNetworkNode, type NetworkNode } from '../node/network-node.js';
+import {
+  closeNode,
+  developmentKeyWarning,
+  initConsortium,
+  initDevNetwork,
+  initJoin,
+  isInitialised,
+  openNetworkNode,
+  openNode,
+  openRecords,
+  parseHostList,
+  parseQuotaFlag,
+  paths,
+  readNetworkConfig,
+  unlockKeyring,
+  writeNetworkConfig,
+  type InitResult,
+  type NetworkNode,
+  type NetworkSettings,
+  type OpenedNode,
+  type SubmitLimits,
+  type UnlockSecrets,
+} from '../node/index.js';
 import { addInitKeyOptions, initKeyOptionsOf, unlockSecretsOf, type KeyFlags } from './key-options.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';

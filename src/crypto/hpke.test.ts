@@ -1,12 +1,59 @@
-// The synchronous HPKE (RFC 9180 base mode) against @hpke/core, both ways,
-// and its refusals: wrong key, altered enc, ct, info or aad.
+// The synchronous HPKE (RFC 9180 base mode): the known answers of RFC 9180's
+// vectors for its suite (test/vectors/rfc9180-hpke.json: DHKEM(X25519,
+// HKDF-SHA256), HKDF-SHA256, AES-256-GCM, base mode, sequence 0, and the KEM
+// of Appendix A.1.1), against @hpke/core both ways, and its refusals: wrong
+// key, altered enc, ct, info or aad.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import fc from 'fast-check';
-import { utf8 } from './bytes.js';
-import { HpkeError, hpkeOpen, hpkeSeal, x25519PublicBytes } from './hpke.js';
-import { generateX25519PrivateKey } from './x25519.js';
+import { fromHex, toHex, utf8 } from './bytes.js';
+import { HpkeError, hpkeBaseKeySchedule, hpkeEncapWithEphemeral, hpkeOpen, hpkeSeal, hpkeSealWithEphemeral, x25519PublicBytes } from './hpke.js';
+import { generateX25519PrivateKey, x25519PrivateKeyFromBytes } from './x25519.js';
+
+interface KemVector { skEm: string; pkEm: string; skRm: string; pkRm: string; enc: string; shared_secret: string }
+interface SuiteVector extends KemVector {
+  info: string;
+  key_schedule_context: string;
+  secret: string;
+  key: string;
+  base_nonce: string;
+  encryptions: Array<{ aad: string; ct: string; nonce: string; pt: string }>;
+}
+const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/rfc9180-hpke.json', import.meta.url), 'utf8')) as { suite: SuiteVector; kemA1: KemVector };
+const hex = (text: string): Uint8Array => fromHex(text) ?? assert.fail('bad hex in vector');
+
+function checkKem(v: KemVector): void {
+  const skE = x25519PrivateKeyFromBytes(hex(v.skEm));
+  const skR = x25519PrivateKeyFromBytes(hex(v.skRm));
+  assert.equal(toHex(x25519PublicBytes(skE)), v.pkEm, 'pkEm');
+  assert.equal(toHex(x25519PublicBytes(skR)), v.pkRm, 'pkRm');
+  const { enc, sharedSecret } = hpkeEncapWithEphemeral(skE, hex(v.pkRm));
+  assert.equal(toHex(enc), v.enc, 'enc');
+  assert.equal(toHex(sharedSecret), v.shared_secret, 'shared_secret');
+}
+
+void test('RFC 9180 A.1.1 KEM: DHKEM(X25519, HKDF-SHA256) gives the printed enc and shared_secret', () => {
+  checkKem(vectors.kemA1);
+});
+
+void test('RFC 9180 vectors, X25519/HKDF-SHA256/AES-256-GCM base mode: key schedule, seq-0 ciphertext, and opening', () => {
+  const v = vectors.suite;
+  checkKem(v);
+  const schedule = hpkeBaseKeySchedule(hex(v.shared_secret), hex(v.info));
+  assert.equal(toHex(schedule.keyScheduleContext), v.key_schedule_context, 'key_schedule_context');
+  assert.equal(toHex(schedule.secret), v.secret, 'secret');
+  assert.equal(toHex(schedule.key), v.key, 'key');
+  assert.equal(toHex(schedule.baseNonce), v.base_nonce, 'base_nonce');
+  const e = v.encryptions[0]!;
+  assert.equal(e.nonce, v.base_nonce);
+  const sealed = hpkeSealWithEphemeral(x25519PrivateKeyFromBytes(hex(v.skEm)), hex(v.pkRm), hex(v.info), hex(e.aad), hex(e.pt));
+  assert.equal(toHex(sealed.enc), v.enc, 'enc');
+  assert.equal(toHex(sealed.ct), e.ct, 'ct of sequence 0');
+  const opened = hpkeOpen(x25519PrivateKeyFromBytes(hex(v.skRm)), { enc: hex(v.enc), ct: hex(e.ct) }, hex(v.info), hex(e.aad));
+  assert.equal(toHex(opened), e.pt, 'pt');
+});
 
 const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
 const info = utf8('careledger.test/1');

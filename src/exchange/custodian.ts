@@ -152,7 +152,7 @@ export async function answerExchangeRequest(deps: CustodianDeps, input: unknown)
   }
   const now = deps.ledger.now();
   const permitted = permittedRecords(deps, r, now);
-  let height = deps.ledger.height();
+  let height = deps.ledger.head().height;
   if (permitted.records.length > 0) height = Math.max(height, await recordDisclosure(deps, r, permitted, now));
 
   const opened = permitted.records.map((rec) => ({ rec, ...rec.open() }));

@@ -1,10 +1,19 @@
 // HPKE (RFC 9180) base mode for exchange responses: DHKEM(X25519, HKDF-SHA256),
-// HKDF-SHA256, AES-256-GCM, with @hpke/core's own (WebCrypto) X25519 KEM. One
-// seal per response (DOMAIN.md: about 500 seals/s, so never one per record).
-// info binds the protocol; aad binds the request being answered.
-import type { KeyObject, webcrypto } from 'node:crypto';
-import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
-import { fromBase64Url, toBase64Url, utf8 } from '../crypto/index.js';
+// HKDF-SHA256, AES-256-GCM. One seal per response (DOMAIN.md: about 500
+// seals/s, so never one per record). info binds the protocol; aad binds the
+// request being answered.
+//
+// The cipher is src/crypto/hpke.ts, the one HPKE of the code base (the consent
+// book already opens with it), no longer @hpke/core: one implementation to
+// review, checked against the RFC 9180 vectors of this very suite, synchronous
+// over node:crypto, and no WebCrypto key import per node start. The bytes on
+// the wire do not change: HPKE is a standard, enc and ct are the same fields
+// in the same encoding, and hpke.test.ts here checks that bundles sealed by
+// @hpke/core (what nodes of earlier releases send) open, and that what we
+// seal opens with @hpke/core. @hpke/core stays as that test's reference.
+// The functions keep their async signatures so callers need not change.
+import type { KeyObject } from 'node:crypto';
+import { fromBase64Url, hpkeOpen, hpkeSeal, toBase64Url, utf8 } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
 
 /** RFC 9180 identifiers: KEM 0x0020, KDF 0x0001, AEAD 0x0002. */
@@ -13,16 +22,9 @@ export const HPKE_INFO = 'careledger.exchange/1';
 const INFO_BYTES = utf8(HPKE_INFO);
 const X25519_BYTES = 32;
 
-let suite: CipherSuite | undefined;
-function cipherSuite(): CipherSuite {
-  suite ??= new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
-  return suite;
-}
-
-/** An imported X25519 key pair for opening (WebCrypto keys; lib has no CryptoKeyPair without DOM). */
+/** A node's X25519 private key, checked once for opening bundles (opaque to callers). */
 export interface HpkeRecipientKey {
-  privateKey: webcrypto.CryptoKey;
-  publicKey: webcrypto.CryptoKey;
+  readonly privateKey: KeyObject;
 }
 
 /** A sealed bundle on the wire: the encapsulated key and the ciphertext, base64url. */
@@ -40,24 +42,18 @@ export async function sealBundle(recipientPublicKey: string, plaintext: Uint8Arr
   if (raw?.byteLength !== X25519_BYTES) {
     throw new CareLedgerError('UNPROCESSABLE', 'the recipient has no valid registered HPKE key', { field: 'hpkePublicKey' });
   }
-  const s = cipherSuite();
-  const recipient = await s.kem.deserializePublicKey(raw);
-  const sealed = await s.seal({ recipientPublicKey: recipient, info: INFO_BYTES }, plaintext, aad);
-  return { enc: toBase64Url(new Uint8Array(sealed.enc)), ciphertext: toBase64Url(new Uint8Array(sealed.ct)) };
+  const sealed = hpkeSeal(raw, INFO_BYTES, aad, plaintext);
+  return { enc: toBase64Url(sealed.enc), ciphertext: toBase64Url(sealed.ct) };
 }
 
-/** Imports a node's X25519 private key (unsealed from the node's keyring, as a KeyObject) for opening. */
+/** Checks a node's X25519 private key (unsealed from the node's keyring, as a KeyObject) for opening. */
 export async function importHpkePrivateKey(privateKey: KeyObject): Promise<HpkeRecipientKey> {
   const jwk = privateKey.export({ format: 'jwk' });
   const d = typeof jwk.d === 'string' ? fromBase64Url(jwk.d) : undefined;
-  if (jwk.crv !== 'X25519' || d?.byteLength !== X25519_BYTES) {
-    throw new CareLedgerError('INTERNAL', 'the HPKE key is not an X25519 private key', { field: 'hpkeKey' });
-  }
-  const s = cipherSuite();
-  const sk = await s.kem.deserializePrivateKey(d);
-  const pk = await s.kem.deserializePublicKey(fromBase64Url(String(jwk.x)) ?? new Uint8Array(0));
-  d.fill(0);
-  return { privateKey: sk, publicKey: pk };
+  const ok = jwk.crv === 'X25519' && d?.byteLength === X25519_BYTES;
+  d?.fill(0);
+  if (!ok) throw new CareLedgerError('INTERNAL', 'the HPKE key is not an X25519 private key', { field: 'hpkeKey' });
+  return { privateKey };
 }
 
 /**
@@ -72,8 +68,7 @@ export async function openBundle(recipientKey: HpkeRecipientKey, sealed: SealedB
     throw new CareLedgerError('CONFLICT', 'the sealed bundle does not decode', { field: 'sealed' });
   }
   try {
-    const pt = await cipherSuite().open({ recipientKey, enc, info: INFO_BYTES }, ct, aad);
-    return new Uint8Array(pt);
+    return hpkeOpen(recipientKey.privateKey, { enc, ct }, INFO_BYTES, aad);
   } catch (cause) {
     throw new CareLedgerError('CONFLICT', 'the sealed bundle does not open with this node key and request', { field: 'sealed', cause });
   }

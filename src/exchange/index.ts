@@ -27,8 +27,7 @@ export { authorizeExchange, verifyMemberAuthorization, EXCHANGE_REQUESTER_ROLES 
 export type { AuthorizationScope } from './member-auth.js';
 export { HPKE_SUITE, HPKE_INFO, sealBundle, openBundle, importHpkePrivateKey } from './hpke.js';
 export type { SealedBundle, HpkeRecipientKey } from './hpke.js';
-export { exchangeLedgerOf } from './ports.js';
-export type { AccessAudit, ExchangeLedger, ExchangeNodeLike, ExchangeSubmitResult, DisclosureSource, DisclosableRecord, ExchangeTransport } from './ports.js';
+export type { AccessAudit, ExchangeLedger, DisclosureSource, DisclosableRecord, ExchangeTransport } from './ports.js';
 export { ReplayGuard } from './replay.js';
 export { answerExchangeRequest, verifyExchangeRequest } from './custodian.js';
 export type { CustodianDeps } from './custodian.js';

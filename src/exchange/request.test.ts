@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../crypto/index.js';
-import { type JsonValue, type StateReader } from '../ledger/index.js';
+import { EMPTY_HEAD, type JsonValue, type StateReader } from '../ledger/index.js';
 import { isCareLedgerError, type ResultCode } from '../errors/index.js';
 import { answerExchangeRequest, verifyExchangeRequest, type CustodianDeps } from './custodian.js';
 import { authorizeExchange, type AuthorizationScope } from './member-auth.js';
@@ -58,10 +58,10 @@ function world(): StateReader {
 
 function deps(submitted: unknown[] = []): CustodianDeps {
   const ledger: ExchangeLedger = {
-    networkId: NET, orgId: 'org-a', nodeKey: keyA, state: world(), now: () => NOW, height: () => 7,
+    networkId: NET, orgId: 'org-a', nodeKey: keyA, state: world(), now: () => NOW, head: () => ({ ...EMPTY_HEAD, height: 7 }),
     submit: async (envs) => {
       submitted.push(...envs);
-      return envs.map((e) => ({ txId: e.txId, code: 'OK' as ResultCode, height: 8 }));
+      return envs.map((e, index) => ({ txId: e.txId, code: 'OK' as ResultCode, height: 8, index }));
     },
   };
   const source = { listForDisclosure: () => assert.fail('no record may be listed before consent') };

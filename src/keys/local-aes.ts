@@ -1,21 +1,15 @@
 // AES-256-GCM under a key held in memory, as IV || ciphertext || tag: the
 // wrapping of the passphrase and key-file providers and the keyring body.
-import { createSecretKey, type KeyObject } from 'node:crypto';
-import { concatBytes } from '../crypto/index.js';
-import { AES_GCM_IV_BYTES, openAesGcm, sealAesGcm } from '../vault/index.js';
+// The blob framing of src/crypto/aead.ts, as plain Uint8Arrays.
+import { openAesGcmBlob, sealAesGcmBlob, type AesKey } from '../crypto/index.js';
 
 /** Seals under `key` (32 raw bytes or a KeyObject) with a fresh random IV. */
-export function sealLocal(key: Uint8Array | KeyObject, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-  const { iv, sealed } = sealAesGcm(keyObjectOf(key), plaintext, aad);
-  return concatBytes(iv, sealed);
+export function sealLocal(key: AesKey, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  return new Uint8Array(sealAesGcmBlob(key, plaintext, aad));
 }
 
 /** Opens IV || ciphertext || tag; undefined on any failure. */
-export function openLocal(key: Uint8Array | KeyObject, blob: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
-  if (blob.byteLength <= AES_GCM_IV_BYTES) return undefined;
-  return openAesGcm(keyObjectOf(key), blob.subarray(0, AES_GCM_IV_BYTES), blob.subarray(AES_GCM_IV_BYTES), aad);
-}
-
-function keyObjectOf(key: Uint8Array | KeyObject): KeyObject {
-  return key instanceof Uint8Array ? createSecretKey(key) : key;
+export function openLocal(key: AesKey, blob: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
+  const out = openAesGcmBlob(key, blob, aad);
+  return out === undefined ? undefined : new Uint8Array(out);
 }

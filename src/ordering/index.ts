@@ -6,3 +6,5 @@ export type { Orderer, OrderedBatch, BatchHandler } from './types.js';
 export { EtcdOrderer } from './etcd.js';
 export type { EtcdOrdererOptions } from './etcd.js';
 export { CompactedError, DeliveryHandlerError } from './errors.js';
+export { ETCD_BIN, etcdVersion, freePort, requireEtcd, startEtcdCluster } from './etcd-process.js';
+export type { EtcdCluster } from './etcd-process.js';

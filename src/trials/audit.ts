@@ -20,11 +20,10 @@ import {
   type ProtocolVersion,
   type ResultsRecord,
   type SignatureEntry,
-  type StateScan,
   type TrialConsent,
   type TrialRecord,
 } from '../contracts/trials/index.js';
-import type { StateReader } from '../ledger/index.js';
+import type { LedgerPort } from '../ledger/index.js';
 import { trialTransactions, violationAttempts, type TrialTx, type TrialsLogPort } from './ledger-log.js';
 
 export const AUDIT_FORMAT = 'careledger.trial-audit/1';
@@ -46,7 +45,7 @@ export interface AuditTrail {
   violations: TrialTx[];
 }
 
-export type AuditPort = TrialsLogPort & { readonly networkId: string; readonly state: StateReader; scan: StateScan; now(): string };
+export type AuditPort = TrialsLogPort & Pick<LedgerPort, 'networkId' | 'state' | 'scan' | 'now'>;
 
 /** The audit trail of `trial` (already looked up) as of the current head. */
 export function auditTrailOf(port: AuditPort, trial: TrialRecord): AuditTrail {

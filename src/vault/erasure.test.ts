@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { utf8 } from '../crypto/index.js';
 import { Kek, Vault } from './index.js';
-import { containsBytes, openTestDb, readDbFiles, windowsOf } from './test-support.js';
+import { containsBytes, openTestDb, readDbFiles, windowsOf } from '../../test/helpers/vault.js';
 
 void test('a plaintext marker never appears in the db, -wal or -shm files', () => {
   const t = openTestDb();

@@ -5,4 +5,3 @@ export type { VaultOptions, PutInput, PutResult, RecordMeta, VaultRecord, Erasur
 export { Kek, KEK_BYTES } from './kek.js';
 export { COMMITMENT_DOMAIN, COMMITMENT_SALT_BYTES, commitmentOf, verifyCommitment } from './commitment.js';
 export { MAX_RECORD_BYTES } from './fields.js';
-export { AES_GCM_IV_BYTES, openAesGcm, sealAesGcm } from './aead.js';

@@ -4,9 +4,8 @@
 // (AES-256-GCM, AAD "careledger.dek/1\n" + pseudonym + "\n" + keyVersion).
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { concatBytes, utf8 } from '../crypto/index.js';
+import { AES_256_KEY_BYTES, AES_GCM_IV_BYTES, concatBytes, openAesGcm, sealAesGcm, utf8, type AesGcmSealed as Sealed } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import { AES_256_KEY_BYTES, AES_GCM_IV_BYTES, openAesGcm, sealAesGcm, type Sealed } from './aead.js';
 
 export const KEK_BYTES = AES_256_KEY_BYTES;
 export const DEK_WRAP_DOMAIN = 'careledger.dek/1\n';

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { utf8 } from '../crypto/index.js';
 import { Kek, Vault, verifyCommitment } from './index.js';
-import { openTestDb } from './test-support.js';
+import { openTestDb } from '../../test/helpers/vault.js';
 
 const NOW = () => new Date('2026-01-02T03:04:05.678Z');
 

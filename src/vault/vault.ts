@@ -7,9 +7,8 @@
 // with secure_delete on and a WAL checkpoint so the bytes leave the files.
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { concatBytes } from '../crypto/index.js';
+import { AES_256_KEY_BYTES, concatBytes, openAesGcm, sealAesGcm } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import { AES_256_KEY_BYTES, openAesGcm, sealAesGcm } from './aead.js';
 import { COMMITMENT_SALT_BYTES, commitmentOf } from './commitment.js';
 import { DekCache } from './dek-cache.js';
 import { checkId, checkPlaintext, checkResourceType, checkTimestamp, checkVersion, recordAad } from './fields.js';

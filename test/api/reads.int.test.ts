@@ -8,7 +8,7 @@ import { generateSigningKey } from '../../src/crypto/index.js';
 import { parseCheckpoint, txIdOf, verifyCheckpointSignatures, type BlockHeader } from '../../src/ledger/index.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { assertError, call, readerGet, signerFor, submit } from '../helpers/api.js';
-import { signLedgerRead } from '../../src/node/read-auth.js';
+import { signLedgerRead } from '../../src/node/peers/read-auth.js';
 
 let fx: TestNode;
 let sign: ReturnType<typeof signerFor>;

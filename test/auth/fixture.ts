@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
 import { registerAuthRoutes } from '../../src/api/auth-routes.js';
-import { AuthStore, JWT_BEARER_ASSERTION_TYPE, committedState, tokenUrlOf, type AuthDeps } from '../../src/auth/index.js';
+import { AuthStore, JWT_BEARER_ASSERTION_TYPE, tokenUrlOf, type AuthDeps } from '../../src/auth/index.js';
 import { generateSigningKey, type SigningKey } from '../../src/crypto/index.js';
 import { delegateIdForTx, pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { txIdOf } from '../../src/ledger/index.js';
@@ -46,7 +46,7 @@ export async function startAuthFixture(): Promise<AuthFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'careledger-auth-'));
   const dbFile = join(dir, 'auth.sqlite');
   const db = new Database(dbFile);
-  const deps: AuthDeps = { state: committedState(fx.node.store), nodeKey: fx.node.nodeKey, store: new AuthStore(db), baseUrl: BASE_URL };
+  const deps: AuthDeps = { state: fx.node.state, nodeKey: fx.node.nodeKey, store: new AuthStore(db), baseUrl: BASE_URL };
   registerAuthRoutes(fx.app, deps);
   const sign = signerFor(fx);
 

@@ -35,7 +35,7 @@ async function tokenFor(key: SigningKey, scope = 'system/*.rs'): Promise<{ acces
 }
 
 /** The member id a registered key belongs to, from committed state. */
-const ownerOf = (key: SigningKey): string => (JSON.parse(f.fx.node.store.getState('keys', key.keyId) ?? 'null') as { owner: string }).owner;
+const ownerOf = (key: SigningKey): string => (f.fx.node.state.get('keys', key.keyId) as { owner: string }).owner;
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof CareLedgerError && e.code === code);

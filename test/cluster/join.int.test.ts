@@ -17,7 +17,7 @@ import { generateSigningKey } from '../../src/crypto/index.js';
 import { proposalIdForTx } from '../../src/contracts/governance/ids.js';
 import { parseCheckpoint, verifyCheckpointSignatures } from '../../src/ledger/index.js';
 import { keyHome, loadSigningKey, unlockKeyring } from '../../src/node/index.js';
-import { signLedgerRead } from '../../src/node/read-auth.js';
+import { signLedgerRead } from '../../src/node/peers/read-auth.js';
 import type { SigningKey } from '../../src/crypto/index.js';
 import { memberRegistration, selfEnrolment, type SignedTx } from '../helpers/load.js';
 import {

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { parseCheckpoint, verifyCheckpointSignatures } from '../../src/ledger/index.js';
 import { paths } from '../../src/node/index.js';
-import { initConsortium, type OrgDataDir } from '../../src/node/network-init.js';
+import { initConsortium, type OrgDataDir } from '../../src/node/wiring/network-init.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { selfEnrolment, type SignedTx } from '../helpers/load.js';
 import { CLI, LOOPBACK, freePort, makeTempDir, removeDir, runCli } from '../helpers/proc.js';

@@ -20,11 +20,10 @@ import { consentIdForTx } from '../../src/contracts/consent/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/crypto/index.js';
 import { authorizeExchange, type DisclosureSource, type SignedExchangeRequest } from '../../src/exchange/index.js';
-import { committedState } from '../../src/fhir/secure/index.js';
 import type { FhirResource } from '../../src/fhir/types.js';
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
-import { writeNodeConfig } from '../../src/node/datadir.js';
-import { createNodeKeyring } from '../../src/node/keystore.js';
+import { writeNodeConfig } from '../../src/node/wiring/datadir.js';
+import { createNodeKeyring } from '../../src/node/wiring/keystore.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
 import { etcdSuiteSkip } from '../cluster/etcd-suite.js';
@@ -172,7 +171,7 @@ describe('exchange between two organisations on one etcd-ordered network', { ski
     assert.deepEqual(event?.['consentIds'], [consentId]);
     assert.equal((event?.['records'] as Row[]).length, 3);
     const chain = A.repository.accessLog.chainIdOf(patient);
-    const anchored = getChainHead(committedState(B.opened.store), 'org-a', chain);
+    const anchored = getChainHead(B.opened.node.state, 'org-a', chain);
     assert.equal(anchored?.seq, (event?.['seq'] as number));
     assert.equal(anchored?.head, A.repository.accessLog.links(patient).at(-1)?.head);
     // org-b's copy of the ledger holds the anchor, not the event: no patient, accessor or recipient in the access namespace.

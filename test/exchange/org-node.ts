@@ -10,19 +10,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { registerExchangeRoutes } from '../../src/api/exchange-routes.js';
-import { AuthStore, authenticate, committedState, type AuthDeps } from '../../src/auth/index.js';
+import { AuthStore, authenticate, type AuthDeps } from '../../src/auth/index.js';
 import {
   ReplayGuard,
-  exchangeLedgerOf,
   httpTransport,
   importHpkePrivateKey,
   type DisclosureSource,
   type ExchangeTransport,
   type SignedExchangeRequest,
 } from '../../src/exchange/index.js';
-import { DisclosureReader, SecureFhirRepository, ledgerPortOf, type AccessEvent } from '../../src/fhir/secure/index.js';
+import { DisclosureReader, SecureFhirRepository, type AccessEvent } from '../../src/fhir/secure/index.js';
 import type { Actor } from '../../src/fhir/types.js';
-import { closeNode, openNode, type OpenedNode, type OpenOptions } from '../../src/node/index.js';
+import { closeNode, ledgerPortOf, openNode, type OpenedNode, type OpenOptions } from '../../src/node/index.js';
 import { Kek, Vault } from '../../src/vault/index.js';
 
 export interface OrgNode {
@@ -54,11 +53,12 @@ export async function startOrg(dir: string, orderer: NonNullable<OpenOptions['or
   const kek = Kek.generate();
   const vault = new Vault(db, kek);
   const consents = new ConsentBook({ networkId: opened.node.networkId, hpkePrivateKey: opened.keys.hpkePrivateKey });
-  const repository = await SecureFhirRepository.open({ db, vault, kek, consents, ledger: ledgerPortOf(opened.node, orgId), audit: { intervalMs: 5 } });
-  const auth: AuthDeps = { state: committedState(opened.store), nodeKey: opened.node.nodeKey, store: new AuthStore(authDb), baseUrl: `http://${orgId}.test` };
+  const port = ledgerPortOf(opened.node, orgId);
+  const repository = await SecureFhirRepository.open({ db, vault, kek, consents, ledger: port, audit: { intervalMs: 5 } });
+  const auth: AuthDeps = { state: port.state, nodeKey: opened.node.nodeKey, store: new AuthStore(authDb), baseUrl: `http://${orgId}.test` };
   const realSource = new DisclosureReader({ db, vault, kek });
   let source: DisclosureSource = realSource;
-  const ledger = exchangeLedgerOf(opened.node, orgId);
+  const ledger = port;
   const http = httpTransport({ timeoutMs: 15_000 });
   let last: SignedExchangeRequest | undefined;
   const transport: ExchangeTransport = {

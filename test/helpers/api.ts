@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { signTx, type Envelope, type TxDraft } from '../../src/ledger/index.js';
-import { signLedgerRead } from '../../src/node/read-auth.js';
+import { signLedgerRead } from '../../src/node/peers/read-auth.js';
 import type { TestNode, TestSigningKey } from './node.js';
 
 export interface SubmitResult {

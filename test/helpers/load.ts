@@ -6,7 +6,7 @@
 import { generateSigningKey, type SigningKey } from '../../src/crypto/index.js';
 import { parseEnvelope, signTx, type Envelope, type TxDraft } from '../../src/ledger/index.js';
 import { VerifyPool, defaultRegistry, paths, readNodeConfig } from '../../src/node/index.js';
-import { verifyLedger, type VerifyResult } from '../../src/node/verify.js';
+import { verifyLedger, type VerifyResult } from '../../src/node/verifier/verify-ledger.js';
 import { SqliteLedgerStore, openDatabase } from '../../src/storage/index.js';
 
 /** A signed envelope with its txId and its JSON text as sent on the wire. */

@@ -5,7 +5,7 @@
 // (private_key_jwt, EdDSA, client_id = the member's ledger key id), patient
 // sign-in (challenge signed with the patient's key) and FHIR requests.
 // The client also works against a node running as a child process.
-import { signLedgerRead } from '../../src/node/read-auth.js';
+import { signLedgerRead } from '../../src/node/peers/read-auth.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { buildServer } from '../../src/api/index.js';
-import { loadSigningKey } from '../../src/node/datadir.js';
+import { loadSigningKey } from '../../src/node/wiring/datadir.js';
 import { closeNode, initDevNetwork, openNode, openRecords, paths, unlockKeyring, type KeyProviderChoice, type UnlockSecrets } from '../../src/node/index.js';
 import { openKeyringRaw, parseKeyring, passphraseWrapper, pkcs11Wrapper, type KeyWrapper } from '../../src/keys/index.js';
 import { Kek } from '../../src/vault/index.js';

@@ -96,7 +96,7 @@ describe('finding 3: the ledger does not publish who saw what', { timeout: 120_0
     const report = r.body.accessChain;
     assert.deepEqual(verifyAccessReport(report), { ok: true, seq: 5, anchoredSeq: 5 });
     // The anchor is a committed transaction naming the chain's head (the patient fetches its inclusion proof).
-    const tx = fx.node.store.getTx(report.anchor.txId);
+    const tx = fx.node.tx(report.anchor.txId);
     assert.equal(tx?.code, 'OK');
     const entries = JSON.parse(Buffer.from(tx!.envelope).toString('utf8')).tx.args.entries as Json[];
     const entry = entries.find((e) => e.chain === report.chain);

@@ -17,7 +17,7 @@ import {
   type ExchangeRequest,
   type SignedMemberAuthorization,
 } from '../../src/exchange/index.js';
-import { generateHpkeKey } from '../../src/node/datadir.js';
+import { generateHpkeKey } from '../../src/node/wiring/datadir.js';
 import type { Json, Member, RecordsNode } from '../records/fixture.js';
 
 export const ORG_B = 'org-b';

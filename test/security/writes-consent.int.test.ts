@@ -114,7 +114,7 @@ describe('finding 4: writes need consent', { timeout: 120_000 }, () => {
     assert.equal(deletes.length, 1);
     assert.equal(deletes[0]?.accessor.memberId, admin.memberId);
     assert.ok(!JSON.stringify(rows).includes('doublon'), 'the reason is sealed in the tombstone, not in the access log');
-    const ledgerText = fx.node.store.scanState('access', '', 10_000).map((r) => r.key + r.value).join('\n');
+    const ledgerText = fx.opened.store.scanState('access', '', 10_000).map((r) => r.key + r.value).join('\n');
     assert.ok(!ledgerText.includes('doublon') && !ledgerText.includes(P.pseudonym), 'neither the reason nor the patient is on the ledger');
   });
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { generateSigningKey, signCanonical, toBase64Url, type SigningKey } from '../../crypto/index.js';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../testing.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import { identityContract } from '../identity/index.js';
 import {

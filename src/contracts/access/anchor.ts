@@ -4,7 +4,7 @@
 // without publishing them: docs/privacy.md). The contract keeps the latest
 // head per chain and checks sequence continuity, so a custodian can neither
 // skip nor rewind a chain on the ledger.
-import { defineAction, refuse } from '../../ledger/contract.js';
+import { allow, defineAction, refuse } from '../../ledger/contract.js';
 import { anchorArgsSchema } from './schema.js';
 import {
   ACCESS_NAMESPACE,
@@ -29,11 +29,9 @@ export const anchorAccess = defineAction({
   args: anchorArgsSchema,
   authorize(ctx) {
     const org = nodeOrgOf(ctx);
-    return typeof org === 'string' ? undefined : org;
+    return typeof org === 'string' ? allow(org) : org;
   },
-  apply(ctx, args) {
-    const custodian = nodeOrgOf(ctx);
-    if (typeof custodian !== 'string') return custodian;
+  apply(ctx, args, custodian) {
     let events = 0;
     for (const [i, e] of args.entries.entries()) {
       const anchored = getChainHead(ctx.state, custodian, e.chain)?.seq ?? 0;

@@ -3,11 +3,12 @@
 // under blinded ids), break-glass review by opaque reference, and integrity
 // or exchange incidents between custodians. The events themselves stay with
 // their custodian, off the ledger.
+import { ACCESS_CONTRACT } from './keys.js';
 import type { Contract } from '../../ledger/contract.js';
 import { anchorAccess } from './anchor.js';
 import { reportIncident, reviewBreakGlass } from './review.js';
 
-export const ACCESS_CONTRACT = 'access';
+export { ACCESS_CONTRACT };
 
 /** The access contract, version 2 (version 1 recorded events in clear). */
 export const accessContract: Contract = {

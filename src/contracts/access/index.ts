@@ -67,3 +67,4 @@ export {
   getIncident,
 } from './state.js';
 export type { ChainHeadRecord, BreakGlassMark, IncidentRecord } from './state.js';
+export { anchoredHead, breakGlassMarks, breakGlassQueue, chainHeads, incidentsOf } from './queries.js';

@@ -6,15 +6,15 @@
 // outcomes and counts.
 import { z } from 'zod';
 import { RFC3339_MILLIS, isRealInstant } from '../../ledger/tx.js';
+import { CONSENT_ID_PATTERN, PURPOSES_OF_USE } from '../consent/keys.js';
+import { ORG_ID_PATTERN } from '../governance/keys.js';
+import { DELEGATE_ID_PATTERN, MEMBER_ID_PATTERN, PSEUDONYM_PATTERN } from '../identity/keys.js';
+import { RECORD_ID_PATTERN, RESOURCE_TYPE_PATTERN } from '../records/keys.js';
+import { INCIDENT_KINDS, type IncidentKind } from './keys.js';
 
-export const PSEUDONYM_PATTERN = /^pt-[0-9a-f]{32}$/;
-export const DELEGATE_ID_PATTERN = /^dg-[0-9a-f]{32}$/;
-export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-export const MEMBER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const RECORD_ID_PATTERN = /^[A-Za-z0-9.-]{1,80}$/;
-export const RESOURCE_TYPE_PATTERN = /^[A-Z][A-Za-z]{1,63}$/;
-/** Consent ids as the consent contract derives them: 'cns_' + base64url(16 bytes). */
-export const CONSENT_ID_PATTERN = /^cns_[A-Za-z0-9_-]{22}$/;
+export { PSEUDONYM_PATTERN, DELEGATE_ID_PATTERN, MEMBER_ID_PATTERN, ORG_ID_PATTERN, RECORD_ID_PATTERN, RESOURCE_TYPE_PATTERN, CONSENT_ID_PATTERN };
+export { INCIDENT_KINDS };
+export type { IncidentKind };
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const EVENT_ID_PATTERN = /^ae-[0-9a-f]{32}$/;
 /** A blinded per-patient chain id: 'ch-' + hex(HMAC-SHA-256(custodian chain key, pseudonym)). */
@@ -26,8 +26,8 @@ const IDENTIFIER_IN_TEXT = /(pt|dg)-[0-9a-f]{32}/;
 
 /** FHIR REST interactions (DOMAIN.md, BALP subtypes) plus 'disclose' for transfers to another organisation. */
 export const INTERACTIONS = ['read', 'vread', 'search', 'history', 'everything', 'disclose', 'create', 'update', 'delete'] as const;
-/** v3 ActReason purposes of use accepted in the audit trail. */
-export const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT', 'BTG'] as const;
+/** v3 ActReason purposes of use accepted in the audit trail (the consent vocabulary's list). */
+export const PURPOSES = PURPOSES_OF_USE;
 /** Purposes under which the glass may be broken. */
 export const BREAK_GLASS_PURPOSES: readonly Purpose[] = ['ETREAT', 'BTG'];
 /** Chain entries (and break-glass references) per anchor transaction. */
@@ -114,7 +114,6 @@ export const reviewArgsSchema = z.strictObject({
   attestation: attestationSchema,
 });
 
-export const INCIDENT_KINDS = ['integrity-mismatch', 'exchange-refused'] as const;
 export const incidentArgsSchema = z.strictObject({
   kind: z.enum(INCIDENT_KINDS),
   custodianOrg: orgIdSchema,
@@ -132,4 +131,3 @@ export type AnchorArgs = z.infer<typeof anchorArgsSchema>;
 export type ReviewArgs = z.infer<typeof reviewArgsSchema>;
 export type Attestation = z.infer<typeof attestationSchema>;
 export type IncidentArgs = z.infer<typeof incidentArgsSchema>;
-export type IncidentKind = (typeof INCIDENT_KINDS)[number];

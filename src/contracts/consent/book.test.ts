@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../crypto/index.js';
 import { sealConsentBody } from './sealed.js';
 import { readSealedGrant } from './state.js';
-import { NETWORK, OTHER_PATIENT, PATIENT, KEYS, World, drY } from './world.test-util.js';
+import { NETWORK, OTHER_PATIENT, PATIENT, KEYS, World, drY } from '../../../test/helpers/consent-world.js';
 
 void test('an unreadable active grant denies every decision for its patient until revoked', () => {
   const w = new World();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { MAX_ACTIVE_GRANTS } from './contract.js';
 import { decideMany, prepareDecision } from './decide.js';
 import { consentIdForTx, readIndex } from './state.js';
-import { CLINIC, DELEGATE, HOSP, KEYS, OTHER_PATIENT, PATIENT, T0, World, addHours, drY, orgGrant, request } from './world.test-util.js';
+import { CLINIC, DELEGATE, HOSP, KEYS, OTHER_PATIENT, PATIENT, T0, World, addHours, drY, orgGrant, request } from '../../../test/helpers/consent-world.js';
 
 const oneDay = { start: T0, end: addHours(T0, 24) };
 const obsTreat = { type: 'permit' as const, resourceTypes: ['Observation'], purposes: ['TREAT' as const], period: oneDay };

@@ -8,6 +8,7 @@
 // custodian opens and validates bodies (ConsentBook). Events carry ids only.
 import { defineAction, refuse, type Contract, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { delegateMayManageConsent } from './delegation.js';
+import { CONSENT_CONTRACT } from './keys.js';
 import { revokeArgsSchema } from './schema.js';
 import { sealedGrantArgsSchema, type SealedGrantArgs } from './sealed.js';
 import {
@@ -22,7 +23,7 @@ import {
   type SealedConsentRecord,
 } from './state.js';
 
-export const CONSENT_CONTRACT = 'consent';
+export { CONSENT_CONTRACT };
 /**
  * Active grants one patient may hold at once. Bounds decide's work per
  * request. The contract cannot see periods (they are sealed), so a grant

@@ -53,11 +53,11 @@
 // time give the same decision on every node.
 import { CareLedgerError } from '../../errors/index.js';
 import type { StateReader } from '../../ledger/contract.js';
+import { GOVERNANCE_NAMESPACE } from '../governance/keys.js';
+import { IDENTITY_NAMESPACE } from '../identity/keys.js';
 import { normalizeInstant, RESTRICTED_LABELS, type ConsentAction, type Provision } from './schema.js';
 import {
   CONSENT_NAMESPACE,
-  GOVERNANCE_NAMESPACE,
-  IDENTITY_NAMESPACE,
   isGranteeActive,
   patientStatus,
   readIndex,

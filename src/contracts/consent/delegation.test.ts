@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonValue } from '../../ledger/contract.js';
-import { DELEGATE, HOSP, KEYS, PATIENT, T0, World, drY } from './world.test-util.js';
+import { DELEGATE, HOSP, KEYS, PATIENT, T0, World, drY } from '../../../test/helpers/consent-world.js';
 
 const permit = { type: 'permit' as const, resourceTypes: ['Observation'], purposes: ['TREAT' as const] };
 const grantBy = (w: World) => w.run('grant', drY(permit), { signer: KEYS.delegate }).refusal?.code;

@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { isCareLedgerError } from '../../errors/index.js';
 import { consentFromFhir } from './fhir-in.js';
 import { consentToFhir } from './fhir-out.js';
-import { arbGrant } from './arbitraries.test-util.js';
-import { KEYS, OTHER_PATIENT, PATIENT, T0, World, addHours } from './world.test-util.js';
+import { arbGrant } from '../../../test/helpers/consent-arbitraries.js';
+import { KEYS, OTHER_PATIENT, PATIENT, T0, World, addHours } from '../../../test/helpers/consent-world.js';
 
 /** IHE PCF style: basic opt-in for Dr Y's treatment reads, restricted for R, PSY and SUD data. */
 function pcfConsent(): Record<string, unknown> {

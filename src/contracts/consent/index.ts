@@ -51,3 +51,5 @@ export {
   orgHpkePublicKey,
 } from './state.js';
 export type { ConsentRecord, SealedConsentRecord } from './state.js';
+export { CONSENT_ID_PATTERN, grantPrefix } from './keys.js';
+export { consentsOfPatient, activeConsentIds } from './queries.js';

@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decide, restrictedLabelsOf } from './decide.js';
-import { LABEL_VOCABULARY, RESOURCE_TYPES, arbGrant, arbRequest, arbTime } from './arbitraries.test-util.js';
+import { LABEL_VOCABULARY, RESOURCE_TYPES, arbGrant, arbRequest, arbTime } from '../../../test/helpers/consent-arbitraries.js';
 import { CONSENT_ACTIONS, PURPOSES_OF_USE, RESTRICTED_LABELS, type ConsentGrant, type Provision, type SecurityLabel } from './schema.js';
-import { HOSP, PATIENT, T0, World, addHours, drY, request } from './world.test-util.js';
+import { HOSP, PATIENT, T0, World, addHours, drY, request } from '../../../test/helpers/consent-world.js';
 
 const RUNS = { numRuns: 1000 };
 const RESTRICTED_VOCABULARY = LABEL_VOCABULARY.filter((l) => RESTRICTED_LABELS.includes(l));

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { JsonValue, StateReader } from '../../ledger/contract.js';
-import { arbGrant, arbRequest, arbTime } from './arbitraries.test-util.js';
+import { arbGrant, arbRequest, arbTime } from '../../../test/helpers/consent-arbitraries.js';
 import { DecisionMemo, decide, type AccessRequest } from './decide.js';
-import { HOSP, PATIENT, T0, World, addHours, drY, request } from './world.test-util.js';
+import { HOSP, PATIENT, T0, World, addHours, drY, request } from '../../../test/helpers/consent-world.js';
 
 /** The world's state with per-namespace stamps, bumped by `touch` (a committed block's namespaces). */
 class Stamped implements StateReader {

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decide } from './decide.js';
-import { arbGrant, arbRequest, arbTime } from './arbitraries.test-util.js';
-import { T0, World } from './world.test-util.js';
+import { arbGrant, arbRequest, arbTime } from '../../../test/helpers/consent-arbitraries.js';
+import { T0, World } from '../../../test/helpers/consent-world.js';
 import type { ConsentGrant } from './schema.js';
 
 const RUNS = { numRuns: 200 };

@@ -3,6 +3,10 @@
 // Codes come from the HL7 v3 code systems named beside each list. Everything
 // here parses hostile input: transaction args and stored FHIR resources.
 import { z } from 'zod';
+import { CONSENT_ID_PATTERN, PURPOSES_OF_USE, type PurposeOfUse } from './keys.js';
+
+export { PURPOSES_OF_USE };
+export type { PurposeOfUse };
 
 /**
  * FHIR R4 consent-action codes (http://terminology.hl7.org/CodeSystem/consentaction):
@@ -10,8 +14,6 @@ import { z } from 'zod';
  * and deletes 'correct'. A provision without actions covers all of them.
  */
 export const CONSENT_ACTIONS = ['access', 'collect', 'use', 'disclose', 'correct'] as const;
-/** v3 ActReason purposes of use (http://terminology.hl7.org/CodeSystem/v3-ActReason). */
-export const PURPOSES_OF_USE = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT', 'BTG'] as const;
 /** v3 Confidentiality (http://terminology.hl7.org/CodeSystem/v3-Confidentiality). */
 export const CONFIDENTIALITY_CODES = ['U', 'L', 'M', 'N', 'R', 'V'] as const;
 /**
@@ -35,7 +37,6 @@ export const MAX_PROVISION_DEPTH = 4;
 export const MAX_PROVISION_NODES = 64;
 
 export type ConsentAction = (typeof CONSENT_ACTIONS)[number];
-export type PurposeOfUse = (typeof PURPOSES_OF_USE)[number];
 export type SecurityLabel = (typeof SECURITY_LABELS)[number];
 
 /** Ledger identifiers (org, member, pseudonym): no '/', since they are parts of state keys. */
@@ -182,5 +183,5 @@ export const consentGrantSchema: z.ZodType<ConsentGrant> = z.strictObject({
   provision: provisionSchema,
 });
 
-export const revokeArgsSchema = z.strictObject({ patient: idSchema, consentId: z.string().regex(/^cns_[A-Za-z0-9_-]{22}$/) });
+export const revokeArgsSchema = z.strictObject({ patient: idSchema, consentId: z.string().regex(CONSENT_ID_PATTERN) });
 export type RevokeArgs = z.infer<typeof revokeArgsSchema>;

@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { generateX25519PrivateKey, toBase64Url, x25519PublicBytes } from '../../crypto/index.js';
 import { isCareLedgerError } from '../../errors/index.js';
 import type { JsonValue } from '../../ledger/contract.js';
-import { arbGrant } from './arbitraries.test-util.js';
+import { arbGrant } from '../../../test/helpers/consent-arbitraries.js';
 import { consentCommitment, openSealedGrant, sealConsentBody, sealConsentGrant, type SealedGrantArgs } from './sealed.js';
 import type { SealedConsentRecord } from './state.js';
-import { HOSP, HOSP_HPKE, HOSP_HPKE_PUBLIC, NETWORK, OTHER_PATIENT, PATIENT, T0 } from './world.test-util.js';
+import { HOSP, HOSP_HPKE, HOSP_HPKE_PUBLIC, NETWORK, OTHER_PATIENT, PATIENT, T0 } from '../../../test/helpers/consent-world.js';
 
 const grantee = { kind: 'practitioner' as const, orgId: HOSP, memberId: 'dr-x' };
 const provision = { type: 'permit' as const, purposes: ['TREAT' as const], securityLabels: ['PSY' as const] };

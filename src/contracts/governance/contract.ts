@@ -4,8 +4,9 @@ import type { Contract } from '../../ledger/contract.js';
 import { genesis } from './genesis.js';
 import { approve, execute, propose } from './proposals.js';
 import { updateOrg } from './update-org.js';
+import { GOVERNANCE_CONTRACT } from './keys.js';
 
-export const GOVERNANCE_CONTRACT = 'governance';
+export { GOVERNANCE_CONTRACT };
 
 export const governanceContract: Contract = {
   name: GOVERNANCE_CONTRACT,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { KEYS_NAMESPACE } from '../../ledger/contract.js';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../testing.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { identityContract } from '../identity/index.js';
 import { governanceContract, getNetworkConfig, getOrg, getProposal, proposalIdForTx } from './index.js';
 

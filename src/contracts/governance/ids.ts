@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import { fromBase64Url, publicKeyFromKeyId, sha256, toBase64Url, utf8 } from '../../crypto/index.js';
 
-export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-export const PROPOSAL_ID_PATTERN = /^prop_[A-Za-z0-9_-]{22}$/;
+import { ORG_ID_PATTERN, PROPOSAL_ID_PATTERN } from './keys.js';
+
+export { ORG_ID_PATTERN, PROPOSAL_ID_PATTERN };
 export const PROPOSAL_ID_DOMAIN = 'careledger.proposal/1\n';
 
 export const orgIdSchema = z.string().regex(ORG_ID_PATTERN);

@@ -28,3 +28,5 @@ export { requiredApprovals } from './execute.js';
 export { orgInputSchema, genesisArgs, proposeArgs, updateOrgArgs } from './schemas.js';
 export type { NetworkConfig, OrgRecord, ProposalRecord, ProposalKind, ApprovalPolicy, Policies } from './records.js';
 export type { OrgInput, ProposeArgs } from './schemas.js';
+export { ORG_PREFIX, PROPOSAL_PREFIX, orgStatus, isOrgActive, orgHpkePublicKey } from './keys.js';
+export { networkConfig, orgRecord, listOrgs, proposalRecord, listProposals } from './queries.js';

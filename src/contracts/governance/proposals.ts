@@ -2,7 +2,7 @@
 // organisation or change the network policy, approved by organisations (one
 // vote each, cast by any of its active org-admin keys).
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type JsonValue, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type JsonValue, type Refusal } from '../../ledger/contract.js';
 import { isRefusal, signerAdminOrg } from './authority.js';
 import { checkProposal, executeIfApproved, tally } from './execute.js';
 import { proposalIdForTx, proposalIdSchema } from './ids.js';
@@ -21,11 +21,9 @@ export const propose = defineAction({
     const who = signerAdminOrg(ctx);
     if (isRefusal(who)) return who;
     if (getProposal(ctx.state, proposalIdForTx(ctx.txId)) !== undefined) return refuse('ALREADY_EXISTS', 'proposal exists');
-    return checkProposal(ctx, args);
+    return checkProposal(ctx, args) ?? allow(who);
   },
-  apply(ctx, args) {
-    const who = signerAdminOrg(ctx);
-    if (isRefusal(who)) return who;
+  apply(ctx, args, who) {
     const proposal: ProposalRecord = {
       proposalId: proposalIdForTx(ctx.txId),
       kind: args.kind,
@@ -65,16 +63,12 @@ export const approve = defineAction({
     const proposal = openProposal(ctx, args.proposalId);
     if (isRefusal(proposal)) return proposal;
     if (proposal.approvals.includes(who.orgId)) return refuse('CONFLICT', 'org has already approved');
-    return undefined;
+    return allow({ orgId: who.orgId, proposal });
   },
-  apply(ctx, args) {
-    const who = signerAdminOrg(ctx);
-    const proposal = getProposal(ctx.state, args.proposalId);
-    if (isRefusal(who)) return who;
-    if (proposal === undefined) return refuse('NOT_FOUND', 'no such proposal');
-    const approved: ProposalRecord = { ...proposal, approvals: [...proposal.approvals, who.orgId] };
+  apply(ctx, _args, { orgId, proposal }) {
+    const approved: ProposalRecord = { ...proposal, approvals: [...proposal.approvals, orgId] };
     putProposal(ctx.state, approved);
-    ctx.emit('proposal-approved', { proposalId: approved.proposalId, orgId: who.orgId });
+    ctx.emit('proposal-approved', { proposalId: approved.proposalId, orgId });
     executeIfApproved(ctx, approved);
     return undefined;
   },
@@ -94,11 +88,9 @@ export const execute = defineAction({
     const proposal = openProposal(ctx, args.proposalId);
     if (isRefusal(proposal)) return proposal;
     const { approvals, required } = tally(ctx, proposal);
-    return approvals < required ? refuse('RULE_VIOLATION', `${approvals} of ${required} approvals`) : undefined;
+    return approvals < required ? refuse('RULE_VIOLATION', `${approvals} of ${required} approvals`) : allow(proposal);
   },
-  apply(ctx, args) {
-    const proposal = getProposal(ctx.state, args.proposalId);
-    if (proposal === undefined) return refuse('NOT_FOUND', 'no such proposal');
+  apply(ctx, _args, proposal) {
     executeIfApproved(ctx, proposal);
     return undefined;
   },

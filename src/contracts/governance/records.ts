@@ -1,90 +1,28 @@
-// State layout owned by the governance contract (namespaces 'network' and
-// 'governance') with typed point lookups for other layers, plus the few
-// key-registry writes governance needs. The identity contract keeps its own
-// copy of the registry helpers: contracts never import each other.
+// State writes of the governance contract and the few key-registry writes it
+// needs; the layout and the readers are governance/keys.ts (re-exported here
+// for the modules that import them from this file).
 import type { JsonValue, KeyKind, KeyRecord, StateAccess, StateReader } from '../../ledger/contract.js';
-import { KEYS_NAMESPACE } from '../../ledger/contract.js';
+import { getKey, KEYS_NAMESPACE, stringsOf } from '../keys/keys.js';
+import { getMember, getOrgMemberIds } from '../identity/keys.js';
+import { getOrgIds, GOVERNANCE_NAMESPACE, ORG_INDEX_KEY, orgKey, proposalKey, type OrgRecord, type Policies, type ProposalRecord } from './keys.js';
 
-export const NETWORK_NAMESPACE = 'network';
-export const NETWORK_CONFIG_KEY = 'config';
-export const GOVERNANCE_NAMESPACE = 'governance';
-/** Index of every org id ever admitted (active or removed), in admission order. */
-export const ORG_INDEX_KEY = 'index/orgs';
-/** Identity's per-org member index, read on org removal to revoke member keys. */
-export const IDENTITY_NAMESPACE = 'identity';
+export {
+  NETWORK_NAMESPACE,
+  NETWORK_CONFIG_KEY,
+  GOVERNANCE_NAMESPACE,
+  ORG_INDEX_KEY,
+  orgKey,
+  proposalKey,
+  getNetworkConfig,
+  getOrg,
+  getProposal,
+  getOrgIds,
+  getActiveOrgIds,
+} from './keys.js';
+export type { ApprovalPolicy, Policies, NetworkConfig, OrgRecord, ProposalKind, ProposalRecord } from './keys.js';
+
 export const DEFAULT_TIME_WINDOW_MS = 300_000;
-
-export type ApprovalPolicy = 'majority' | 'unanimous';
-export interface Policies { [k: string]: JsonValue; admitOrg: ApprovalPolicy; removeOrg: ApprovalPolicy; changePolicy: ApprovalPolicy }
 export const DEFAULT_POLICIES: Policies = { admitOrg: 'majority', removeOrg: 'majority', changePolicy: 'majority' };
-
-export interface NetworkConfig {
-  [k: string]: JsonValue;
-  networkId: string;
-  timeWindowMs: number;
-  policies: Policies;
-  configVersion: number;
-}
-
-export interface OrgRecord {
-  [k: string]: JsonValue;
-  orgId: string;
-  name: string;
-  adminKeys: string[];
-  nodeKeys: string[];
-  hpkePublicKey: string;
-  endpoint: string;
-  status: 'active' | 'removed';
-  since: number;
-}
-
-export type ProposalKind = 'admit-org' | 'remove-org' | 'change-policy';
-
-export interface ProposalRecord {
-  [k: string]: JsonValue | undefined;
-  proposalId: string;
-  kind: ProposalKind;
-  payload: { [k: string]: JsonValue };
-  proposer: string;
-  approvals: string[];
-  status: 'open' | 'executed' | 'rejected';
-  createdAt: string;
-  executedAt?: string;
-  rejectedAt?: string;
-  /** Result code when execution was attempted and failed (status 'rejected'). */
-  reason?: string;
-}
-
-export const orgKey = (orgId: string): string => `org/${orgId}`;
-export const proposalKey = (proposalId: string): string => `proposal/${proposalId}`;
-
-function asObject(value: JsonValue | undefined): { [k: string]: JsonValue } | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-}
-
-/** The network configuration, or undefined before genesis. */
-export function getNetworkConfig(reader: StateReader): NetworkConfig | undefined {
-  return asObject(reader.get(NETWORK_NAMESPACE, NETWORK_CONFIG_KEY)) as NetworkConfig | undefined;
-}
-
-export function getOrg(reader: StateReader, orgId: string): OrgRecord | undefined {
-  return asObject(reader.get(GOVERNANCE_NAMESPACE, orgKey(orgId))) as OrgRecord | undefined;
-}
-
-export function getProposal(reader: StateReader, proposalId: string): ProposalRecord | undefined {
-  return asObject(reader.get(GOVERNANCE_NAMESPACE, proposalKey(proposalId))) as ProposalRecord | undefined;
-}
-
-/** Every org id ever admitted; listing is otherwise impossible with point reads. */
-export function getOrgIds(reader: StateReader): string[] {
-  const index = asObject(reader.get(GOVERNANCE_NAMESPACE, ORG_INDEX_KEY));
-  const ids = index?.['orgIds'];
-  return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
-}
-
-export function getActiveOrgIds(reader: StateReader): string[] {
-  return getOrgIds(reader).filter((id) => getOrg(reader, id)?.status === 'active');
-}
 
 export function putOrg(state: StateAccess, org: OrgRecord): void {
   state.put(GOVERNANCE_NAMESPACE, orgKey(org.orgId), org);
@@ -96,9 +34,8 @@ export function putProposal(state: StateAccess, proposal: ProposalRecord): void 
   state.put(GOVERNANCE_NAMESPACE, proposalKey(proposal.proposalId), proposal as { [k: string]: JsonValue });
 }
 
-export function getKeyRecord(reader: StateReader, keyId: string): KeyRecord | undefined {
-  return asObject(reader.get(KEYS_NAMESPACE, keyId)) as KeyRecord | undefined;
-}
+/** A key's registry entry (any status). */
+export const getKeyRecord = getKey;
 
 export function putNewKey(state: StateAccess, keyId: string, kind: KeyKind, org: string, height: number): void {
   const record: KeyRecord = { kind, org, owner: org, roles: [], status: 'active', since: height };
@@ -112,17 +49,7 @@ export function revokeKeyRecord(state: StateAccess, keyId: string, height: numbe
   state.put(KEYS_NAMESPACE, keyId, { ...record, status: 'revoked', revokedAt: height });
 }
 
-/** Member key ids of an org, via identity's index `org-members/<orgId>` and member records. */
+/** Member key ids of an org, via identity's member index and member records. */
 export function getMemberKeyIds(reader: StateReader, orgId: string): string[] {
-  const index = asObject(reader.get(IDENTITY_NAMESPACE, `org-members/${orgId}`));
-  const memberIds = index?.['memberIds'];
-  if (!Array.isArray(memberIds)) return [];
-  const keys: string[] = [];
-  for (const memberId of memberIds) {
-    if (typeof memberId !== 'string') continue;
-    const member = asObject(reader.get(IDENTITY_NAMESPACE, `member/${orgId}/${memberId}`));
-    const memberKeys = member?.['keys'];
-    if (Array.isArray(memberKeys)) for (const k of memberKeys) if (typeof k === 'string') keys.push(k);
-  }
-  return keys;
+  return getOrgMemberIds(reader, orgId).flatMap((memberId) => stringsOf(getMember(reader, orgId, memberId)?.keys));
 }

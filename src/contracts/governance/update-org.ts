@@ -1,8 +1,8 @@
 // governance/update-org: an organisation changes its own endpoint or HPKE
 // public key (key agreement for record exchange), without a vote.
-import { defineAction } from '../../ledger/contract.js';
+import { allow, defineAction } from '../../ledger/contract.js';
 import { isRefusal, signerAdminOrg } from './authority.js';
-import { getOrg, putOrg } from './records.js';
+import { putOrg } from './records.js';
 import { updateOrgArgs } from './schemas.js';
 
 /** Signer: an active org-admin key of the (active) org being updated, which is the signer's org. */
@@ -10,13 +10,9 @@ export const updateOrg = defineAction({
   args: updateOrgArgs,
   authorize(ctx) {
     const who = signerAdminOrg(ctx);
-    return isRefusal(who) ? who : undefined;
+    return isRefusal(who) ? who : allow(who.org);
   },
-  apply(ctx, args) {
-    const who = signerAdminOrg(ctx);
-    if (isRefusal(who)) return who;
-    const org = getOrg(ctx.state, who.orgId);
-    if (org === undefined) return undefined;
+  apply(ctx, args, org) {
     const next = {
       ...org,
       endpoint: args.endpoint ?? org.endpoint,

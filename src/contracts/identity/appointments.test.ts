@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../testing.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import {
   appointmentsOfOrg,

@@ -6,7 +6,7 @@
 // The proposal is a pending delegate record; its keys are registered only on
 // approval, so nothing can act on a proposal alone.
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { appointerOf, appointingMember } from './authority.js';
 import { activePatient, checkNewDelegate, isPatient, registerDelegateKeys, relationshipSchema } from './delegates.js';
 import { DEFAULT_POWERS, legalBasisSchema, powersSchema, type Appointment, type AppointingRole } from './delegation.js';
@@ -53,11 +53,9 @@ export const proposeDelegate = defineAction({
   authorize(ctx, args) {
     const p = proposer(ctx, args);
     if (!isProposer(p)) return p;
-    return checkNewDelegate(ctx, args.pseudonym, args.keys, args.validUntil);
+    return checkNewDelegate(ctx, args.pseudonym, args.keys, args.validUntil) ?? allow(p);
   },
-  apply(ctx, args) {
-    const p = proposer(ctx, args);
-    if (!isProposer(p)) return p;
+  apply(ctx, args, p) {
     const appointment: Appointment = {
       by: 'org',
       orgId: p.orgId,
@@ -136,11 +134,9 @@ export const approveDelegate = defineAction({
   args: refArgs,
   authorize(ctx, args) {
     const d = approval(ctx, args);
-    return isDelegate(d) ? undefined : d;
+    return isDelegate(d) ? allow(d) : d;
   },
-  apply(ctx, args) {
-    const d = approval(ctx, args);
-    if (!isDelegate(d)) return d;
+  apply(ctx, _args, d) {
     putDelegate(ctx.state, d);
     registerDelegateKeys(ctx, d);
     ctx.emit('delegate-approved', { pseudonym: d.pseudonym, delegateId: d.delegateId, orgId: d.appointment?.by === 'org' ? d.appointment.orgId : null });
@@ -165,11 +161,9 @@ export const rejectDelegate = defineAction({
   args: refArgs.extend({ reason: shortTextSchema.optional() }).strict(),
   authorize(ctx, args) {
     const r = rejection(ctx, args.pseudonym, args.delegateId);
-    return isAppointment(r) ? undefined : r;
+    return isAppointment(r) ? allow(r) : r;
   },
-  apply(ctx, args) {
-    const r = rejection(ctx, args.pseudonym, args.delegateId);
-    if (!isAppointment(r)) return r;
+  apply(ctx, args, r) {
     putDelegate(ctx.state, { ...r.delegate, status: 'rejected', endedAt: ctx.blockTime, endedBy: ctx.signer });
     ctx.emit('delegate-rejected', { pseudonym: args.pseudonym, delegateId: args.delegateId, orgId: r.orgId });
     return undefined;

@@ -8,8 +8,9 @@ import { deactivateMember, registerMember, setMemberRoles } from './members.js';
 import { approveDelegate, proposeDelegate, rejectDelegate } from './appointments.js';
 import { addDelegate, removeDelegate } from './delegates.js';
 import { registerPatient } from './patients.js';
+import { IDENTITY_CONTRACT } from './keys.js';
 
-export const IDENTITY_CONTRACT = 'identity';
+export { IDENTITY_CONTRACT };
 
 export const identityContract: Contract = {
   name: IDENTITY_CONTRACT,

@@ -4,7 +4,7 @@
 // (appointments.ts) and may end what they appointed. Practitioners and org
 // admins have no authority over a patient's delegates.
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { activeSignerKey, appointingMember, isPatientSigner } from './authority.js';
 import { DEFAULT_POWERS, powersSchema } from './delegation.js';
 import { delegateIdForTx, delegateIdSchema, keyListSchema, pseudonymSchema, shortTextSchema, timestampSchema } from './ids.js';
@@ -79,8 +79,6 @@ export const addDelegate = defineAction({
     return checkNewDelegate(ctx, args.pseudonym, args.keys, args.validUntil);
   },
   apply(ctx, args) {
-    const patient = ownPatient(ctx, args.pseudonym);
-    if (!isPatient(patient)) return patient;
     const delegate: DelegateRecord = {
       pseudonym: args.pseudonym,
       delegateId: delegateIdForTx(ctx.txId),
@@ -125,11 +123,9 @@ export const removeDelegate = defineAction({
     const delegate = getDelegate(ctx.state, args.pseudonym, args.delegateId);
     if (delegate === undefined) return refuse('NOT_FOUND', 'no such delegate');
     if (!mayRemove(ctx, delegate)) return refuse('UNAUTHORIZED', 'signer may not remove this delegate');
-    return delegate.status === 'active' ? undefined : refuse('CONFLICT', 'delegate is not active');
+    return delegate.status === 'active' ? allow(delegate) : refuse('CONFLICT', 'delegate is not active');
   },
-  apply(ctx, args) {
-    const delegate = getDelegate(ctx.state, args.pseudonym, args.delegateId);
-    if (delegate === undefined) return refuse('NOT_FOUND', 'no such delegate');
+  apply(ctx, args, delegate) {
     putDelegate(ctx.state, { ...delegate, status: 'removed', endedAt: ctx.blockTime, endedBy: ctx.signer });
     for (const k of delegate.keys) revokeKey(ctx.state, k, ctx.height);
     ctx.emit('delegate-removed', { pseudonym: args.pseudonym, delegateId: args.delegateId });

@@ -1,13 +1,14 @@
 // Property tests of delegations (issue 9 finding 1): no sequence of identity
 // actions signed by one person alone (a practitioner, an org admin, a privacy
 // officer, even one holding both roles) makes an active delegate or an active
-// delegate key; and the consent contract's own reading of delegate records
-// agrees with identity's delegationStatus on random states.
+// delegate key; and on random states, both the consent contract's question
+// (may this delegate key manage consents?) and identity's delegationStatus
+// give the answer of a reference model written from the rules directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { JsonValue, KeyRecord } from '../../ledger/contract.js';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../testing.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import { delegateMayManageConsent } from '../consent/delegation.js';
 import { delegationGrants, delegationStatus, getDelegate, identityContract, pseudonymForTx, type DelegateRecord } from './index.js';
@@ -86,7 +87,7 @@ test('no sequence of identity actions signed by one member alone creates an acti
   );
 });
 
-test("consent's reading of a delegation agrees with identity's delegationStatus", () => {
+test("consent's reading of a delegation and identity's delegationStatus agree with a reference model", () => {
   const PT = 'pt-' + 'a'.repeat(32);
   const DG = 'dg-' + 'b'.repeat(32);
   const KEY = testKeyId('dkey');
@@ -123,8 +124,22 @@ test("consent's reading of a delegation agrees with identity's delegationStatus"
       if (w.powers !== undefined) rec['powers'] = w.powers;
       if (w.appointment !== undefined) rec['appointment'] = w.appointment as { [k: string]: JsonValue };
       state.put('identity', `delegate/${PT}/${DG}`, rec);
+      // The rules of ARCHITECTURE 1.7, read off the generated world (not off state).
+      type Who = { memberId: string; role: string } | undefined;
+      const holds = (p: Who): boolean =>
+        (p?.memberId === 'boss' || p?.memberId === 'po') && w[p.memberId].status === 'active' && w[p.memberId].roles.includes(p.role as never);
+      const a = w.appointment;
+      const appointed = a?.by === 'patient' || (a?.by === 'org' && a.orgId === 'alpha' && w.org === 'active' && holds(a.proposedBy) && holds(a.approvedBy as Who));
+      const expected =
+        w.status === 'active' &&
+        w.keys.includes(KEY) &&
+        (w.powers === undefined || w.powers.includes('manage-consent')) &&
+        (w.validUntil === undefined || Date.parse(w.validUntil) > Date.parse(TEST_BLOCK_TIME)) &&
+        w.patient === 'active' &&
+        appointed;
       const identity = w.keys.includes(KEY) && delegationGrants(state, getDelegate(state, PT, DG), TEST_BLOCK_TIME, 'manage-consent');
-      assert.equal(delegateMayManageConsent(state, PT, DG, KEY, TEST_BLOCK_TIME), identity);
+      assert.equal(identity, expected);
+      assert.equal(delegateMayManageConsent(state, PT, DG, KEY, TEST_BLOCK_TIME), expected);
     }),
     { numRuns: 2000 },
   );

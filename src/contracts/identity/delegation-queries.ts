@@ -71,8 +71,4 @@ export function appointmentsOfOrg(state: StateReader, orgId: string, nowIso: str
   });
 }
 
-/** Does delegate `delegateId` of `pseudonym` hold `power` at `nowIso` (delegationStatus)? For the front doors. */
-export function delegateMay(state: StateReader, pseudonym: string, delegateId: string, power: DelegatePower, nowIso: string): boolean {
-  const s = delegationStatus(state, getDelegate(state, pseudonym, delegateId), nowIso);
-  return s.status === 'active' && s.powers.includes(power);
-}
+export { delegateMay } from './keys.js';

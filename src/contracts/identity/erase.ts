@@ -4,7 +4,7 @@
 // (records and consent refuse new writes with GONE), and every key that could
 // still act for the patient is revoked.
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { activeSignerKey, isActingDelegate } from './authority.js';
 import { pseudonymSchema } from './ids.js';
 import { getDelegate, getPatient, getPatientDelegateIds, putDelegate, putPatient, revokeKey, type PatientRecord } from './records.js';
@@ -36,11 +36,9 @@ export const erasePatient = defineAction({
   args: z.strictObject({ pseudonym: pseudonymSchema }),
   authorize(ctx, args) {
     const patient = erasable(ctx, args.pseudonym);
-    return isPatient(patient) ? undefined : patient;
+    return isPatient(patient) ? allow(patient) : patient;
   },
-  apply(ctx, args) {
-    const patient = erasable(ctx, args.pseudonym);
-    if (!isPatient(patient)) return patient;
+  apply(ctx, args, patient) {
     putPatient(ctx.state, { ...patient, status: 'erased', erasedAt: ctx.blockTime });
     for (const k of patient.keys) revokeKey(ctx.state, k, ctx.height);
     for (const delegateId of getPatientDelegateIds(ctx.state, args.pseudonym)) {

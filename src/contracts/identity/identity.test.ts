@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { KEYS_NAMESPACE } from '../../ledger/contract.js';
-import { MemoryState, TEST_NETWORK, runAction, testKeyId } from '../testing.js';
+import { MemoryState, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { governanceContract, getOrg } from '../governance/index.js';
 import { getDelegate, getKey, getMember, getOrgMemberIds, getPatient, identityContract, pseudonymForTx, delegateIdForTx } from './index.js';
 

@@ -4,12 +4,11 @@
 import { z } from 'zod';
 import { publicKeyFromKeyId, sha256, toHex, utf8 } from '../../crypto/index.js';
 import { RFC3339_MILLIS } from '../../ledger/tx.js';
+import { ORG_ID_PATTERN } from '../governance/keys.js';
+import { DELEGATE_ID_PATTERN, MEMBER_ID_PATTERN, PSEUDONYM_PATTERN } from './keys.js';
 
-export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-export const MEMBER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-// Hex keeps the ids valid FHIR ids ([A-Za-z0-9.-]{1,64}), so `Patient/<pseudonym>` is a valid reference.
-export const PSEUDONYM_PATTERN = /^pt-[0-9a-f]{32}$/;
-export const DELEGATE_ID_PATTERN = /^dg-[0-9a-f]{32}$/;
+
+export { ORG_ID_PATTERN, MEMBER_ID_PATTERN, PSEUDONYM_PATTERN, DELEGATE_ID_PATTERN };
 export const PSEUDONYM_DOMAIN = 'careledger.pseudonym/1\n';
 export const DELEGATE_ID_DOMAIN = 'careledger.delegate/1\n';
 

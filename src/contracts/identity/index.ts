@@ -36,3 +36,5 @@ export { delegationStatus, delegationGrants } from './status.js';
 export type { DelegationStatus, EndReason } from './status.js';
 export { delegationsOfPatient, appointmentsOfOrg, delegationView, delegateMay } from './delegation-queries.js';
 export type { DelegationView } from './delegation-queries.js';
+export { memberPrefix, delegateKeyMay, patientStatus, custodianOf, memberStatus, isActiveMember } from './keys.js';
+export { listMembers, patientRecord, erasedAt, memberRecord } from './queries.js';

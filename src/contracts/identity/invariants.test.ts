@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { KeyRecord } from '../../ledger/contract.js';
-import { MemoryState, TEST_NETWORK, runAction, testKeyId } from '../testing.js';
+import { MemoryState, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import { identityContract } from './index.js';
 

@@ -1,7 +1,7 @@
 // identity/rotate-key and revoke-key: replace or retire any registered key.
 // Authority is authorizeKeyChange (authority.ts) for both.
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type KeyRecord, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type KeyRecord, type Refusal } from '../../ledger/contract.js';
 import { authorizeKeyChange } from './authority.js';
 import { keyIdSchema, shortTextSchema } from './ids.js';
 import { getKey, getOrgView, putKey, revokeKey, updateOwnerKeys } from './records.js';
@@ -29,11 +29,9 @@ export const rotateKey = defineAction({
   authorize(ctx, args) {
     const target = changeableKey(ctx, args.oldKeyId);
     if (!isKey(target)) return target;
-    return getKey(ctx.state, args.newKeyId) === undefined ? undefined : refuse('ALREADY_EXISTS', 'new key is already registered');
+    return getKey(ctx.state, args.newKeyId) === undefined ? allow(target) : refuse('ALREADY_EXISTS', 'new key is already registered');
   },
-  apply(ctx, args) {
-    const target = changeableKey(ctx, args.oldKeyId);
-    if (!isKey(target)) return target;
+  apply(ctx, args, target) {
     revokeKey(ctx.state, args.oldKeyId, ctx.height);
     // target is active, so it carries no revokedAt to copy.
     putKey(ctx.state, args.newKeyId, { ...target, status: 'active', since: ctx.height, rotatedFrom: args.oldKeyId });
@@ -62,11 +60,9 @@ export const revokeKeyAction = defineAction({
     if (target.kind === 'org-admin' && activeAdminKeys(ctx, target.org).every((k) => k === args.keyId)) {
       return refuse('RULE_VIOLATION', 'cannot revoke the last active admin key of an org');
     }
-    return undefined;
+    return allow(target);
   },
-  apply(ctx, args) {
-    const target = changeableKey(ctx, args.keyId);
-    if (!isKey(target)) return target;
+  apply(ctx, args, target) {
     revokeKey(ctx.state, args.keyId, ctx.height);
     updateOwnerKeys(ctx.state, target, args.keyId, undefined);
     ctx.emit('key-revoked', { keyId: args.keyId, kind: target.kind, owner: target.owner, reason: args.reason });

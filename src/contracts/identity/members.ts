@@ -1,7 +1,7 @@
 // identity/register-member, set-member-roles, deactivate-member: an org's
 // admins manage the people and systems (members) acting for it.
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type KeyRecord, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type KeyRecord, type Refusal } from '../../ledger/contract.js';
 import { activeSignerKey, isOrgAdmin } from './authority.js';
 import { keyListSchema, memberIdSchema, shortTextSchema } from './ids.js';
 import { rolesSchema } from './roles.js';
@@ -46,11 +46,9 @@ export const registerMember = defineAction({
     if (typeof orgId !== 'string') return orgId;
     if (getMember(ctx.state, orgId, args.memberId) !== undefined) return refuse('ALREADY_EXISTS', 'member exists');
     const taken = firstRegistered(ctx.state, args.keys);
-    return taken === undefined ? undefined : refuse('ALREADY_EXISTS', `key ${taken} is already registered`);
+    return taken === undefined ? allow({ orgId }) : refuse('ALREADY_EXISTS', `key ${taken} is already registered`);
   },
-  apply(ctx, args) {
-    const orgId = adminOrg(ctx);
-    if (typeof orgId !== 'string') return orgId;
+  apply(ctx, args, { orgId }) {
     const member: MemberRecord = {
       orgId,
       memberId: args.memberId,
@@ -76,11 +74,9 @@ export const setMemberRoles = defineAction({
   args: z.strictObject({ memberId: memberIdSchema, roles: rolesSchema }),
   authorize(ctx, args) {
     const member = adminTarget(ctx, args.memberId);
-    return isMember(member) ? undefined : member;
+    return isMember(member) ? allow(member) : member;
   },
-  apply(ctx, args) {
-    const member = adminTarget(ctx, args.memberId);
-    if (!isMember(member)) return member;
+  apply(ctx, args, member) {
     putMember(ctx.state, { ...member, roles: [...args.roles] });
     for (const k of member.keys) {
       const record = getKey(ctx.state, k);
@@ -100,11 +96,9 @@ export const deactivateMember = defineAction({
   args: z.strictObject({ memberId: memberIdSchema, reason: shortTextSchema.optional() }),
   authorize(ctx, args) {
     const member = adminTarget(ctx, args.memberId);
-    return isMember(member) ? undefined : member;
+    return isMember(member) ? allow(member) : member;
   },
-  apply(ctx, args) {
-    const member = adminTarget(ctx, args.memberId);
-    if (!isMember(member)) return member;
+  apply(ctx, _args, member) {
     putMember(ctx.state, { ...member, status: 'inactive' });
     for (const k of member.keys) revokeKey(ctx.state, k, ctx.height);
     ctx.emit('member-deactivated', { orgId: member.orgId, memberId: member.memberId });

@@ -2,7 +2,7 @@
 // keys, registered by a custodian organisation or self-enrolled. Delegates who
 // act for them are in delegates.ts and appointments.ts.
 import { z } from 'zod';
-import { defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { isAdminOrPractitioner } from './authority.js';
 import { keyListSchema, pseudonymForTx } from './ids.js';
 import { firstRegistered, getKey, getPatient, putKey, putPatient, type PatientRecord } from './records.js';
@@ -36,11 +36,9 @@ export const registerPatient = defineAction({
     const taken = firstRegistered(ctx.state, args.keys);
     if (taken !== undefined) return refuse('ALREADY_EXISTS', `key ${taken} is already registered`);
     if (getPatient(ctx.state, pseudonymForTx(ctx.txId)) !== undefined) return refuse('ALREADY_EXISTS', 'pseudonym exists');
-    return undefined;
+    return allow({ custodian });
   },
-  apply(ctx, args) {
-    const custodian = enrolmentCustodian(ctx, args.keys);
-    if (isRefusal(custodian)) return custodian;
+  apply(ctx, args, { custodian }) {
     const pseudonym = pseudonymForTx(ctx.txId);
     const patient: PatientRecord = { pseudonym, keys: [...args.keys], custodian, status: 'active', since: ctx.height };
     putPatient(ctx.state, patient);

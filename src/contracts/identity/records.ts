@@ -1,136 +1,52 @@
-// State layout owned by the identity contract (namespace 'identity') and the
-// key registry (namespace 'keys'), with point lookups for other layers. It also
-// reads, and on key rotation or revocation rewrites, the key lists of
-// governance's org records: the layout is shared, the code is not (contracts
-// never import each other).
-import { KEYS_NAMESPACE, type JsonValue, type KeyRecord, type StateAccess, type StateReader } from '../../ledger/contract.js';
-import type { Appointment, DelegatePower } from './delegation.js';
+// State writes of the identity contract and the key registry: members,
+// patients, delegates, their indexes, and on key rotation or revocation the
+// key lists of the owning record (governance's org records included). The
+// layout and the readers are identity/keys.ts (re-exported here for the
+// modules that import them from this file).
+import type { JsonValue, KeyRecord, StateAccess, StateReader } from '../../ledger/contract.js';
+import { getKey, KEYS_NAMESPACE } from '../keys/keys.js';
+import { getOrg, GOVERNANCE_NAMESPACE, isOrgActive, orgKey } from '../governance/keys.js';
+import {
+  delegateKey,
+  getDelegate,
+  getMember,
+  getOrgDelegationRefs,
+  getOrgMemberIds,
+  getPatient,
+  getPatientDelegateIds,
+  IDENTITY_NAMESPACE,
+  memberKey,
+  orgDelegationsKey,
+  orgMembersKey,
+  patientDelegatesKey,
+  patientKey,
+  type DelegateRecord,
+  type DelegateRef,
+  type MemberRecord,
+  type PatientRecord,
+} from './keys.js';
 
-export const IDENTITY_NAMESPACE = 'identity';
-export const GOVERNANCE_NAMESPACE = 'governance';
-
-export interface MemberRecord {
-  [k: string]: JsonValue | undefined;
-  orgId: string;
-  memberId: string;
-  roles: string[];
-  licence?: string;
-  display?: string;
-  keys: string[];
-  status: 'active' | 'inactive';
-  since: number;
-}
-
-export interface PatientRecord {
-  [k: string]: JsonValue;
-  pseudonym: string;
-  keys: string[];
-  custodian: string | null;
-  status: 'active' | 'erased';
-  since: number;
-  /** Block time of erase-patient (GDPR Art. 17), present once erased. */
-  erasedAt?: string;
-}
-
-/**
- * A delegate of a patient. 'pending' is an organisation appointment awaiting
- * its second signature (its keys are not registered yet); 'rejected' one that
- * never became active. Whether an 'active' record may act now is
- * delegationStatus (status.ts), never this field alone.
- */
-export interface DelegateRecord {
-  [k: string]: JsonValue | undefined;
-  pseudonym: string;
-  delegateId: string;
-  relationship: 'guardian' | 'proxy';
-  keys: string[];
-  status: 'pending' | 'active' | 'removed' | 'rejected';
-  validUntil?: string;
-  since: number;
-  powers?: DelegatePower[];
-  appointment?: Appointment;
-  /** Block time and signer of the removal, rejection or withdrawal. */
-  endedAt?: string;
-  endedBy?: string;
-}
-
-/** The fields of governance's `org/<orgId>` record that identity relies on. */
-export interface OrgView {
-  [k: string]: JsonValue;
-  orgId: string;
-  adminKeys: string[];
-  nodeKeys: string[];
-  status: 'active' | 'removed';
-}
-
-export const memberKey = (orgId: string, memberId: string): string => `member/${orgId}/${memberId}`;
-export const patientKey = (pseudonym: string): string => `patient/${pseudonym}`;
-export const delegateKey = (pseudonym: string, delegateId: string): string => `delegate/${pseudonym}/${delegateId}`;
-/** Index of an org's member ids (governance reads it to revoke member keys on removal). */
-export const orgMembersKey = (orgId: string): string => `org-members/${orgId}`;
-/** Index of a patient's delegate ids (erase-patient reads it to revoke every delegate key). */
-export const patientDelegatesKey = (pseudonym: string): string => `patient-delegates/${pseudonym}`;
-/** Index of the delegates an org appointed or proposed (the privacy officer's view). */
-export const orgDelegationsKey = (orgId: string): string => `org-delegations/${orgId}`;
-
-/** A delegate named by its patient and id (an entry of the org index). */
-export interface DelegateRef {
-  [k: string]: JsonValue;
-  pseudonym: string;
-  delegateId: string;
-}
-
-function asObject(value: JsonValue | undefined): { [k: string]: JsonValue } | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-}
-
-export function getMember(reader: StateReader, orgId: string, memberId: string): MemberRecord | undefined {
-  return asObject(reader.get(IDENTITY_NAMESPACE, memberKey(orgId, memberId))) as MemberRecord | undefined;
-}
-
-export function getPatient(reader: StateReader, pseudonym: string): PatientRecord | undefined {
-  return asObject(reader.get(IDENTITY_NAMESPACE, patientKey(pseudonym))) as PatientRecord | undefined;
-}
-
-export function getDelegate(reader: StateReader, pseudonym: string, delegateId: string): DelegateRecord | undefined {
-  return asObject(reader.get(IDENTITY_NAMESPACE, delegateKey(pseudonym, delegateId))) as DelegateRecord | undefined;
-}
-
-export function getKey(reader: StateReader, keyId: string): KeyRecord | undefined {
-  return asObject(reader.get(KEYS_NAMESPACE, keyId)) as KeyRecord | undefined;
-}
-
-/** Member ids registered in an org, in registration order. */
-export function getOrgMemberIds(reader: StateReader, orgId: string): string[] {
-  const ids = asObject(reader.get(IDENTITY_NAMESPACE, orgMembersKey(orgId)))?.['memberIds'];
-  return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
-}
-
-/** Delegate ids ever added for a patient, in order (delegates added from this index's introduction on). */
-export function getPatientDelegateIds(reader: StateReader, pseudonym: string): string[] {
-  const ids = asObject(reader.get(IDENTITY_NAMESPACE, patientDelegatesKey(pseudonym)))?.['delegateIds'];
-  return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
-}
-
-export function getOrgView(reader: StateReader, orgId: string): OrgView | undefined {
-  return asObject(reader.get(GOVERNANCE_NAMESPACE, `org/${orgId}`)) as OrgView | undefined;
-}
-
-export function isOrgActive(reader: StateReader, orgId: string | null): boolean {
-  return orgId !== null && getOrgView(reader, orgId)?.status === 'active';
-}
-
-/** Delegates an org proposed or appointed, in proposal order. */
-export function getOrgDelegationRefs(reader: StateReader, orgId: string): DelegateRef[] {
-  const refs = asObject(reader.get(IDENTITY_NAMESPACE, orgDelegationsKey(orgId)))?.['delegates'];
-  if (!Array.isArray(refs)) return [];
-  return refs.flatMap((r) => {
-    const o = asObject(r);
-    const pseudonym = o?.['pseudonym'];
-    const delegateId = o?.['delegateId'];
-    return typeof pseudonym === 'string' && typeof delegateId === 'string' ? [{ pseudonym, delegateId }] : [];
-  });
-}
+export {
+  IDENTITY_NAMESPACE,
+  memberKey,
+  patientKey,
+  delegateKey,
+  orgMembersKey,
+  patientDelegatesKey,
+  orgDelegationsKey,
+  getMember,
+  getPatient,
+  getDelegate,
+  getKey,
+  getOrgMemberIds,
+  getPatientDelegateIds,
+  getOrgDelegationRefs,
+  isOrgActive,
+};
+export type { MemberRecord, PatientRecord, DelegateRecord, DelegateRef };
+export { GOVERNANCE_NAMESPACE };
+/** The governance org record as identity reads it (adminKeys, nodeKeys, status). */
+export const getOrgView = getOrg;
 
 export function putMember(state: StateAccess, member: MemberRecord): void {
   state.put(IDENTITY_NAMESPACE, memberKey(member.orgId, member.memberId), member as { [k: string]: JsonValue });
@@ -191,7 +107,7 @@ export function updateOwnerKeys(state: StateAccess, record: KeyRecord, oldId: st
       const org = record.org === null ? undefined : getOrgView(state, record.org);
       if (org === undefined) return;
       const field = record.kind === 'org-admin' ? 'adminKeys' : 'nodeKeys';
-      state.put(GOVERNANCE_NAMESPACE, `org/${org.orgId}`, { ...org, [field]: replaceIn(org[field], oldId, newId) });
+      state.put(GOVERNANCE_NAMESPACE, orgKey(org.orgId), { ...org, [field]: replaceIn(org[field], oldId, newId) });
       return;
     }
     case 'member': {

@@ -2,8 +2,9 @@
 // anchors of off-ledger record versions held in the custodian's vault. A
 // receiver checks every record it is sent against the anchored commitment.
 // The whole transaction is refused at the first anchor that breaks a rule.
-import { refuse, defineAction, type Contract, type ExecContext, type Refusal } from '../../ledger/contract.js';
+import { allow, refuse, defineAction, type Contract, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { anchorArgsSchema, type Anchor } from './schema.js';
+import { RECORDS_CONTRACT } from './keys.js';
 import {
   RECORDS_NAMESPACE,
   custodianOf,
@@ -15,7 +16,7 @@ import {
   type RecordAnchor,
 } from './state.js';
 
-export const RECORDS_CONTRACT = 'records';
+export { RECORDS_CONTRACT };
 
 /**
  * Rules for one anchor, in order: patient known (NOT_FOUND) and not erased
@@ -44,11 +45,9 @@ const anchor = defineAction({
   args: anchorArgsSchema,
   authorize(ctx) {
     const custodian = custodianOf(ctx);
-    return typeof custodian === 'string' ? undefined : custodian;
+    return typeof custodian === 'string' ? allow(custodian) : custodian;
   },
-  apply(ctx, args) {
-    const custodian = custodianOf(ctx);
-    if (typeof custodian !== 'string') return custodian;
+  apply(ctx, args, custodian) {
     // Record ids are unique within the transaction (schema), so checking each
     // against state before any write is the same as checking after earlier writes.
     for (const a of args.anchors) {

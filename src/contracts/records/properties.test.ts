@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { KEYS_NAMESPACE } from '../../ledger/contract.js';
-import { MemoryState, runAction, testKeyId } from '../testing.js';
+import { MemoryState, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { getRecord, getVersion, recordsContract, type RecordAnchor } from './index.js';
 
 const PATIENTS = ['pt-' + 'a'.repeat(32), 'pt-' + 'b'.repeat(32)];

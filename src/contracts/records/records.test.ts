@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../testing.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId, type RunResult } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import { identityContract, pseudonymForTx } from '../identity/index.js';
 import { getRecord, getVersion, recordsContract, versionKey } from './index.js';

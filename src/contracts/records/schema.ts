@@ -3,10 +3,10 @@
 // HMAC-SHA-256 outputs (32 bytes) in canonical base64url.
 import { z } from 'zod';
 import { fromBase64Url } from '../../crypto/index.js';
+import { PSEUDONYM_PATTERN } from '../identity/keys.js';
+import { RECORD_ID_PATTERN, RESOURCE_TYPE_PATTERN } from './keys.js';
 
-export const RECORD_ID_PATTERN = /^[A-Za-z0-9.-]{1,80}$/;
-export const RESOURCE_TYPE_PATTERN = /^[A-Z][A-Za-z]{1,63}$/;
-export const PSEUDONYM_PATTERN = /^pt-[0-9a-f]{32}$/;
+export { RECORD_ID_PATTERN, RESOURCE_TYPE_PATTERN, PSEUDONYM_PATTERN };
 export const ANCHOR_OPS = ['create', 'update', 'delete'] as const;
 export const MAX_ANCHORS_PER_TX = 500;
 export const COMMITMENT_BYTES = 32;

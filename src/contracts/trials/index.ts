@@ -88,4 +88,4 @@ export {
   registrationOf,
   trialIds,
 } from './queries.js';
-export type { StateScan, CrfAnchor, SignatureEntry, EndpointDifference, OutcomeReport } from './queries.js';
+export type { CrfAnchor, SignatureEntry, EndpointDifference, OutcomeReport } from './queries.js';

@@ -12,7 +12,8 @@
 // Participants appear only under their per-trial pseudonym (`tp-` + 32 hex,
 // an HMAC under the site's secret); case report form data only as salted
 // commitments. Pure vocabulary: constants, key builders, record types, typed readers.
-import type { JsonValue, StateReader } from '../../ledger/contract.js';
+import type { JsonValue } from '../../ledger/contract.js';
+import { asObject, type StateReader } from '../keys/keys.js';
 
 export const TRIALS_CONTRACT = 'trials';
 export const TRIALS_NAMESPACE = 'trials';
@@ -218,12 +219,6 @@ export function parseEntryKey(key: string): { participant: string; visit: string
   if (participant === undefined || visit === undefined || form === undefined || version === undefined) return undefined;
   const n = Number(version);
   return Number.isSafeInteger(n) && n >= 1 ? { participant, visit, form, version: n } : undefined;
-}
-
-type JsonObject = { [k: string]: JsonValue };
-
-export function asObject(value: JsonValue | undefined): JsonObject | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
 }
 
 function read<T>(reader: StateReader, key: string, field: string): T | undefined {

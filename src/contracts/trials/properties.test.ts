@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { getCrfHead, getCrfVersion } from './index.js';
-import { K, amendment, code, consentOf, enrolled, entry, network, ok, registration, tp, trials } from './world-fixture.test.js';
+import { K, amendment, code, consentOf, enrolled, entry, network, ok, registration, tp, trials } from '../../../test/helpers/trials-world.js';
 
 const PARTICIPANTS = [tp('a'), tp('b'), tp('c')];
 

@@ -2,12 +2,10 @@
 // StateReader for point lookups and a prefix scan (LedgerPort.scan) for
 // lists. Also the pure comparison of pre-registered and reported endpoints
 // that the outcome-switching report is built on.
-import type { StateReader } from '../../ledger/contract.js';
-import type { StateRow } from '../../ledger/port.js';
+import { SCAN_PAGE, asObject, type StateReader, type StateRow, type StateScan } from '../keys/keys.js';
 import {
   TRIALS_NAMESPACE,
   TRIAL_PREFIX,
-  asObject,
   consentPrefix,
   crfVersionPrefix,
   getProtocol,
@@ -27,19 +25,14 @@ import {
   type TrialRecord,
 } from './keys.js';
 
-/** Committed state rows whose key starts with `prefix`, in key order, after `afterKey` if given (LedgerPort.scan). */
-export type StateScan = (namespace: string, prefix: string, limit: number, afterKey?: string) => StateRow[];
-
-const PAGE = 500;
-
 /** Every row under a prefix of the trials namespace, page by page. */
 export function scanAll(scan: StateScan, prefix: string): StateRow[] {
   const out: StateRow[] = [];
   let after: string | undefined;
   for (;;) {
-    const rows = scan(TRIALS_NAMESPACE, prefix, PAGE, after);
+    const rows = scan(TRIALS_NAMESPACE, prefix, SCAN_PAGE, after);
     out.push(...rows);
-    if (rows.length < PAGE) return out;
+    if (rows.length < SCAN_PAGE) return out;
     after = rows[rows.length - 1]?.key;
   }
 }

@@ -5,6 +5,8 @@
 // titles, endpoint names, amendment reasons, ethics references.
 import { z } from 'zod';
 import { fromBase64Url, KEY_ID_PATTERN } from '../../crypto/index.js';
+import { ORG_ID_PATTERN } from '../governance/keys.js';
+import { MEMBER_ID_PATTERN } from '../identity/keys.js';
 import {
   CHANGE_REASONS,
   CONSENT_SIGNERS,
@@ -20,8 +22,6 @@ import {
 export const MAX_SITES = 64;
 export const MAX_ENDPOINTS = 50;
 export const MAX_CONSENT_KEYS = 3;
-const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const MEMBER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 const text = (max: number) => z.string().min(1).max(max).refine((s) => !hasControl(s), 'control characters are not allowed');

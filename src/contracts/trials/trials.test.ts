@@ -3,7 +3,7 @@
 // with its exact result code, and the exact records written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_BLOCK_TIME } from '../testing.js';
+import { TEST_BLOCK_TIME } from '../../../test/helpers/contracts.js';
 import {
   compareEndpoints,
   getCrfHead,
@@ -15,8 +15,8 @@ import {
   outcomeReport,
   signatureKey,
 } from './index.js';
-import { COMMIT, ENDPOINTS, HASH, K, amendment, code, consentKeyOf, consentOf, enrolled, entry, larKeyOf, network, ok, registration, seededKey, tp, trials, withdrawalOf } from './world-fixture.test.js';
-import type { MemoryState } from '../testing.js';
+import { COMMIT, ENDPOINTS, HASH, K, amendment, code, consentKeyOf, consentOf, enrolled, entry, larKeyOf, network, ok, registration, seededKey, tp, trials, withdrawalOf } from '../../../test/helpers/trials-world.js';
+import type { MemoryState } from '../../../test/helpers/contracts.js';
 
 function registered(): MemoryState {
   const state = network();

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureFhirDefinitions, validateFhirResource } from './validate.js';
 import { buildCapabilityStatement } from './capability.js';
-import { observation, TEST_BASE, testRouter } from './testing.js';
+import { observation, TEST_BASE, testRouter } from '../../../test/helpers/fhir-router.js';
 import type { FhirResource } from '../types.js';
 
 before(() => ensureFhirDefinitions());

@@ -3,7 +3,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureFhirDefinitions } from './validate.js';
-import { observation, TEST_BASE, testRouter } from './testing.js';
+import { observation, TEST_BASE, testRouter } from '../../../test/helpers/fhir-router.js';
 
 before(() => ensureFhirDefinitions());
 

@@ -4,20 +4,25 @@
 // AES-256-GCM key that seals every stored event and journal line, one HMAC
 // key that blinds pseudonyms into chain ids. Without the KEK a copied disk
 // shows neither events nor which chain is whose.
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { chainIdOf } from '../../contracts/access/index.js';
-import { concatBytes, utf8 } from '../../crypto/index.js';
+import { AES_GCM_IV_BYTES, hkdfSha256, openAesGcmBlob, sealAesGcmBlob, utf8 } from '../../crypto/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
+import { withWrappedMasterKey, type WrappedKeySlot } from './wrapped-key.js';
 
-/** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */
-const WRAP_NAME = 'careledger.access-log';
-const WRAP_VERSION = 1;
+const LOG_KEY_SLOT: WrappedKeySlot = {
+  table: 'access_meta',
+  row: 'log_key',
+  wrapName: 'careledger.access-log',
+  wrapVersion: 1,
+  what: 'access log key',
+};
 const SEAL_INFO = 'careledger.access-log/1 seal';
 const CHAIN_INFO = 'careledger.access-log/1 chain-id';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+const IV_BYTES = AES_GCM_IV_BYTES;
+const NO_SALT = new Uint8Array(0);
 
 export class AccessLogKeys {
   readonly #sealKey: KeyObject;
@@ -28,30 +33,15 @@ export class AccessLogKeys {
   #ivCounter = 0;
 
   private constructor(master: Uint8Array) {
-    const seal = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), SEAL_INFO, 32));
+    const seal = hkdfSha256(master, NO_SALT, utf8(SEAL_INFO), 32);
     this.#sealKey = createSecretKey(seal);
     seal.fill(0);
-    this.#chainKey = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), CHAIN_INFO, 32));
+    this.#chainKey = hkdfSha256(master, NO_SALT, utf8(CHAIN_INFO), 32);
   }
 
   /** Loads the wrapped master key from access_meta, creating it on first use. */
   static load(db: Database.Database, kek: Kek): AccessLogKeys {
-    const row = db.prepare<[], { value: Uint8Array }>(`SELECT value FROM access_meta WHERE name = 'log_key'`).get();
-    let master: Uint8Array | undefined;
-    if (row === undefined) {
-      master = new Uint8Array(randomBytes(32));
-      const { iv, sealed } = kek.wrapDek(master, WRAP_NAME, WRAP_VERSION);
-      db.prepare(`INSERT INTO access_meta (name, value) VALUES ('log_key', ?)`).run(concatBytes(iv, sealed));
-    } else {
-      const blob = new Uint8Array(row.value);
-      master = kek.unwrapDek(blob.subarray(0, IV_BYTES), blob.subarray(IV_BYTES), WRAP_NAME, WRAP_VERSION);
-      if (master === undefined) throw new CareLedgerError('INTERNAL', 'access log key does not unwrap with this KEK', { field: 'kek' });
-    }
-    try {
-      return new AccessLogKeys(master);
-    } finally {
-      master.fill(0);
-    }
+    return withWrappedMasterKey(db, kek, LOG_KEY_SLOT, (master) => new AccessLogKeys(master));
   }
 
   /** The patient's blinded chain id at this custodian (memoised: hot on every flush). */
@@ -67,10 +57,7 @@ export class AccessLogKeys {
 
   /** AES-256-GCM under a fresh IV: iv || ciphertext || tag, bound to `aad`. */
   seal(plaintext: Uint8Array, aad: string): Buffer {
-    const iv = this.#nextIv();
-    const cipher = createCipheriv('aes-256-gcm', this.#sealKey, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(utf8(aad));
-    return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return sealAesGcmBlob(this.#sealKey, plaintext, utf8(aad), this.#nextIv());
   }
 
   /** A unique IV without a randomBytes call per event (about 6 µs on the read path). */
@@ -87,14 +74,8 @@ export class AccessLogKeys {
 
   /** Opens what `seal` produced under the same aad; INTERNAL if it does not authenticate. */
   open(blob: Uint8Array, aad: string): Buffer {
-    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#sealKey, b.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-      decipher.setAAD(utf8(aad));
-      decipher.setAuthTag(b.subarray(b.byteLength - TAG_BYTES));
-      return Buffer.concat([decipher.update(b.subarray(IV_BYTES, b.byteLength - TAG_BYTES)), decipher.final()]);
-    } catch (cause) {
-      throw new CareLedgerError('INTERNAL', 'an access log entry failed authentication', { field: 'accessLog', cause });
-    }
+    const opened = openAesGcmBlob(this.#sealKey, blob, utf8(aad));
+    if (opened === undefined) throw new CareLedgerError('INTERNAL', 'an access log entry failed authentication', { field: 'accessLog' });
+    return opened;
   }
 }

@@ -3,20 +3,25 @@
 // derived with HKDF-SHA-256 (RFC 5869): one for HMAC tokens (ids, codes,
 // identifiers), one for sealing security labels (AES-256-GCM). Without the KEK
 // the tables show which rows share a token, never what the token stands for.
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { canonicalBytes, concatBytes, hmacSha256, utf8 } from '../../crypto/index.js';
+import { AES_GCM_IV_BYTES, canonicalBytes, hkdfSha256, hmacSha256, openAesGcmBlob, sealAesGcmBlob, utf8 } from '../../crypto/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
+import { withWrappedMasterKey, type WrappedKeySlot } from './wrapped-key.js';
 
-/** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */
-const WRAP_NAME = 'careledger.fhir-index';
-const WRAP_VERSION = 1;
+const INDEX_KEY_SLOT: WrappedKeySlot = {
+  table: 'fhir_meta',
+  row: 'index_key',
+  wrapName: 'careledger.fhir-index',
+  wrapVersion: 1,
+  what: 'search index key',
+};
 const TOKEN_INFO = 'careledger.fhir-index/1 token';
 const LABEL_INFO = 'careledger.fhir-index/1 labels';
 const LABEL_AAD = 'careledger.fhir-labels/1\n';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+const IV_BYTES = AES_GCM_IV_BYTES;
+const NO_SALT = new Uint8Array(0);
 
 const MEMO_LIMIT = 150_000;
 
@@ -36,30 +41,15 @@ export class IndexKeys {
   readonly #labels = new Map<string, string[]>();
 
   private constructor(master: Uint8Array) {
-    this.#tokenKey = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), TOKEN_INFO, 32));
-    const labelRaw = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), LABEL_INFO, 32));
+    this.#tokenKey = hkdfSha256(master, NO_SALT, utf8(TOKEN_INFO), 32);
+    const labelRaw = hkdfSha256(master, NO_SALT, utf8(LABEL_INFO), 32);
     this.#labelKey = createSecretKey(labelRaw);
     labelRaw.fill(0);
   }
 
   /** Loads the wrapped master key from fhir_meta, creating it on first use. */
   static load(db: Database.Database, kek: Kek): IndexKeys {
-    const row = db.prepare<[], { value: Uint8Array }>(`SELECT value FROM fhir_meta WHERE name = 'index_key'`).get();
-    let master: Uint8Array | undefined;
-    if (row === undefined) {
-      master = new Uint8Array(randomBytes(32));
-      const { iv, sealed } = kek.wrapDek(master, WRAP_NAME, WRAP_VERSION);
-      db.prepare(`INSERT INTO fhir_meta (name, value) VALUES ('index_key', ?)`).run(concatBytes(iv, sealed));
-    } else {
-      const blob = new Uint8Array(row.value);
-      master = kek.unwrapDek(blob.subarray(0, IV_BYTES), blob.subarray(IV_BYTES), WRAP_NAME, WRAP_VERSION);
-      if (master === undefined) throw new CareLedgerError('INTERNAL', 'search index key does not unwrap with this KEK', { field: 'kek' });
-    }
-    try {
-      return new IndexKeys(master);
-    } finally {
-      master.fill(0);
-    }
+    return withWrappedMasterKey(db, kek, INDEX_KEY_SLOT, (master) => new IndexKeys(master));
   }
 
   /** Blind token of one searchable value: HMAC(tokenKey, JCS([kind, ...parts])). */
@@ -79,11 +69,7 @@ export class IndexKeys {
 
   /** Seals a version's security label codes, bound to its record id and version. */
   sealLabels(labels: readonly string[], recordId: string, version: number): Buffer {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#labelKey, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(labelAad(recordId, version));
-    const body = Buffer.concat([cipher.update(canonicalBytes([...labels])), cipher.final(), cipher.getAuthTag()]);
-    const sealed = Buffer.concat([iv, body]);
+    const sealed = sealAesGcmBlob(this.#labelKey, canonicalBytes([...labels]), labelAad(recordId, version));
     // Write-through: the version just written is the likeliest to be read next.
     remember(this.#labels, this.#labelMemoKey(sealed, recordId, version), [...labels]);
     return sealed;
@@ -113,13 +99,10 @@ export class IndexKeys {
   }
 
   #openLabels(blob: Uint8Array, recordId: string, version: number): string[] {
-    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#labelKey, b.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-      decipher.setAAD(labelAad(recordId, version));
-      decipher.setAuthTag(b.subarray(b.byteLength - TAG_BYTES));
-      const text = Buffer.concat([decipher.update(b.subarray(IV_BYTES, b.byteLength - TAG_BYTES)), decipher.final()]).toString('utf8');
-      const parsed = JSON.parse(text) as unknown;
+      const opened = openAesGcmBlob(this.#labelKey, blob, labelAad(recordId, version));
+      if (opened === undefined) throw new Error('AES-GCM authentication failed');
+      const parsed = JSON.parse(opened.toString('utf8')) as unknown;
       return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
     } catch (cause) {
       throw new CareLedgerError('INTERNAL', `security labels of record ${recordId} failed authentication`, { field: 'labels', cause });

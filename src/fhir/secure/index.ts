@@ -2,8 +2,6 @@
 // audited FHIR storage over the vault (ARCHITECTURE sections 1, 5 and 6).
 export { SecureFhirRepository } from './repository.js';
 export type { SecureRepositoryOptions, ErasureReport } from './repository.js';
-export { ledgerPortOf, committedState } from './ports.js';
-export type { LedgerPort, NodeLike, StateRow, SubmitResult } from './ports.js';
 export type { AccessEvent, OutboxOptions } from './outbox.js';
 export { AccessLogStore, ACCESS_LOG_RETENTION_MS } from './access-log.js';
 export type { StoredAccessEvent } from './access-log.js';

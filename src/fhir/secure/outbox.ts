@@ -11,11 +11,10 @@
 // crash, a timeout or a replay never skips or doubles a chain segment.
 import type Database from 'better-sqlite3';
 import { ACCESS_CONTRACT, getChainHead, type ChainEntry } from '../../contracts/access/index.js';
-import { parseEnvelope, signTx } from '../../ledger/index.js';
+import { parseEnvelope, signTx, type LedgerPort } from '../../ledger/index.js';
 import { isCareLedgerError, CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { AccessLogStore } from './access-log.js';
 import { AuditJournal, type JournalLine } from './journal.js';
-import type { LedgerPort } from './ports.js';
 
 /** One access event, as the access log takes it (IHE BALP: one per patient per request). */
 export interface AccessEvent {

@@ -5,7 +5,7 @@ import type { DecisionMemo } from '../../contracts/consent/index.js';
 import type { Vault } from '../../vault/index.js';
 import type { IndexKeys } from './index-keys.js';
 import type { AuditOutbox } from './outbox.js';
-import type { LedgerPort } from './ports.js';
+import type { LedgerPort } from '../../ledger/index.js';
 import { createSecureSchema, type ResourceRow, type VersionOp, type VersionRow } from './schema.js';
 
 export interface Deps {
