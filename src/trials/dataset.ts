@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { fromBase64Url } from '../crypto/index.js';
 import { COMMITMENT_SALT_BYTES, commitmentOf } from '../vault/index.js';
 import type { CrfAnchor } from '../contracts/trials/index.js';
-import { crfPlaintext, crfValuesSchema, type CrfEntry } from './crf.js';
+import { crfBytes, crfValuesSchema, type CrfEntry } from './crf.js';
 import { CHANGE_REASONS, CRF_ID_PATTERN, PARTICIPANT_PATTERN, TRIAL_ID_PATTERN } from '../contracts/trials/index.js';
 
 export const DATASET_FORMAT = 'careledger.trial-dataset/1';
@@ -67,55 +67,123 @@ export function entryOfRow(trialId: string, row: DatasetRow): CrfEntry {
   return row.note === undefined ? entry : { ...entry, note: row.note };
 }
 
-/**
- * Checks every row against `anchors` (every anchored version of the forms in
- * scope, e.g. crfAnchorsOf for the dataset's site's participants). Pure.
- */
-export function verifyDatasetRows(dataset: Dataset, anchors: readonly CrfAnchor[]): DatasetVerdict {
-  // One map entry per form: its latest anchor, and every anchored version (most forms have one).
-  const byPlace = new Map<string, { latest: CrfAnchor; versions: CrfAnchor[] }>();
-  for (const a of anchors) {
-    const place = placeOf(a);
-    const known = byPlace.get(place);
-    if (known === undefined) {
-      byPlace.set(place, { latest: a, versions: [a] });
+/** The anchored versions of one form, and whether a row has claimed it. */
+interface FormAnchors {
+  latest: CrfAnchor;
+  versions: CrfAnchor[];
+  seen: boolean;
+}
+
+type Place = { participant: string; visit: string; form: string };
+
+const samePlace = (a: Place, b: Place): boolean => a.form === b.form && a.visit === b.visit && a.participant === b.participant;
+/** Tuple order of places (participant, visit, form). */
+const placeOrder = (a: Place, b: Place): number =>
+  a.participant !== b.participant ? (a.participant < b.participant ? -1 : 1) : a.visit !== b.visit ? (a.visit < b.visit ? -1 : 1) : a.form < b.form ? -1 : a.form > b.form ? 1 : 0;
+
+/** The anchors grouped by form, in place order: one pass when they come sorted (crfAnchorsOf does), a sort otherwise. */
+function formsOf(anchors: readonly CrfAnchor[]): FormAnchors[] {
+  let sorted = true;
+  for (let i = 1; i < anchors.length && sorted; i++) sorted = placeOrder(anchors[i - 1]!, anchors[i]!) <= 0;
+  const list = sorted ? anchors : [...anchors].sort(placeOrder);
+  const forms: FormAnchors[] = [];
+  let current: FormAnchors | undefined;
+  for (const a of list) {
+    if (current !== undefined && samePlace(current.latest, a)) {
+      current.versions.push(a);
+      if (current.latest.version < a.version) current.latest = a;
     } else {
-      known.versions.push(a);
-      if (known.latest.version < a.version) known.latest = a;
+      current = { latest: a, versions: [a], seen: false };
+      forms.push(current);
     }
   }
-  const verdict: DatasetVerdict = { ok: true, rows: dataset.rows.length, matched: 0, tampered: [], stale: [], extra: [], missing: [] };
-  const seen = new Set<string>();
-  dataset.rows.forEach((row, index) => {
-    const ref: RowRef = { row: index, participant: row.participant, visit: row.visit, form: row.form, version: row.version };
-    const place = placeOf(row);
-    const form = byPlace.get(place);
-    if (seen.has(place)) {
-      verdict.extra.push({ ...ref, why: 'duplicate' });
-      return;
+  return forms;
+}
+
+/** The anchored version a row claims to be, or undefined. */
+function anchorOf(form: FormAnchors, version: number): CrfAnchor | undefined {
+  if (form.latest.version === version) return form.latest;
+  return form.versions.find((a) => a.version === version);
+}
+
+/** How far ahead of the cursor a row's form is looked for before the map (a few missing rows stay cheap). */
+const LOOKAHEAD = 4;
+
+/**
+ * Finds each row's form: a dataset exported in anchor order (every export
+ * is) matches form after form at a cursor, with no per-row key built or
+ * hashed; a row out of that order is found through a map built on first need.
+ */
+class FormFinder {
+  readonly #forms: FormAnchors[];
+  #cursor = 0;
+  #byPlace: Map<string, number> | undefined;
+
+  constructor(forms: FormAnchors[]) {
+    this.#forms = forms;
+  }
+
+  find(row: Place): FormAnchors | undefined {
+    const end = Math.min(this.#forms.length, this.#cursor + LOOKAHEAD);
+    for (let i = this.#cursor; i < end; i++) {
+      if (samePlace(this.#forms[i]!.latest, row)) return this.#at(i);
     }
-    seen.add(place);
-    const anchor = form?.versions.find((a) => a.version === row.version);
-    if (anchor === undefined) {
-      verdict.extra.push({ ...ref, why: 'not-anchored' });
-      return;
+    this.#byPlace ??= new Map(this.#forms.map((f, i) => [placeOf(f.latest), i]));
+    const i = this.#byPlace.get(placeOf(row));
+    return i === undefined ? undefined : this.#at(i);
+  }
+
+  #at(i: number): FormAnchors {
+    this.#cursor = i + 1;
+    return this.#forms[i]!;
+  }
+
+  unseen(): FormAnchors[] {
+    return this.#forms.filter((f) => !f.seen);
+  }
+}
+
+/**
+ * Checks every row against `anchors` (every anchored version of the forms in
+ * scope, e.g. crfAnchorsOf for the dataset's site's participants), in one
+ * pass over the rows: per row its form found at a cursor, the committed
+ * bytes written straight from the row (crfBytes) and one HMAC under the
+ * row's salt. Pure.
+ */
+export function verifyDatasetRows(dataset: Dataset, anchors: readonly CrfAnchor[]): DatasetVerdict {
+  const finder = new FormFinder(formsOf(anchors));
+  const verdict: DatasetVerdict = { ok: true, rows: dataset.rows.length, matched: 0, tampered: [], stale: [], extra: [], missing: [] };
+  const unanchoredSeen = new Set<string>();
+  const { rows, trialId } = dataset;
+  const refOf = (row: DatasetRow, index: number): RowRef => ({ row: index, participant: row.participant, visit: row.visit, form: row.form, version: row.version });
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    const form = finder.find(row);
+    const duplicate = form === undefined ? unanchoredSeen.has(placeOf(row)) : form.seen;
+    if (duplicate) {
+      verdict.extra.push({ ...refOf(row, index), why: 'duplicate' });
+      continue;
+    }
+    if (form === undefined) unanchoredSeen.add(placeOf(row));
+    else form.seen = true;
+    const anchor = form === undefined ? undefined : anchorOf(form, row.version);
+    if (form === undefined || anchor === undefined) {
+      verdict.extra.push({ ...refOf(row, index), why: 'not-anchored' });
+      continue;
     }
     // Commitments are public (on the ledger): a plain comparison of their canonical base64url is enough.
     const salt = Buffer.from(row.salt, 'base64url');
-    if (salt.byteLength !== COMMITMENT_SALT_BYTES || commitmentOf(salt, crfPlaintext(entryOfRow(dataset.trialId, row))) !== anchor.anchor.commitment) {
-      verdict.tampered.push(ref);
-      return;
+    if (salt.byteLength !== COMMITMENT_SALT_BYTES || commitmentOf(salt, crfBytes(trialId, row)) !== anchor.anchor.commitment) {
+      verdict.tampered.push(refOf(row, index));
+      continue;
     }
-    const newest = form?.latest.version ?? row.version;
-    if (newest > row.version) {
-      verdict.stale.push({ ...ref, latest: newest });
-      return;
+    if (form.latest.version > row.version) {
+      verdict.stale.push({ ...refOf(row, index), latest: form.latest.version });
+      continue;
     }
     verdict.matched++;
-  });
-  for (const [place, { latest: a }] of byPlace) {
-    if (!seen.has(place)) verdict.missing.push({ participant: a.participant, visit: a.visit, form: a.form, version: a.version });
   }
+  for (const { latest: a } of finder.unseen()) verdict.missing.push({ participant: a.participant, visit: a.visit, form: a.form, version: a.version });
   verdict.ok = verdict.tampered.length === 0 && verdict.stale.length === 0 && verdict.extra.length === 0 && verdict.missing.length === 0;
   return verdict;
 }
