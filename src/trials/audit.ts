@@ -10,11 +10,14 @@ import {
   consentsOf,
   crfAnchorsOf,
   getResults,
+  investigatorsOf,
+  sitesOf,
   outcomeReport,
   participantsOf,
   protocolHistory,
   signaturesOf,
   type CrfAnchor,
+  type MemberRef,
   type OutcomeReport,
   type ParticipantRecord,
   type ProtocolVersion,
@@ -35,6 +38,8 @@ export interface AuditTrail {
   generatedAt: string;
   height: number;
   trial: TrialRecord;
+  sites: string[];
+  investigators: MemberRef[];
   protocol: ProtocolVersion[];
   participants: Array<ParticipantRecord & { consents: TrialConsent[] }>;
   entries: CrfAnchor[];
@@ -58,6 +63,8 @@ export function auditTrailOf(port: AuditPort, trial: TrialRecord): AuditTrail {
     generatedAt: port.now(),
     height: port.head().height,
     trial,
+    sites: sitesOf(port.scan, trialId),
+    investigators: investigatorsOf(port.scan, trialId),
     protocol: protocolHistory(port.scan, trialId),
     participants: participantsOf(port.scan, trialId).map((p) => ({ ...p, consents: consentsOf(port.scan, trialId, p.participant) })),
     entries: crfAnchorsOf(port.scan, trialId),
@@ -74,7 +81,7 @@ export function renderAuditReport(a: AuditTrail): string {
   const lines: string[] = [];
   const t = a.trial;
   lines.push(`Audit trail of trial ${t.trialId} (${t.registryId}) on network ${a.network}, ledger height ${a.height}, generated ${a.generatedAt}`);
-  lines.push(`Title: ${t.title}`, `Phase: ${t.phase}; sponsor: ${t.sponsor}; sites: ${t.sites.join(', ')}; status: ${t.status}${t.lockedAt === undefined ? '' : ` (locked ${t.lockedAt})`}`);
+  lines.push(`Title: ${t.title}`, `Phase: ${t.phase}; sponsor: ${t.sponsor}; sites: ${a.sites.join(', ')}; status: ${t.status}${t.lockedAt === undefined ? '' : ` (locked ${t.lockedAt})`}`);
   lines.push('', 'Protocol versions:');
   for (const v of a.protocol) {
     const why = v.version === 1 ? 'registration' : `amendment: ${v.reason ?? ''} (ethics ${v.ethicsRef ?? ''})`;

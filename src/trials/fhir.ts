@@ -4,7 +4,7 @@
 // from ledger records; who may read them is decided by the caller (the
 // trials routes: registrations public, participants only at their site).
 import type { FhirResource } from '../fhir/types.js';
-import type { ParticipantRecord, ProtocolVersion, TrialConsent, TrialRecord } from '../contracts/trials/index.js';
+import type { ParticipantRecord, ProtocolVersion, Registration, TrialConsent } from '../contracts/trials/index.js';
 
 export const TRIAL_SYSTEM = 'urn:careledger:trial';
 export const PARTICIPANT_SYSTEM = 'urn:careledger:trial-participant';
@@ -22,7 +22,9 @@ const PHASES: Record<string, string> = {
 };
 
 /** ResearchStudy (R4): status active, or closed-to-accrual once locked; protocol version and hashes as identifiers. */
-export function researchStudyOf(trial: TrialRecord, protocol: ProtocolVersion): FhirResource {
+export function researchStudyOf(registration: Pick<Registration, 'trial' | 'sites' | 'investigators'>, protocol: ProtocolVersion): FhirResource {
+  const { trial, sites, investigators } = registration;
+  const pi = investigators[0];
   return {
     resourceType: 'ResearchStudy',
     id: trial.trialId,
@@ -35,8 +37,8 @@ export function researchStudyOf(trial: TrialRecord, protocol: ProtocolVersion): 
     status: trial.status === 'locked' ? 'closed-to-accrual' : 'active',
     phase: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/research-study-phase', code: PHASES[trial.phase] ?? 'n-a' }] },
     sponsor: { identifier: { system: 'urn:careledger:org', value: trial.sponsor } },
-    principalInvestigator: trial.investigators[0] === undefined ? undefined : { identifier: { system: 'urn:careledger:member', value: `${trial.investigators[0].orgId}/${trial.investigators[0].memberId}` } },
-    site: trial.sites.map((s) => ({ identifier: { system: 'urn:careledger:org', value: s } })),
+    principalInvestigator: pi === undefined ? undefined : { identifier: { system: 'urn:careledger:member', value: `${pi.orgId}/${pi.memberId}` } },
+    site: sites.map((s) => ({ identifier: { system: 'urn:careledger:org', value: s } })),
     objective: protocol.endpoints.map((e) => ({ name: `${e.type}: ${e.id} ${e.title} (${e.timeFrame})`, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/research-study-objective-type', code: e.type }] } })),
     period: { start: trial.registeredAt, ...(trial.lockedAt === undefined ? {} : { end: trial.lockedAt }) },
   };

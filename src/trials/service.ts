@@ -14,7 +14,6 @@ import {
   consentStatement,
   consentsOf,
   crfAnchorsOf,
-  getProtocol,
   getCrfHead,
   getCrfVersion,
   getParticipant,
@@ -22,6 +21,7 @@ import {
   latestCrfAnchors,
   outcomeReport,
   participantsOf,
+  registrationOf,
   verifyStatement,
   withdrawalStatement,
   type ChangeReason,
@@ -88,7 +88,7 @@ export class TrialsService {
 
   /** Adds a patient to a trial under its per-trial pseudonym, with the trial-only consent keys it holds. */
   async addParticipant(actor: TrialsActor, trialId: string, patient: string, consentKeys: ConsentKey[]): Promise<Committed & { participant: string }> {
-    requireSiteInvestigator(actor, this.trial(trialId), this.#ledger.orgId);
+    requireSiteInvestigator(this.#ledger.state, actor, this.trial(trialId), this.#ledger.orgId);
     const participant = this.pseudonymOf(trialId, patient);
     const done = await this.#submit('add-participant', { trialId, participant, consentKeys });
     return { ...done, participant };
@@ -134,7 +134,7 @@ export class TrialsService {
    */
   async capture(actor: TrialsActor, input: CaptureInput): Promise<Committed & { version: number; commitment: string }> {
     const { trialId, participant, visit, form } = input;
-    const author = requireSiteInvestigator(actor, this.trial(trialId), this.#ledger.orgId);
+    const author = requireSiteInvestigator(this.#ledger.state, actor, this.trial(trialId), this.#ledger.orgId);
     this.#own(actor, trialId, participant);
     const version = (getCrfHead(this.#ledger.state, trialId, participant, visit, form)?.latest ?? 0) + 1;
     const entry: CrfEntry = { trialId, participant, visit, form, version, values: input.values, reason: input.reason, ...(input.note === undefined ? {} : { note: input.note }) };
@@ -163,13 +163,13 @@ export class TrialsService {
 
   /** This site's participants of a trial (pseudonyms and status only). */
   participants(actor: TrialsActor, trialId: string): ParticipantRecord[] {
-    requireSiteInvestigator(actor, this.trial(trialId), this.#ledger.orgId);
+    requireSiteInvestigator(this.#ledger.state, actor, this.trial(trialId), this.#ledger.orgId);
     return participantsOf(this.#ledger.scan, trialId, this.#ledger.orgId);
   }
 
   /** The latest version of every form of this site's participants, with salts: a dataset file. */
   exportDataset(actor: TrialsActor, trialId: string): Dataset {
-    requireSiteInvestigator(actor, this.trial(trialId), this.#ledger.orgId);
+    requireSiteInvestigator(this.#ledger.state, actor, this.trial(trialId), this.#ledger.orgId);
     const height = this.#ledger.head().height;
     const rows: DatasetRow[] = [];
     for (const p of participantsOf(this.#ledger.scan, trialId, this.#ledger.orgId)) {
@@ -199,7 +199,7 @@ export class TrialsService {
    */
   verifyDataset(actor: TrialsActor, dataset: Dataset): DatasetVerdict {
     const trial = this.trial(dataset.trialId);
-    if (!mayAudit(actor, trial)) throw new CareLedgerError('FORBIDDEN', 'not a party to this trial');
+    if (!mayAudit(this.#ledger.state, actor, trial)) throw new CareLedgerError('FORBIDDEN', 'not a party to this trial');
     return verifyDatasetRows(dataset, this.anchorsInScope(dataset.trialId, dataset.site));
   }
 
@@ -212,14 +212,14 @@ export class TrialsService {
   /** The audit trail export (sponsor, site investigators, auditors). */
   auditTrail(actor: TrialsActor, trialId: string): AuditTrail {
     const trial = this.trial(trialId);
-    if (!mayAudit(actor, trial)) throw new CareLedgerError('FORBIDDEN', 'not a party to this trial');
+    if (!mayAudit(this.#ledger.state, actor, trial)) throw new CareLedgerError('FORBIDDEN', 'not a party to this trial');
     return auditTrailOf(this.#ledger, trial);
   }
 
   /** The results report: outcome switching against the registration and every refused attempt. */
   resultsReport(actor: TrialsActor, trialId: string): { outcome: OutcomeReport | null; violations: TrialTx[] } {
     const trial = this.trial(trialId);
-    if (!mayAudit(actor, trial)) throw new CareLedgerError('FORBIDDEN', 'not a party to this trial');
+    if (!mayAudit(this.#ledger.state, actor, trial)) throw new CareLedgerError('FORBIDDEN', 'not a party to this trial');
     return {
       outcome: outcomeReport(this.#ledger.state, this.#ledger.scan, trialId) ?? null,
       violations: violationAttempts(trialTransactions(this.#ledger, trialId)),
@@ -228,10 +228,11 @@ export class TrialsService {
 
   /** The trial as a FHIR R4 ResearchStudy at its current protocol version (registrations are public). */
   researchStudy(trialId: string): FhirResource {
-    const trial = this.trial(trialId);
-    const protocol = getProtocol(this.#ledger.state, trialId, trial.version);
+    const registration = registrationOf(this.#ledger.state, this.#ledger.scan, trialId);
+    if (registration === undefined) throw new CareLedgerError('NOT_FOUND', 'no such trial');
+    const protocol = registration.protocol.find((p) => p.version === registration.trial.version);
     if (protocol === undefined) throw new CareLedgerError('INTERNAL', 'the current protocol version is missing');
-    return researchStudyOf(trial, protocol);
+    return researchStudyOf(registration, protocol);
   }
 
   /** A participant of this site as ResearchSubject and its consents as FHIR Consents (a collection Bundle). */
@@ -244,7 +245,7 @@ export class TrialsService {
 
   #own(actor: TrialsActor, trialId: string, participant: string): ParticipantRecord {
     const trial = this.trial(trialId);
-    return requireOwnParticipant(actor, trial, getParticipant(this.#ledger.state, trialId, participant), this.#ledger.orgId);
+    return requireOwnParticipant(this.#ledger.state, actor, trial, getParticipant(this.#ledger.state, trialId, participant), this.#ledger.orgId);
   }
 
   /** Signs a trials action with the node key and waits for its commit; a refusal throws with its result code. */

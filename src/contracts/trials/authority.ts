@@ -4,7 +4,7 @@
 // (members with the 'investigator' role at a site) and the participant (a
 // trial-only consent key). Roles come from identity's catalogue; no new role.
 import { refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
-import { getParticipant, getTrial, type ParticipantRecord, type TrialRecord } from './keys.js';
+import { getParticipant, getTrial, isTrialSite, type ParticipantRecord, type TrialRecord } from './keys.js';
 import { actingMember, actingNodeOrg, type ActingMember } from './views.js';
 
 /** A Refusal rather than a found value (records never carry a `code` field). */
@@ -38,7 +38,7 @@ export function sponsoredOpenTrial(ctx: ExecContext, trialId: string): { trial: 
 /** The signer's org if it is the node of one of the trial's sites, else UNAUTHORIZED. */
 export function siteNodeOf(ctx: ExecContext, trial: TrialRecord, site?: string): string | Refusal {
   const org = actingNodeOrg(ctx);
-  if (org === undefined || !trial.sites.includes(org)) return refuse('UNAUTHORIZED', 'signer is not the node of a trial site');
+  if (org === undefined || !isTrialSite(ctx.state, trial.trialId, org)) return refuse('UNAUTHORIZED', 'signer is not the node of a trial site');
   if (site !== undefined && org !== site) return refuse('UNAUTHORIZED', "signer is not the participant's site");
   return org;
 }

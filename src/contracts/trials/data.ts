@@ -3,7 +3,7 @@
 // the participant's site node and naming the investigator who entered it;
 // `sign-entry` is a 21 CFR Part 11 signature by a person's own key with its
 // meaning (authored, reviewed, approved), bound to the version's commitment.
-import { allow, defineAction, refuse, type Refusal } from '../../ledger/contract.js';
+import { allow, defineAction, refuse, type Refusal, type StateReader } from '../../ledger/contract.js';
 import { refused, siteParticipant, trialOf } from './authority.js';
 import {
   TRIALS_NAMESPACE,
@@ -13,6 +13,7 @@ import {
   getCrfVersion,
   getParticipant,
   hasCurrentConsent,
+  isPrincipalInvestigator,
   signatureKey,
   type CrfHead,
   type CrfVersion,
@@ -80,7 +81,7 @@ export const anchorCrf = defineAction({
  * the trial's sponsor (a monitor); 'approved' a principal investigator named
  * at registration for that site.
  */
-export function maySign(trial: TrialRecord, site: string, member: ActingMember, meaning: SignEntryArgs['meaning']): boolean {
+export function maySign(state: StateReader, trial: TrialRecord, site: string, member: ActingMember, meaning: SignEntryArgs['meaning']): boolean {
   const siteInvestigator = member.orgId === site && member.roles.includes('investigator');
   switch (meaning) {
     case 'authored':
@@ -88,7 +89,7 @@ export function maySign(trial: TrialRecord, site: string, member: ActingMember, 
     case 'reviewed':
       return siteInvestigator || (member.orgId === trial.sponsor && member.roles.includes('sponsor'));
     case 'approved':
-      return siteInvestigator && trial.investigators.some((pi) => pi.orgId === site && pi.memberId === member.memberId);
+      return siteInvestigator && isPrincipalInvestigator(state, trial.trialId, { orgId: site, memberId: member.memberId });
   }
 }
 
@@ -103,7 +104,7 @@ export const signEntry = defineAction({
     const head = getCrfHead(ctx.state, args.trialId, args.participant, args.visit, args.form);
     const version = getCrfVersion(ctx.state, args.trialId, args.participant, args.visit, args.form, args.version);
     if (record === undefined || head === undefined || version === undefined) return refuse('NOT_FOUND', 'no such entry version');
-    if (!maySign(trial, record.site, member, args.meaning)) return refuse('UNAUTHORIZED', `signer may not sign as ${args.meaning}`);
+    if (!maySign(ctx.state, trial, record.site, member, args.meaning)) return refuse('UNAUTHORIZED', `signer may not sign as ${args.meaning}`);
     if (trial.status !== 'open') return refuse('RULE_VIOLATION', 'signing after database lock');
     if (version.commitment !== args.commitment) return refuse('CONFLICT', 'the commitment differs from the anchored version');
     if (head.latest !== args.version) return refuse('CONFLICT', 'the version is superseded');

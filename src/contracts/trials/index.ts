@@ -14,6 +14,8 @@ export {
   CONSENT_SIGNERS,
   CHANGE_REASONS,
   trialKey,
+  siteKey,
+  investigatorKey,
   protocolKey,
   participantKey,
   consentKey,
@@ -22,6 +24,9 @@ export {
   signatureKey,
   resultsKey,
   getTrial,
+  getSite,
+  isTrialSite,
+  isPrincipalInvestigator,
   getProtocol,
   getParticipant,
   getConsentKeyRef,
@@ -40,6 +45,7 @@ export type {
   Endpoint,
   MemberRef,
   TrialRecord,
+  TrialSite,
   ProtocolVersion,
   ConsentKey,
   ParticipantRecord,
@@ -76,6 +82,8 @@ export { TRIAL_CONSENT_DOMAIN, consentStatement, withdrawalStatement, verifyStat
 export type { ConsentStatement, ParticipantAttestation } from './statements.js';
 export {
   scanAll,
+  sitesOf,
+  investigatorsOf,
   protocolHistory,
   participantsOf,
   consentsOf,
@@ -88,4 +96,4 @@ export {
   registrationOf,
   trialIds,
 } from './queries.js';
-export type { CrfAnchor, SignatureEntry, EndpointDifference, OutcomeReport } from './queries.js';
+export type { Registration, CrfAnchor, SignatureEntry, EndpointDifference, OutcomeReport } from './queries.js';

@@ -1,6 +1,8 @@
 // The state vocabulary of the trials contract, the one module other layers
 // import to read it (namespace 'trials'):
 //   'trial/<trialId>'                                        -> TrialRecord
+//   'site/<trialId>/<orgId>'                                 -> TrialSite (one entry per site)
+//   'pi/<trialId>/<orgId>/<memberId>'                        -> MemberRef (one entry per principal investigator)
 //   'protocol/<trialId>/<version:010>'                       -> ProtocolVersion
 //   'part/<trialId>/<participant>'                           -> ParticipantRecord
 //   'ckey/<keyId>'                                           -> ConsentKeyRef (a consent key is used once, network-wide)
@@ -9,6 +11,10 @@
 //   'crfv/<trialId>/<participant>/<visit>/<form>/<ver:010>'  -> CrfVersion
 //   'sig/<trialId>/<participant>/<visit>/<form>/<ver:010>/<meaning>/<orgId>/<memberId>' -> EntrySignature
 //   'results/<trialId>'                                      -> ResultsRecord
+// Every list that grows with a trial (sites, investigators, protocol
+// versions, participants, consents, CRF versions, signatures) is keyed
+// entries under a per-trial prefix, read by prefix scan: no state value grows
+// with the data, so one transaction's writes stay within a fixed size.
 // Participants appear only under their per-trial pseudonym (`tp-` + 32 hex,
 // an HMAC under the site's secret); case report form data only as salted
 // commitments. Pure vocabulary: constants, key builders, record types, typed readers.
@@ -67,8 +73,6 @@ export interface TrialRecord {
   title: string;
   phase: TrialPhase;
   sponsor: string;
-  sites: string[];
-  investigators: MemberRef[];
   /** Current protocol version. */
   version: number;
   /** Lowest protocol version whose consent still allows enrolment and capture (raised by amendments requiring re-consent). */
@@ -78,6 +82,14 @@ export interface TrialRecord {
   registeredHeight: number;
   lockedAt?: string;
   lockedHeight?: number;
+}
+
+/** A site of the trial: an organisation whose node enrols participants and keeps their CRF data. */
+export interface TrialSite {
+  [k: string]: JsonValue;
+  trialId: string;
+  orgId: string;
+  since: string;
 }
 
 /** One protocol version: v1 is the registration, later ones amendments. */
@@ -184,6 +196,10 @@ const pad = (n: number): string => String(n).padStart(VERSION_KEY_WIDTH, '0');
 
 export const TRIAL_PREFIX = 'trial/';
 export const trialKey = (trialId: string): string => `${TRIAL_PREFIX}${trialId}`;
+export const sitePrefix = (trialId: string): string => `site/${trialId}/`;
+export const siteKey = (trialId: string, orgId: string): string => `${sitePrefix(trialId)}${orgId}`;
+export const investigatorPrefix = (trialId: string, orgId?: string): string => (orgId === undefined ? `pi/${trialId}/` : `pi/${trialId}/${orgId}/`);
+export const investigatorKey = (trialId: string, ref: MemberRef): string => `${investigatorPrefix(trialId, ref.orgId)}${ref.memberId}`;
 export const protocolKey = (trialId: string, version: number): string => `protocol/${trialId}/${pad(version)}`;
 export const protocolPrefix = (trialId: string): string => `protocol/${trialId}/`;
 export const participantKey = (trialId: string, participant: string): string => `part/${trialId}/${participant}`;
@@ -227,6 +243,12 @@ function read<T>(reader: StateReader, key: string, field: string): T | undefined
 }
 
 export const getTrial = (reader: StateReader, trialId: string): TrialRecord | undefined => read<TrialRecord>(reader, trialKey(trialId), 'trialId');
+export const getSite = (reader: StateReader, trialId: string, orgId: string): TrialSite | undefined => read<TrialSite>(reader, siteKey(trialId, orgId), 'orgId');
+/** Whether `orgId` is a site of the trial. */
+export const isTrialSite = (reader: StateReader, trialId: string, orgId: string): boolean => getSite(reader, trialId, orgId) !== undefined;
+/** Whether the member was named a principal investigator of the trial at registration. */
+export const isPrincipalInvestigator = (reader: StateReader, trialId: string, ref: MemberRef): boolean =>
+  read<MemberRef>(reader, investigatorKey(trialId, ref), 'memberId') !== undefined;
 export const getProtocol = (reader: StateReader, trialId: string, version: number): ProtocolVersion | undefined =>
   read<ProtocolVersion>(reader, protocolKey(trialId, version), 'protocolHash');
 export const getParticipant = (reader: StateReader, trialId: string, participant: string): ParticipantRecord | undefined =>

@@ -11,13 +11,17 @@ import {
   getProtocol,
   getResults,
   getTrial,
+  investigatorPrefix,
   parseEntryKey,
+  sitePrefix,
   participantPrefix,
   protocolPrefix,
   signaturePrefix,
   type CrfVersion,
   type Endpoint,
   type EntrySignature,
+  type MemberRef,
+  type TrialSite,
   type ParticipantRecord,
   type ProtocolVersion,
   type ResultsRecord,
@@ -42,6 +46,16 @@ function objects<T>(rows: StateRow[]): T[] {
     const o = asObject(r.value);
     return o === undefined ? [] : [o as T];
   });
+}
+
+/** The trial's site organisations, in id order. */
+export function sitesOf(scan: StateScan, trialId: string): string[] {
+  return objects<TrialSite>(scanAll(scan, sitePrefix(trialId))).map((s) => s.orgId);
+}
+
+/** The trial's principal investigators, by site and member id. */
+export function investigatorsOf(scan: StateScan, trialId: string): MemberRef[] {
+  return objects<MemberRef>(scanAll(scan, investigatorPrefix(trialId))).map((m) => ({ orgId: m.orgId, memberId: m.memberId }));
 }
 
 /** A trial with every protocol version, oldest first. */
@@ -172,10 +186,18 @@ export function outcomeReport(reader: StateReader, scan: StateScan, trialId: str
   };
 }
 
-/** The trial's public registration: the trial record and its protocol versions (no participant data). */
-export function registrationOf(reader: StateReader, scan: StateScan, trialId: string): { trial: TrialRecord; protocol: ProtocolVersion[] } | undefined {
+/** A trial's public registration: the trial record, its sites and principal investigators, and its protocol versions (no participant data). */
+export interface Registration {
+  trial: TrialRecord;
+  sites: string[];
+  investigators: MemberRef[];
+  protocol: ProtocolVersion[];
+}
+
+export function registrationOf(reader: StateReader, scan: StateScan, trialId: string): Registration | undefined {
   const trial = getTrial(reader, trialId);
-  return trial === undefined ? undefined : { trial, protocol: protocolHistory(scan, trialId) };
+  if (trial === undefined) return undefined;
+  return { trial, sites: sitesOf(scan, trialId), investigators: investigatorsOf(scan, trialId), protocol: protocolHistory(scan, trialId) };
 }
 
 /** Every trial id (registrations are public on the network). */

@@ -6,7 +6,7 @@
 // `declare-results` (the results' hash and the endpoints reported).
 import { allow, defineAction, refuse } from '../../ledger/contract.js';
 import { refused, sponsorOf, sponsoredOpenTrial, trialOf } from './authority.js';
-import { TRIALS_NAMESPACE, getResults, getTrial, protocolKey, resultsKey, trialKey, type ProtocolVersion, type TrialRecord } from './keys.js';
+import { TRIALS_NAMESPACE, getResults, getTrial, investigatorKey, protocolKey, resultsKey, siteKey, trialKey, type ProtocolVersion, type TrialRecord, type TrialSite } from './keys.js';
 import { amendArgs, declareResultsArgs, lockArgs, registerArgs } from './schema.js';
 import { isOrgActive, memberHasRole } from './views.js';
 
@@ -30,8 +30,6 @@ export const register = defineAction({
       title: args.title,
       phase: args.phase,
       sponsor,
-      sites: args.sites,
-      investigators: args.investigators,
       version: 1,
       consentVersion: 1,
       status: 'open',
@@ -49,6 +47,11 @@ export const register = defineAction({
       signer: ctx.signer,
     };
     ctx.state.put(TRIALS_NAMESPACE, trialKey(args.trialId), trial);
+    for (const orgId of args.sites) {
+      const site: TrialSite = { trialId: args.trialId, orgId, since: ctx.blockTime };
+      ctx.state.put(TRIALS_NAMESPACE, siteKey(args.trialId, orgId), site);
+    }
+    for (const pi of args.investigators) ctx.state.put(TRIALS_NAMESPACE, investigatorKey(args.trialId, pi), { orgId: pi.orgId, memberId: pi.memberId });
     ctx.state.put(TRIALS_NAMESPACE, protocolKey(args.trialId, 1), v1);
     ctx.emit('registered', { trialId: args.trialId, version: 1 });
     return undefined;

@@ -11,6 +11,8 @@ import {
   getParticipant,
   getProtocol,
   getTrial,
+  isPrincipalInvestigator,
+  isTrialSite,
   getTrialConsent,
   outcomeReport,
   signatureKey,
@@ -40,14 +42,24 @@ test('register writes the trial and protocol v1; only an active sponsor member m
     title: 'A randomised trial of drug X in type 2 diabetes',
     phase: 'phase-3',
     sponsor: 'pharma',
-    sites: ['alpha', 'beta'],
-    investigators: [{ orgId: 'alpha', memberId: 'pi' }, { orgId: 'beta', memberId: 'pi' }],
     version: 1,
     consentVersion: 1,
     status: 'open',
     registeredAt: TEST_BLOCK_TIME,
     registeredHeight: 7,
   });
+  // Sites and principal investigators are one entry each, under the trial's prefixes.
+  assert.deepEqual(
+    state.list('trials').filter(([key]) => key.startsWith('site/') || key.startsWith('pi/')),
+    [
+      ['pi/TRIAL-1/alpha/pi', { orgId: 'alpha', memberId: 'pi' }],
+      ['pi/TRIAL-1/beta/pi', { orgId: 'beta', memberId: 'pi' }],
+      ['site/TRIAL-1/alpha', { trialId: 'TRIAL-1', orgId: 'alpha', since: TEST_BLOCK_TIME }],
+      ['site/TRIAL-1/beta', { trialId: 'TRIAL-1', orgId: 'beta', since: TEST_BLOCK_TIME }],
+    ],
+  );
+  assert.deepEqual([isTrialSite(state, 'TRIAL-1', 'beta'), isTrialSite(state, 'TRIAL-1', 'pharma')], [true, false]);
+  assert.deepEqual([isPrincipalInvestigator(state, 'TRIAL-1', { orgId: 'alpha', memberId: 'pi' }), isPrincipalInvestigator(state, 'TRIAL-1', { orgId: 'alpha', memberId: 'inv' })], [true, false]);
   const v1 = getProtocol(state, 'TRIAL-1', 1);
   assert.deepEqual([v1?.protocolHash, v1?.sapHash, v1?.endpoints, v1?.reconsentRequired, v1?.signer], [HASH('protocol v1'), HASH('sap v1'), ENDPOINTS, true, K.sponsor]);
   assert.equal(code(trials(state, 'register', registration(), K.sponsor)), 'ALREADY_EXISTS');
