@@ -1,5 +1,5 @@
 // Runs one benchmark suite in a process of its own: `node dist/bench/run-suite.js
-// <ledger|records|network|supply> '<options as JSON>'`. `careledger bench` (src/cli/bench.ts)
+// <ledger|records|network|supply|trials> '<options as JSON>'`. `careledger bench` (src/cli/bench.ts)
 // validates the flags and starts this file as a program, so the shipped CLI
 // never imports bench/ code. Progress goes to stderr, the result to stdout
 // as each suite prints it.
@@ -7,6 +7,7 @@ import { runLedgerBench, type LedgerBenchOptions } from './ledger.js';
 import { runNetworkBench, type NetworkBenchOptions } from './network.js';
 import { runRecordsBench, type RecordsBenchOptions } from './records.js';
 import { runSupplyBench, type SupplyBenchOptions } from './supply.js';
+import { runTrialsBench, type TrialsBenchOptions } from './trials.js';
 
 const [suite, optionsJson] = process.argv.slice(2);
 try {
@@ -15,7 +16,8 @@ try {
   else if (suite === 'records') await runRecordsBench(options as RecordsBenchOptions);
   else if (suite === 'network') await runNetworkBench(options as NetworkBenchOptions);
   else if (suite === 'supply') process.stdout.write(JSON.stringify(await runSupplyBench(options as SupplyBenchOptions)) + '\n');
-  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network or supply)`);
+  else if (suite === 'trials') await runTrialsBench(options as TrialsBenchOptions);
+  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network, supply or trials)`);
 } catch (error) {
   process.stderr.write(`careledger bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

@@ -20,6 +20,7 @@ import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
 import { registerSupplyChainRoutes } from './supplychain-routes.js';
+import { registerTrialsRoutes, trialsDepsOf } from './trials-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 import { registerPortalRoutes } from './portal-routes.js';
@@ -126,6 +127,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
     });
     registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
     registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerTrialsRoutes(app, trialsDepsOf(ledgerPortOf(node, node.orgId), records.vault, authenticateHeader));
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,

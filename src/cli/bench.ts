@@ -1,5 +1,6 @@
 // `careledger bench`: runs the benchmarks in bench/ (one file per subsystem).
-// --suite ledger: the commit pipeline (bench/ledger.ts); --suite records: the
+// --suite ledger: the commit pipeline (bench/ledger.ts); --suite trials: CRF
+// anchoring and dataset verification (bench/trials.ts, run alone); --suite records: the
 // health-records path (bench/records.ts); --suite all (default): both, the
 // ledger first, then ONE JSON line on stdout with the ledger's fields at the
 // top level, the records figures under `records` and, when etcd is on the
@@ -14,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'supply', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -34,6 +35,8 @@ interface BenchCliOptions {
   netVerifyWorkers?: string;
   netWarmup: string;
   packs: string;
+  entries: string;
+  rows: string;
 }
 
 function count(name: string, text: string): number {
@@ -86,7 +89,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | supply | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | trials | all', 'all')
     .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
@@ -101,6 +104,8 @@ export function registerBench(program: Command): void {
     .option('--consents <n>', 'records: consents put on the ledger in setup', '10000')
     .option('--reads <n>', 'records: timed FHIR reads (each paired with a plain vault read)', '5000')
     .option('--decides <n>', 'records: timed consent decisions', '50000')
+    .option('--entries <n>', 'trials: case report form entries anchored (and written to a plain vault as the baseline)', '2000')
+    .option('--rows <n>', 'trials: rows of the verified dataset', '100000')
     .action(async (o: BenchCliOptions) => {
       if (!(SUITES as readonly string[]).includes(o.suite)) throw new Error(`--suite must be one of ${SUITES.join(', ')}, got '${o.suite}'`);
       const suite = o.suite as Suite;
@@ -147,6 +152,10 @@ export function registerBench(program: Command): void {
       }
       if (suite === 'supply') {
         await runSuite('supply', { packs: count('packs', o.packs) });
+        return;
+      }
+      if (suite === 'trials') {
+        await runSuite('trials', { json, entries: count('entries', o.entries), rows: count('rows', o.rows) });
         return;
       }
       const ledgerResult = await suiteInChild('ledger', [

@@ -7,6 +7,7 @@ import { registerInit, registerStart } from './run.js';
 import { registerKeys, registerTx } from './client.js';
 import { registerConsent } from './consent.js';
 import { registerSupply } from './supply.js';
+import { registerTrials } from './trials.js';
 import { registerVerify } from './verify.js';
 import { registerBench } from './bench.js';
 import { registerDemo, registerToken } from './demo.js';
@@ -28,6 +29,7 @@ registerVerify(program);
 registerBench(program);
 registerDemo(program);
 registerToken(program);
+registerTrials(program);
 registerDemoNetwork(program);
 
 try {

@@ -21,3 +21,8 @@ export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array 
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
 }
+
+/** base64url(HMAC-SHA-256(key, prefix || message)) straight from the digest: no copies (commitments checked in bulk). */
+export function hmacSha256Base64Url(key: Uint8Array, prefix: Uint8Array, message: Uint8Array): string {
+  return createHmac('sha256', key).update(prefix).update(message).digest('base64url');
+}

@@ -1,6 +1,6 @@
 // Public face of the crypto layer: everything above imports from here.
 export { toBase64Url, fromBase64Url, toHex, fromHex, utf8, concatBytes, constantTimeEqual } from './bytes.js';
-export { sha256, sha256Hex, hmacSha256 } from './hash.js';
+export { sha256, sha256Hex, hmacSha256, hmacSha256Base64Url } from './hash.js';
 export { canonicalJson, canonicalBytes } from './jcs.js';
 export {
   KEY_ID_PREFIX,

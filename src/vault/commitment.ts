@@ -2,7 +2,7 @@
 // records contract): HMAC-SHA-256 keyed by a per-version 32-byte salt over
 // "careledger.commit/1\n" || plaintext. Without the salt (kept encrypted in the
 // vault and destroyed on erasure) the commitment cannot be linked to the data.
-import { constantTimeEqual, fromBase64Url, hmacSha256, toBase64Url, utf8 } from '../crypto/index.js';
+import { constantTimeEqual, fromBase64Url, hmacSha256, hmacSha256Base64Url, utf8 } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
 
 export const COMMITMENT_DOMAIN = 'careledger.commit/1\n';
@@ -14,7 +14,7 @@ export function commitmentOf(salt: Uint8Array, plaintext: Uint8Array): string {
   if (salt.byteLength !== COMMITMENT_SALT_BYTES) {
     throw new CareLedgerError('MALFORMED', `commitment salt must be ${COMMITMENT_SALT_BYTES} bytes`, { field: 'salt' });
   }
-  return toBase64Url(hmacSha256(salt, DOMAIN_BYTES, plaintext));
+  return hmacSha256Base64Url(salt, DOMAIN_BYTES, plaintext);
 }
 
 /** Checks a received record against its on-ledger commitment, in constant time. */

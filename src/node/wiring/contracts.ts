@@ -6,7 +6,8 @@ import { governanceContract } from '../../contracts/governance/index.js';
 import { identityContract } from '../../contracts/identity/index.js';
 import { recordsContract } from '../../contracts/records/index.js';
 import { supplychainContract } from '../../contracts/supplychain/index.js';
+import { trialsContract } from '../../contracts/trials/index.js';
 
 export function defaultRegistry(): ContractRegistry {
-  return new ContractRegistry([governanceContract, identityContract, consentContract, recordsContract, accessContract, supplychainContract]);
+  return new ContractRegistry([governanceContract, identityContract, consentContract, recordsContract, accessContract, supplychainContract, trialsContract]);
 }

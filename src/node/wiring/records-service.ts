@@ -25,6 +25,8 @@ export interface RecordsService {
   auth: AuthDeps;
   /** Node-to-node exchange: this node as custodian and as requester. */
   exchange: { custodian: CustodianDeps; requester: RequesterDeps };
+  /** The vault, for services that keep their own records in it (trials: CRF data). */
+  vault: Vault;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       repository,
       auth,
       exchange,
+      vault,
       close: async () => {
         await repository.close();
         vaultDb.close();
