@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
+import { checkPlainListener, readTlsMaterial, watchTls, type TlsFiles } from '../api/tls.js';
 import { CareLedgerError } from '../errors/index.js';
 import {
   closeNode,
@@ -135,6 +136,17 @@ interface StartFlags extends KeyFlags {
   signerQuota?: string;
   patientQuota?: string;
   selfEnrolment?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  trustProxy?: string;
+}
+
+/** --tls-cert and --tls-key come together; neither means plain HTTP (loopback only, tls.ts). */
+function tlsFilesOf(o: StartFlags): TlsFiles | undefined {
+  if (o.tlsCert === undefined && o.tlsKey === undefined) return undefined;
+  if (o.tlsCert === undefined || o.tlsKey === undefined) throw new CareLedgerError('MALFORMED', '--tls-cert and --tls-key go together', { field: 'tls' });
+  return { certFile: o.tlsCert, keyFile: o.tlsKey };
 }
 
 /** --signer-quota and --self-enrolment; absent flags keep the node's defaults. */
@@ -202,17 +214,27 @@ export function registerStart(program: Command): void {
     .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
     .option('--signer-quota <rate/burst>', 'transactions per second and burst per registered signer (default 50/1000; or unlimited)')
     .option('--patient-quota <rate/burst>', 'transactions per second and burst per patient or delegate key (default 1/20; or unlimited)')
-    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)');
+    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)')
+    .option('--tls-cert <file>', 'serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain; reloaded on SIGHUP and on change')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--insecure-http', 'allow plain HTTP on a non-loopback address (logs a warning)')
+    .option('--trust-proxy <addresses>', 'reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-* headers are believed');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
     const verifyWorkers = verifyWorkersOf(o);
     const fhirBodyLimit = fhirBodyLimitOf(o);
+    const tlsFiles = tlsFilesOf(o);
+    const tls = tlsFiles === undefined ? undefined : readTlsMaterial(tlsFiles);
+    const plainWarning = checkPlainListener(o.host, tls !== undefined, o.insecureHttp === true);
+    if (plainWarning !== undefined) process.stderr.write(`careledger: ${plainWarning}\n`);
+    const trustProxy = o.trustProxy === undefined ? undefined : parseHostList(o.trustProxy);
+    const scheme = tls ? 'https' : 'http';
     const workers = { ...(verifyWorkers === undefined ? {} : { verifyWorkers }), limits: limitsOf(o) };
     const secrets: UnlockSecrets = unlockSecretsOf(o);
     if (!isInitialised(o.dataDir)) {
       if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
-      const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}`, ...initKeyOptionsOf(o, secrets) });
+      const r = await initDevNetwork(o.dataDir, { endpoint: `${scheme}://${o.host}:${port}`, ...initKeyOptionsOf(o, secrets) });
       process.stdout.write(describeInit(r, `first start: initialised network ${r.config.networkId} in ${r.dataDir}`));
     }
     const keys = unlockKeyring(o.dataDir, secrets);
@@ -228,16 +250,19 @@ export function registerStart(program: Command): void {
     } else {
       opened = openNode(o.dataDir, { keys, onFatal: fatal('cannot commit a block'), ...workers });
     }
-    const baseUrl = `http://${o.host}:${port}`;
+    const baseUrl = `${scheme}://${o.host}:${port}`;
     const records = await openRecords(o.dataDir, opened, baseUrl);
     const { app } = buildServer(opened.node, {
       logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
       records,
       baseUrl,
       ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
+      ...(tls === undefined ? {} : { tls }),
+      ...(trustProxy === undefined ? {} : { trustProxy }),
       ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
     });
     const address = await app.listen({ port, host: o.host });
+    const stopWatching = tlsFiles === undefined ? () => undefined : watchTls(app, tlsFiles, (line) => process.stdout.write(`careledger: ${line}\n`));
     process.stdout.write(
       `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, ` +
         `orderer ${settings?.orderer.kind ?? 'solo'}, data ${paths(o.dataDir).ledger})\n`,
@@ -246,6 +271,7 @@ export function registerStart(program: Command): void {
     const stop = async () => {
       if (stopping) return;
       stopping = true;
+      stopWatching();
       await app.close();
       await records.close();
       if (network) await network.close();
