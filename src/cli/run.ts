@@ -4,6 +4,7 @@
 // Keys come from a key provider (key-options.ts, docs/keys.md); the org admin
 // key is written outside the data directory.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/index.js';
@@ -140,6 +141,7 @@ interface StartFlags extends KeyFlags {
   tlsKey?: string;
   insecureHttp?: boolean;
   trustProxy?: string;
+  tlsCa?: string;
 }
 
 /** --tls-cert and --tls-key come together; neither means plain HTTP (loopback only, tls.ts). */
@@ -178,7 +180,7 @@ function verifyWorkersOf(o: StartFlags): number | undefined {
 /** Flags override D/network.json and are saved there, so restarts need none. */
 function networkSettings(o: StartFlags): NetworkSettings | undefined {
   const saved = readNetworkConfig(o.dataDir);
-  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined;
+  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined || o.tlsCa !== undefined;
   if (!flagged) return saved;
   const kind = o.orderer ?? (o.etcd ? 'etcd' : saved?.orderer.kind ?? 'solo');
   if (kind !== 'etcd' && kind !== 'solo') throw new CareLedgerError('MALFORMED', `unknown orderer ${kind} (solo or etcd)`, { field: 'orderer' });
@@ -189,6 +191,7 @@ function networkSettings(o: StartFlags): NetworkSettings | undefined {
     peers: o.peer ? parseHostList(o.peer) : saved?.peers ?? [],
     witnessIntervalMs: o.witnessInterval ? Number(o.witnessInterval) : saved?.witnessIntervalMs ?? 1_000,
     compactIntervalMs: o.compactInterval ? Number(o.compactInterval) : saved?.compactIntervalMs ?? 0,
+    ...(o.tlsCa !== undefined ? { tlsCa: resolve(o.tlsCa) } : saved?.tlsCa !== undefined ? { tlsCa: saved.tlsCa } : {}),
   });
 }
 
@@ -218,6 +221,7 @@ export function registerStart(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain; reloaded on SIGHUP and on change')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--insecure-http', 'allow plain HTTP on a non-loopback address (logs a warning)')
+    .option('--tls-ca <file>', 'the consortium\'s CA bundle (PEM): peers and custodians are called over HTTPS checked against it only; saved in D/network.json')
     .option('--trust-proxy <addresses>', 'reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-* headers are believed');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);

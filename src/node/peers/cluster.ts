@@ -11,6 +11,7 @@ import { CareLedgerError } from '../../errors/index.js';
 import { CompactedError, EtcdOrderer, type BatchHandler, type EtcdOrdererOptions, type Orderer } from '../../ordering/index.js';
 import type { LedgerStore } from '../../storage/index.js';
 import { reexecuteFromPeer, type PeerReadAuth } from './catchup.js';
+import type { PeerTransport } from './transport.js';
 
 export interface ClusterOrdererOptions {
   hosts: string[];
@@ -31,6 +32,8 @@ export interface ClusterOrdererOptions {
   onFatal: (error: Error) => void;
   /** Signs block reads from peers with this node's key (peers serve full blocks only to member nodes). */
   readAuth?: PeerReadAuth;
+  /** How catch-up reaches peers (default: HTTP(S) with the system's roots; see transport.ts for trust anchors). */
+  transport?: PeerTransport;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -122,6 +125,7 @@ export class ClusterOrderer implements Orderer {
             untilSeq: error.compactRevision,
             deliver: handler,
             ...(this.options.readAuth ? { auth: this.options.readAuth } : {}),
+            ...(this.options.transport ? { transport: this.options.transport } : {}),
           });
           this.catchUps++;
           this.caughtUpBlocks += r.blocks;

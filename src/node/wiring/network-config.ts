@@ -21,6 +21,8 @@ export const networkConfigSchema = z.strictObject({
   witnessIntervalMs: z.number().int().min(50).max(600_000).default(1_000),
   /** How often this node prunes batches every live node applied (ms); 0 disables. */
   compactIntervalMs: z.number().int().min(0).max(86_400_000).default(0),
+  /** The consortium's trust anchors: a PEM CA bundle file (relative to the data dir, or absolute); peers are then called over HTTPS checked against it only (docs/tls.md). */
+  tlsCa: z.string().min(1).max(4096).optional(),
 });
 export type NetworkSettings = z.infer<typeof networkConfigSchema>;
 

@@ -14,6 +14,8 @@ import type { SubmitLimits } from '../pipeline/submit-gate.js';
 import type { NetworkSettings } from './network-config.js';
 import { verifyDataDir } from '../verifier/verify-datadir.js';
 import { Witness, governancePeers } from '../peers/witness.js';
+import { httpPeerTransport } from '../peers/transport.js';
+import { trustAnchorsOf } from './tls.js';
 
 export interface NetworkNode {
   opened: OpenedNode;
@@ -49,6 +51,8 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
   const config = readNodeConfig(dataDir);
   const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
   const nodeKeyId = keys.nodeKey.keyId;
+  const trustAnchors = trustAnchorsOf(dataDir, settings);
+  const transport = httpPeerTransport(trustAnchors === undefined ? {} : { trustAnchors });
   let cluster: ClusterOrderer | undefined;
   let startedEmpty = false;
   let closed = false;
@@ -76,12 +80,13 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
         onFatal: options.onFatal,
         // Only called during a catch-up, which starts after openNode returned.
         readAuth: (method, path) => signLedgerRead(opened.node.nodeKey, config.networkId, method, path),
+        transport,
       });
       return cluster;
     },
   });
   const orderer = cluster as unknown as ClusterOrderer;
-  const witness = new Witness({ node: opened.node, orgId: config.orgId, intervalMs: settings.witnessIntervalMs, log: options.log });
+  const witness = new Witness({ node: opened.node, orgId: config.orgId, intervalMs: settings.witnessIntervalMs, log: options.log, transport });
   witness.start();
   let syncing = true;
   const ready = (async () => {

@@ -19,6 +19,8 @@ import { preparePrivateDatabaseFile } from '../../storage/index.js';
 import { Vault } from '../../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
 import { ledgerPortOf } from './ledger-port.js';
+import { readNetworkConfig } from './network-config.js';
+import { trustAnchorsOf } from './tls.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
@@ -42,6 +44,11 @@ export function openRecordsDatabase(file: string): Database.Database {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   return db;
+}
+
+function trustAnchorsPair(dataDir: string): { trustAnchors?: Buffer } {
+  const trustAnchors = trustAnchorsOf(dataDir, readNetworkConfig(dataDir));
+  return trustAnchors === undefined ? {} : { trustAnchors };
 }
 
 export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: string): Promise<RecordsService> {
@@ -77,7 +84,8 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       requester: {
         ledger: port,
         hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey),
-        transport: httpTransport(),
+        // The consortium's CA bundle (network.json tlsCa) when there is one: custodians over verified HTTPS only.
+        transport: httpTransport(trustAnchorsPair(dataDir)),
       },
     };
     const auth: AuthDeps = {
