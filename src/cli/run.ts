@@ -142,6 +142,19 @@ interface StartFlags extends KeyFlags {
   insecureHttp?: boolean;
   trustProxy?: string;
   tlsCa?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+}
+
+/** --etcd-ca/--etcd-cert/--etcd-key all together (absolute paths saved), else what network.json had. */
+function etcdTlsOf(o: StartFlags, saved: NetworkSettings | undefined): { tls?: { caFile: string; certFile: string; keyFile: string } } {
+  const given = [o.etcdCa, o.etcdCert, o.etcdKey].filter((f) => f !== undefined).length;
+  if (given > 0 && given < 3) throw new CareLedgerError('MALFORMED', '--etcd-ca, --etcd-cert and --etcd-key go together', { field: 'etcdTls' });
+  if (o.etcdCa !== undefined && o.etcdCert !== undefined && o.etcdKey !== undefined) {
+    return { tls: { caFile: resolve(o.etcdCa), certFile: resolve(o.etcdCert), keyFile: resolve(o.etcdKey) } };
+  }
+  return saved?.orderer.kind === 'etcd' && saved.orderer.tls !== undefined ? { tls: saved.orderer.tls } : {};
 }
 
 /** --tls-cert and --tls-key come together; neither means plain HTTP (loopback only, tls.ts). */
@@ -180,14 +193,14 @@ function verifyWorkersOf(o: StartFlags): number | undefined {
 /** Flags override D/network.json and are saved there, so restarts need none. */
 function networkSettings(o: StartFlags): NetworkSettings | undefined {
   const saved = readNetworkConfig(o.dataDir);
-  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined || o.tlsCa !== undefined;
+  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined || o.tlsCa !== undefined || o.etcdCa !== undefined;
   if (!flagged) return saved;
   const kind = o.orderer ?? (o.etcd ? 'etcd' : saved?.orderer.kind ?? 'solo');
   if (kind !== 'etcd' && kind !== 'solo') throw new CareLedgerError('MALFORMED', `unknown orderer ${kind} (solo or etcd)`, { field: 'orderer' });
   const hosts = o.etcd ? parseHostList(o.etcd) : saved?.orderer.kind === 'etcd' ? saved.orderer.hosts : [];
   if (kind === 'etcd' && hosts.length === 0) throw new CareLedgerError('MALFORMED', '--orderer etcd needs --etcd HOSTS', { field: 'etcd' });
   return writeNetworkConfig(o.dataDir, {
-    orderer: kind === 'etcd' ? { kind, hosts } : { kind },
+    orderer: kind === 'etcd' ? { kind, hosts, ...etcdTlsOf(o, saved) } : { kind },
     peers: o.peer ? parseHostList(o.peer) : saved?.peers ?? [],
     witnessIntervalMs: o.witnessInterval ? Number(o.witnessInterval) : saved?.witnessIntervalMs ?? 1_000,
     compactIntervalMs: o.compactInterval ? Number(o.compactInterval) : saved?.compactIntervalMs ?? 0,
@@ -222,6 +235,9 @@ export function registerStart(program: Command): void {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--insecure-http', 'allow plain HTTP on a non-loopback address (logs a warning)')
     .option('--tls-ca <file>', 'the consortium\'s CA bundle (PEM): peers and custodians are called over HTTPS checked against it only; saved in D/network.json')
+    .option('--etcd-ca <file>', 'mutual TLS to etcd: the CA its members\' certificates chain to (with --etcd-cert, --etcd-key; saved)')
+    .option('--etcd-cert <file>', 'this node\'s etcd client certificate (CN = its etcd user)')
+    .option('--etcd-key <file>', 'the key of --etcd-cert')
     .option('--trust-proxy <addresses>', 'reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-* headers are believed');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);

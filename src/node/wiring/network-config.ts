@@ -13,7 +13,12 @@ const urlList = z.array(z.string().url().refine((u) => /^https?:/.test(u), 'must
 export const networkConfigSchema = z.strictObject({
   orderer: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('solo') }),
-    z.strictObject({ kind: z.literal('etcd'), hosts: urlList.min(1) }),
+    z.strictObject({
+      kind: z.literal('etcd'),
+      hosts: urlList.min(1),
+      /** Mutual TLS to etcd: PEM files (absolute paths), docs/tls.md. */
+      tls: z.strictObject({ caFile: z.string().min(1), certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+    }),
   ]),
   /** Peer base URLs for catch-up, in addition to the endpoints in governance state. */
   peers: urlList.default([]),

@@ -48,6 +48,7 @@ async function verifySnapshot(dataDir: string, networkId: string): Promise<{ ok:
 export function openNetworkNode(dataDir: string, settings: NetworkSettings, options: OpenNetworkNodeOptions): NetworkNode {
   if (settings.orderer.kind !== 'etcd') throw new Error('openNetworkNode needs an etcd orderer');
   const hosts = settings.orderer.hosts;
+  const etcdTls = settings.orderer.tls;
   const config = readNodeConfig(dataDir);
   const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
   const nodeKeyId = keys.nodeKey.keyId;
@@ -76,6 +77,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
         registry: defaultRegistry(),
         peers,
         compactIntervalMs: settings.compactIntervalMs,
+        ...(etcdTls === undefined ? {} : { etcd: { tls: etcdTls } }),
         log: options.log,
         onFatal: options.onFatal,
         // Only called during a catch-up, which starts after openNode returned.
@@ -91,7 +93,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
   let syncing = true;
   const ready = (async () => {
     const t0 = Date.now();
-    await waitUntilSynced(orderer, hosts, config.networkId, () => closed);
+    await waitUntilSynced(orderer, hosts, config.networkId, () => closed, etcdTls);
     if (closed) return;
     if (startedEmpty || orderer.stats.catchUps > 0) {
       const r = await verifySnapshot(dataDir, config.networkId);
