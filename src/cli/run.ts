@@ -54,7 +54,18 @@ const genesisFileSchema = z.strictObject({
   networkId: z.string(),
   etcd: z.array(z.string().url()).optional(),
   timeWindowMs: z.number().int().positive().optional(),
-  orgs: z.array(z.strictObject({ orgId: z.string(), name: z.string().optional(), endpoint: z.string().url(), dataDir: z.string() })).min(1),
+  orgs: z
+    .array(
+      z.strictObject({
+        orgId: z.string(),
+        name: z.string().optional(),
+        endpoint: z.string().url(),
+        dataDir: z.string(),
+        /** Mutual TLS to etcd for this org's node (PEM files), docs/tls.md. */
+        etcdTls: z.strictObject({ caFile: z.string(), certFile: z.string(), keyFile: z.string() }).optional(),
+      }),
+    )
+    .min(1),
 });
 
 const ADMIN_KEY_ADVICE = 'it does not belong on a node: move it to the administrator\'s machine or offline storage';
@@ -77,7 +88,12 @@ async function initNetworkGenesis(file: string, etcdFlag: string | undefined, ke
   if (!etcd || etcd.length === 0) throw new CareLedgerError('MALFORMED', 'the consortium genesis is ordered through etcd: pass --etcd HOSTS', { field: 'etcd' });
   const { timeWindowMs, ...rest } = parsed.data;
   if (keys.adminKeyOut !== undefined) throw new CareLedgerError('MALFORMED', '--admin-key-out names one file: a consortium writes one admin key per organisation next to each data directory', { field: 'adminKeyOut' });
-  const orgs = rest.orgs.map((org) => ({ ...org, keyProvider: keys.keyProvider }));
+  const orgs = rest.orgs.map(({ etcdTls, ...org }) => ({
+    ...org,
+    keyProvider: keys.keyProvider,
+    // Saved in network.json: absolute, so the node finds them whatever its working directory.
+    ...(etcdTls === undefined ? {} : { etcdTls: { caFile: resolve(etcdTls.caFile), certFile: resolve(etcdTls.certFile), keyFile: resolve(etcdTls.keyFile) } }),
+  }));
   const r = await initConsortium({ ...rest, orgs, etcd, ...(timeWindowMs === undefined ? {} : { timeWindowMs }) });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

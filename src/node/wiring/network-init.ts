@@ -10,7 +10,7 @@ import { Etcd3 } from 'etcd3';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../crypto/index.js';
 import { parseEnvelope, signTx } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
-import { EtcdOrderer } from '../../ordering/index.js';
+import { EtcdOrderer, etcdCredentials, type EtcdClientTls } from '../../ordering/index.js';
 import { assertEmptyDataDir, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, writeAdminKey, type KeyProviderChoice } from './keystore.js';
 import { writeNetworkConfig } from './network-config.js';
@@ -25,6 +25,8 @@ export interface ConsortiumOrg {
   keyProvider?: KeyProviderChoice | undefined;
   /** Where this org's admin key goes (outside its data directory); default `<dataDir>-keys/admin.pem`. */
   adminKeyOut?: string | undefined;
+  /** This org's node's mutual TLS to etcd (its client certificate), saved in its network.json (docs/tls.md). */
+  etcdTls?: EtcdClientTls | undefined;
 }
 
 export interface ConsortiumOptions {
@@ -32,6 +34,8 @@ export interface ConsortiumOptions {
   orgs: ConsortiumOrg[];
   /** etcd client URLs; the genesis is ordered there. */
   etcd: string[];
+  /** The credentials init itself uses on etcd (default: the first org's etcdTls). */
+  etcdTls?: EtcdClientTls;
   witnessIntervalMs?: number;
   compactIntervalMs?: number;
   timeWindowMs?: number;
@@ -73,7 +77,7 @@ function createOrgDir(
   const adminKeyFile = writeAdminKey(dataDir, admin, org.adminKeyOut);
   const config: NodeConfig = { networkId, orgId: org.orgId, endpoint: org.endpoint, createdAt: new Date().toISOString() };
   writeNetworkConfig(dataDir, {
-    orderer: { kind: 'etcd', hosts: settings.etcd },
+    orderer: { kind: 'etcd', hosts: settings.etcd, ...(org.etcdTls === undefined ? {} : { tls: org.etcdTls }) },
     peers: settings.peers ?? [],
     ...(settings.witnessIntervalMs === undefined ? {} : { witnessIntervalMs: settings.witnessIntervalMs }),
     ...(settings.compactIntervalMs === undefined ? {} : { compactIntervalMs: settings.compactIntervalMs }),
@@ -107,7 +111,8 @@ function createOrgDir(
  */
 export async function initConsortium(options: ConsortiumOptions): Promise<{ networkId: string; orgs: OrgDataDir[]; genesisTxId: string }> {
   if (options.orgs.length === 0) throw new CareLedgerError('MALFORMED', 'a consortium needs at least one organisation', { field: 'orgs' });
-  const client = new Etcd3({ hosts: options.etcd, dialTimeout: 3_000 });
+  const etcdTls = options.etcdTls ?? options.orgs[0]?.etcdTls;
+  const client = new Etcd3({ hosts: options.etcd, ...etcdCredentials(etcdTls), dialTimeout: 3_000 });
   try {
     const existing = await client.getAll().prefix(`/careledger/${options.networkId}/`).options({ deadline: Date.now() + 5_000 }).count();
     if (existing > 0) throw new CareLedgerError('ALREADY_EXISTS', `network ${options.networkId} already has ${existing} keys in etcd`);
@@ -135,7 +140,7 @@ export async function initConsortium(options: ConsortiumOptions): Promise<{ netw
     },
     first.admin,
   ));
-  const orderer = new EtcdOrderer({ hosts: options.etcd, networkId: options.networkId, nodeId: first.info.nodeKeyId });
+  const orderer = new EtcdOrderer({ hosts: options.etcd, ...(etcdTls === undefined ? {} : { tls: etcdTls }), networkId: options.networkId, nodeId: first.info.nodeKeyId });
   try {
     await orderer.submit([genesis.bytes]);
   } finally {
