@@ -98,6 +98,13 @@ forbidden.push({
   to: { circular: true },
 });
 
+forbidden.push({
+  name: 'portal-stands-alone',
+  comment: 'the browser portal (web/) speaks the public HTTP APIs with its own code: no import from src/ (docs/portal.md)',
+  severity: 'error',
+  from: { path: '^web/' },
+  to: { path: '^src/' },
+});
 module.exports = {
   forbidden,
   options: {

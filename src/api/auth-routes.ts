@@ -7,7 +7,7 @@
 // The two token endpoints answer errors in OAuth form ({"error":"invalid_client"},
 // RFC 6749 section 5.2) with Cache-Control: no-store; the others use the ledger
 // API's error shape. Mount with registerAuthRoutes(app, deps) before listen().
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   createChallenge,
   isOAuthError,
@@ -21,6 +21,7 @@ import {
 } from '../auth/index.js';
 import { httpStatusOf, isCareLedgerError } from '../errors/index.js';
 import { sendError } from './errors.js';
+import { registerTable, type RouteTable } from './routes.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const FORM_BODY_LIMIT = 64 * 1024;
@@ -59,19 +60,49 @@ function sendOAuthError(reply: FastifyReply, error: unknown): FastifyReply {
   return sendError(reply, error);
 }
 
+/** GET /.well-known/smart-configuration (always JSON). */
+async function getSmartConfiguration(_request: FastifyRequest, deps: AuthDeps, reply: FastifyReply) {
+  return reply.type('application/json; charset=utf-8').send(smartConfiguration(deps));
+}
+
+/** POST /auth/challenge: a single-use patient sign-in challenge. */
+async function postChallenge(_request: FastifyRequest, deps: AuthDeps, reply: FastifyReply) {
+  return noStore(reply).send(createChallenge(deps));
+}
+
+/** POST /auth/clients: an org admin's signed JWKS client registration. */
+async function postClient(request: FastifyRequest, deps: AuthDeps, reply: FastifyReply) {
+  const client = await registerSignedClient(request.body, deps);
+  return reply.code(201).send({ clientId: client.clientId, orgId: client.orgId, memberId: client.memberId, issuedAt: client.issuedAt });
+}
+
+/** POST /auth/token: client_credentials with private_key_jwt, one form body. */
+async function postToken(request: FastifyRequest, deps: AuthDeps, reply: FastifyReply) {
+  const isForm = (request.headers['content-type'] ?? '').toLowerCase().split(';')[0]?.trim() === FORM;
+  const form = isForm ? formOf(request.body) : undefined;
+  if (form === undefined) throw new OAuthError('invalid_request', 'expected one form body, each parameter once');
+  return noStore(reply).send(await requestClientCredentialsToken(form, deps));
+}
+
+/** POST /auth/patient-token: a patient's (or delegate's) signed challenge for a token. */
+async function postPatientToken(request: FastifyRequest, deps: AuthDeps, reply: FastifyReply) {
+  return noStore(reply).send(await requestPatientToken(request.body, deps));
+}
+
+const ROUTES: RouteTable<AuthDeps> = [
+  ['GET', '/.well-known/smart-configuration', getSmartConfiguration],
+  ['POST', '/auth/challenge', postChallenge],
+  ['POST', '/auth/clients', postClient],
+];
+
+/** The OAuth endpoints, in their own scope: a form parser and OAuth-shaped errors. */
+const OAUTH_ROUTES: RouteTable<AuthDeps> = [
+  ['POST', '/auth/token', postToken],
+  ['POST', '/auth/patient-token', postPatientToken],
+];
+
 export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  app.get('/.well-known/smart-configuration', async (_request, reply) =>
-    reply.type('application/json; charset=utf-8').send(smartConfiguration(deps)),
-  );
-
-  app.post('/auth/challenge', async (_request, reply) => noStore(reply).send(createChallenge(deps)));
-
-  app.post('/auth/clients', async (request, reply) => {
-    const client = await registerSignedClient(request.body, deps);
-    return reply.code(201).send({ clientId: client.clientId, orgId: client.orgId, memberId: client.memberId, issuedAt: client.issuedAt });
-  });
-
-  // The OAuth endpoints get their own scope: a form parser and OAuth-shaped errors.
+  registerTable(app, ROUTES, deps);
   void app.register(async (oauth) => {
     if (!oauth.hasContentTypeParser(FORM)) {
       oauth.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
@@ -79,14 +110,6 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
       });
     }
     oauth.setErrorHandler((error, _request, reply) => sendOAuthError(reply, error));
-
-    oauth.post('/auth/token', async (request, reply) => {
-      const isForm = (request.headers['content-type'] ?? '').toLowerCase().split(';')[0]?.trim() === FORM;
-      const form = isForm ? formOf(request.body) : undefined;
-      if (form === undefined) throw new OAuthError('invalid_request', 'expected one form body, each parameter once');
-      return noStore(reply).send(await requestClientCredentialsToken(form, deps));
-    });
-
-    oauth.post('/auth/patient-token', async (request, reply) => noStore(reply).send(await requestPatientToken(request.body, deps)));
+    registerTable(oauth, OAUTH_ROUTES, deps);
   });
 }

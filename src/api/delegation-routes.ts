@@ -9,14 +9,16 @@
 // request time (delegationStatus).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegationView } from '../contracts/identity/index.js';
+import { ORG_ID_PATTERN } from '../contracts/governance/index.js';
+import { PSEUDONYM_PATTERN, appointmentsOfOrg, delegateMay, delegationsOfPatient, type DelegationView } from '../contracts/identity/index.js';
 import type { Actor } from '../fhir/types.js';
 import { type LedgerPort, type StateReader } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import { parseWith } from './ledger-routes.js';
+import { parseInput } from './input.js';
+import { registerTable, type RouteTable } from './routes.js';
 
-const patientParams = z.strictObject({ pseudonym: z.string().regex(/^pt-[0-9a-f]{32}$/) });
-const orgParams = z.strictObject({ orgId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/) });
+const patientParams = z.strictObject({ pseudonym: z.string().regex(PSEUDONYM_PATTERN) });
+const orgParams = z.strictObject({ orgId: z.string().regex(ORG_ID_PATTERN) });
 const ORG_ROLES = ['privacy-officer', 'org-admin'];
 
 export interface DelegationRoutesDeps {
@@ -40,7 +42,7 @@ export async function patientDelegations(
   params: unknown,
   authorization: string | undefined,
 ): Promise<{ pseudonym: string; delegations: DelegationView[] }> {
-  const { pseudonym } = parseWith(patientParams, params, 'params');
+  const { pseudonym } = parseInput(patientParams, params, 'params');
   const actor = await deps.authenticate(authorization);
   const state = deps.ledger.state;
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
@@ -54,7 +56,7 @@ export async function orgDelegations(
   params: unknown,
   authorization: string | undefined,
 ): Promise<{ orgId: string; delegations: DelegationView[] }> {
-  const { orgId } = parseWith(orgParams, params, 'params');
+  const { orgId } = parseInput(orgParams, params, 'params');
   const actor = await deps.authenticate(authorization);
   if (actor.kind !== 'member' || actor.orgId !== orgId || !actor.roles.some((r) => ORG_ROLES.includes(r))) {
     throw new CareLedgerError('FORBIDDEN', "only the organisation's privacy officers and org admins");
@@ -63,7 +65,11 @@ export async function orgDelegations(
   return { orgId, delegations: appointmentsOfOrg(deps.ledger.state, orgId, nowIso) };
 }
 
+const ROUTES: RouteTable<DelegationRoutesDeps> = [
+  ['GET', '/ledger/v1/patients/:pseudonym/delegations', async (request, deps) => patientDelegations(deps, request.params, request.headers.authorization)],
+  ['GET', '/ledger/v1/orgs/:orgId/delegations', async (request, deps) => orgDelegations(deps, request.params, request.headers.authorization)],
+];
+
 export function registerDelegationRoutes(app: FastifyInstance, deps: DelegationRoutesDeps): void {
-  app.get('/ledger/v1/patients/:pseudonym/delegations', (request) => patientDelegations(deps, request.params, request.headers.authorization));
-  app.get('/ledger/v1/orgs/:orgId/delegations', (request) => orgDelegations(deps, request.params, request.headers.authorization));
+  registerTable(app, ROUTES, deps);
 }

@@ -18,12 +18,14 @@ import {
   parseBreakGlassReason,
   FHIR_JSON,
 } from '../fhir/router/index.js';
+import { PURPOSES_OF_USE } from '../contracts/consent/index.js';
 import { isCareLedgerError, RESULT_CODES, type ResultCode } from '../errors/index.js';
 
 export const FHIR_BASE_PATH = '/fhir/R4';
 /** Default largest FHIR request body, in bytes (4 MiB); `careledger start --fhir-body-limit` changes it. */
 export const FHIR_BODY_LIMIT = 4 * 1024 * 1024;
-const PURPOSES: readonly PurposeOfUse[] = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT', 'BTG'];
+/** The purposes of use a request may name: the consent contract's list. */
+const PURPOSES: readonly PurposeOfUse[] = PURPOSES_OF_USE;
 const JSON_TYPES = ['application/fhir+json', 'application/json+fhir', 'application/json'];
 
 export interface FhirRoutesDeps {

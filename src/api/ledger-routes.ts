@@ -5,13 +5,15 @@
 // blocks and events for ledger readers, what verification needs for anyone.
 // Submissions pass the node's submit gate: bad signatures, unknown or
 // revoked signers and spent quotas are refused with nothing stored.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseEnvelope, type ParsedEnvelope } from '../ledger/index.js';
+import { parseEnvelope, type LedgerPort, type ParsedEnvelope } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { SubmitRefusal, ledgerPortOf, type LedgerNode } from '../node/index.js';
+import { parseInput } from './input.js';
 import { isReader, viewerOf, type LedgerAccessOptions } from './ledger-access.js';
 import { blockEventView, fullBlockView, fullTxView, publicBlockView, publicTxView } from './ledger-views.js';
+import { registerTable, type RouteTable } from './routes.js';
 
 export const MAX_SUBMIT_ENVELOPES = 1000;
 const MAX_BLOCKS_PAGE = 100;
@@ -24,15 +26,6 @@ const blocksQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_BLOCKS_PAGE).default(20),
 });
 const consistencyQuery = z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) });
-
-/** Parses with a schema; failures become MALFORMED naming the field. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const field = [where, ...(issue?.path.map(String) ?? [])].join('.');
-  throw new CareLedgerError('MALFORMED', `invalid ${field}: ${issue?.message ?? 'schema'}`, { field });
-}
 
 function parseSubmission(body: unknown): ParsedEnvelope[] {
   const list = Array.isArray(body) ? body : [body];
@@ -65,74 +58,99 @@ async function submitGated(node: LedgerNode, reply: FastifyReply, parsed: Parsed
   }
 }
 
+interface Deps {
+  node: LedgerNode;
+  port: LedgerPort;
+  access: LedgerAccessOptions;
+}
+
+/** POST /ledger/v1/transactions?wait=commit&timeoutMs=: one envelope or an array; 202 ordered, or 200 with results once committed. */
+async function postTransactions(request: FastifyRequest, deps: Deps, reply: FastifyReply) {
+  const query = parseInput(submitQuery, request.query, 'query');
+  const parsed = parseSubmission(request.body);
+  const wait = query.wait === 'commit';
+  const results = await submitGated(deps.node, reply, parsed, Array.isArray(request.body), { wait, ...(query.timeoutMs ? { timeoutMs: query.timeoutMs } : {}) });
+  if (!wait) return reply.code(202).send({ results: parsed.map((p) => ({ txId: p.txId, status: 'ordered' })) });
+  return reply.code(200).send({ results });
+}
+
+/** GET /ledger/v1/transactions/{txId}: the view the caller may see, its inclusion proof and the checkpoint. */
+async function getTransaction(request: FastifyRequest, deps: Deps) {
+  const { port } = deps;
+  const { txId } = parseInput(txIdParam, request.params, 'params');
+  const viewer = await viewerOf(request, deps.node, deps.access);
+  const tx = port.tx(txId);
+  if (!tx) throw new CareLedgerError('NOT_FOUND', 'no such transaction');
+  const view = isReader(viewer) ? fullTxView(port, tx) : publicTxView(port, tx);
+  // Proof and checkpoint read together, synchronously: both against the same tree size.
+  return { ...view, proof: port.inclusion(tx.leafIndex), checkpoint: port.checkpoint() };
+}
+
+/** GET /ledger/v1/blocks/{height} */
+async function getBlock(request: FastifyRequest, deps: Deps) {
+  const { port } = deps;
+  const { height } = parseInput(heightParam, request.params, 'params');
+  const viewer = await viewerOf(request, deps.node, deps.access);
+  const block = port.block(height);
+  if (!block) throw new CareLedgerError('NOT_FOUND', 'no such block');
+  return isReader(viewer) ? fullBlockView(port, block) : publicBlockView(port, block);
+}
+
+/** GET /ledger/v1/blocks?from=&limit= */
+async function getBlocks(request: FastifyRequest, deps: Deps) {
+  const { port } = deps;
+  const { from, limit } = parseInput(blocksQuery, request.query, 'query');
+  const full = isReader(await viewerOf(request, deps.node, deps.access));
+  const blocks = port.blocks(from, limit).map((block) => (full ? fullBlockView(port, block) : publicBlockView(port, block)));
+  return { blocks, height: deps.node.head.height };
+}
+
+/** GET /ledger/v1/checkpoint: the latest signed checkpoint as a C2SP note. */
+async function getCheckpoint(_request: FastifyRequest, deps: Deps, reply: FastifyReply) {
+  return reply.type('text/plain; charset=utf-8').send(deps.node.checkpoint);
+}
+
+/** GET /ledger/v1/proofs/consistency?from=&to= */
+async function getConsistency(request: FastifyRequest, deps: Deps) {
+  const { from, to } = parseInput(consistencyQuery, request.query, 'query');
+  return { from, to, hashes: deps.node.consistency(from, to) };
+}
+
+/** GET /ledger/v1/node */
+async function getNodeInfo(_request: FastifyRequest, { node }: Deps) {
+  return { networkId: node.networkId, nodeKeyId: node.nodeKey.keyId, height: node.head.height, blockHash: node.head.hash, logSize: node.head.logSize };
+}
+
+/** GET /ledger/v1/events: server-sent block events, authorised once at connection (reconnect to renew). */
+async function getEvents(request: FastifyRequest, deps: Deps, reply: FastifyReply) {
+  const { node } = deps;
+  const full = isReader(await viewerOf(request, node, deps.access));
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(`: connected at height ${node.head.height}\n\n`);
+  const off = node.onBlock((b) => {
+    res.write(`id: ${b.header.height}\nevent: block\ndata: ${JSON.stringify(blockEventView(b, full))}\n\n`);
+  });
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  heartbeat.unref();
+  request.raw.on('close', () => {
+    clearInterval(heartbeat);
+    off();
+  });
+}
+
+const ROUTES: RouteTable<Deps> = [
+  ['POST', '/ledger/v1/transactions', postTransactions, { bodyLimit: 8 * 1024 * 1024 }],
+  ['GET', '/ledger/v1/transactions/:txId', getTransaction],
+  ['GET', '/ledger/v1/blocks/:height', getBlock],
+  ['GET', '/ledger/v1/blocks', getBlocks],
+  ['GET', '/ledger/v1/checkpoint', getCheckpoint],
+  ['GET', '/ledger/v1/proofs/consistency', getConsistency],
+  ['GET', '/ledger/v1/node', getNodeInfo],
+  ['GET', '/ledger/v1/events', getEvents],
+];
+
 export function registerLedgerRoutes(app: FastifyInstance, node: LedgerNode, access: LedgerAccessOptions = {}): void {
-  const port = ledgerPortOf(node, node.orgId);
-  app.post('/ledger/v1/transactions', { bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
-    const query = parseWith(submitQuery, request.query, 'query');
-    const parsed = parseSubmission(request.body);
-    const wait = query.wait === 'commit';
-    const results = await submitGated(node, reply, parsed, Array.isArray(request.body), { wait, ...(query.timeoutMs ? { timeoutMs: query.timeoutMs } : {}) });
-    if (!wait) return reply.code(202).send({ results: parsed.map((p) => ({ txId: p.txId, status: 'ordered' })) });
-    return reply.code(200).send({ results });
-  });
-
-  app.get('/ledger/v1/transactions/:txId', async (request) => {
-    const { txId } = parseWith(txIdParam, request.params, 'params');
-    const viewer = await viewerOf(request, node, access);
-    const tx = port.tx(txId);
-    if (!tx) throw new CareLedgerError('NOT_FOUND', 'no such transaction');
-    const view = isReader(viewer) ? fullTxView(port, tx) : publicTxView(port, tx);
-    // Proof and checkpoint read together, synchronously: both against the same tree size.
-    return { ...view, proof: port.inclusion(tx.leafIndex), checkpoint: port.checkpoint() };
-  });
-
-  app.get('/ledger/v1/blocks/:height', async (request) => {
-    const { height } = parseWith(heightParam, request.params, 'params');
-    const viewer = await viewerOf(request, node, access);
-    const block = port.block(height);
-    if (!block) throw new CareLedgerError('NOT_FOUND', 'no such block');
-    return isReader(viewer) ? fullBlockView(port, block) : publicBlockView(port, block);
-  });
-
-  app.get('/ledger/v1/blocks', async (request) => {
-    const { from, limit } = parseWith(blocksQuery, request.query, 'query');
-    const full = isReader(await viewerOf(request, node, access));
-    const blocks = port.blocks(from, limit).map((block) => (full ? fullBlockView(port, block) : publicBlockView(port, block)));
-    return { blocks, height: node.head.height };
-  });
-
-  app.get('/ledger/v1/checkpoint', async (_request, reply) => {
-    return reply.type('text/plain; charset=utf-8').send(node.checkpoint);
-  });
-
-  app.get('/ledger/v1/proofs/consistency', async (request) => {
-    const { from, to } = parseWith(consistencyQuery, request.query, 'query');
-    return { from, to, hashes: node.consistency(from, to) };
-  });
-
-  app.get('/ledger/v1/node', async () => ({
-    networkId: node.networkId,
-    nodeKeyId: node.nodeKey.keyId,
-    height: node.head.height,
-    blockHash: node.head.hash,
-    logSize: node.head.logSize,
-  }));
-
-  app.get('/ledger/v1/events', async (request, reply) => {
-    // Authorised once, at connection (a token or signed read is short-lived; reconnect to renew).
-    const full = isReader(await viewerOf(request, node, access));
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write(`: connected at height ${node.head.height}\n\n`);
-    const off = node.onBlock((b) => {
-      res.write(`id: ${b.header.height}\nevent: block\ndata: ${JSON.stringify(blockEventView(b, full))}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    heartbeat.unref();
-    request.raw.on('close', () => {
-      clearInterval(heartbeat);
-      off();
-    });
-  });
+  registerTable(app, ROUTES, { node, port: ledgerPortOf(node, node.orgId), access });
 }

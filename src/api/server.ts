@@ -19,9 +19,11 @@ import { errorHandler, errorBody } from './errors.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { NodeMetrics } from './metrics.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { registerSupplyChainRoutes } from './supplychain-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 import { listenerOptions, registerHsts, type TlsMaterial } from './tls.js';
+import { registerPortalRoutes } from './portal-routes.js';
 
 export interface ServerOptions {
   /** pino logger options (a level, and a destination stream for tests), or false for none. */
@@ -132,11 +134,13 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       consents: records.repository.consents,
     });
     registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,
       localEverything: async (ctx, patient) => (await records.repository.everything(ctx, patient, { count: 1000, offset: 0 })).resources,
     });
   }
+  registerPortalRoutes(app, { node, records }); // the web portal at / (docs/portal.md)
   return { app, metrics };
 }

@@ -1,12 +1,14 @@
 // Consortium routes (ARCHITECTURE section 3): the witnessed checkpoint, the
 // divergence proof, batch seqs for peers catching up, and the sync gate.
 // Thin: the witness and catch-up logic live in src/node.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CareLedgerError } from '../errors/index.js';
 import { ledgerPortOf, type LedgerNode, type Witness } from '../node/index.js';
 import { errorBody } from './errors.js';
-import { parseWith } from './ledger-routes.js';
+import { parseInput } from './input.js';
+import { registerTable, type RouteTable } from './routes.js';
+import type { LedgerPort } from '../ledger/index.js';
 
 /** What a consortium node adds to the server. */
 export interface NetworkRuntime {
@@ -33,8 +35,39 @@ export function networkHealth(node: LedgerNode, network: NetworkRuntime): { code
   return { code: 200, body: { status: 'ok', networkId: node.networkId, height: node.head.height } };
 }
 
+interface Deps {
+  port: LedgerPort;
+  network: NetworkRuntime;
+}
+
+/** GET /ledger/v1/checkpoint/witnessed: the latest checkpoint a peer cosigned, as a signed note. */
+async function getWitnessed(_request: FastifyRequest, { network }: Deps, reply: FastifyReply) {
+  const w = network.witness.witnessed();
+  if (!w) throw new CareLedgerError('NOT_FOUND', 'no checkpoint has been cosigned by a peer yet');
+  return reply.type('text/plain; charset=utf-8').header('x-careledger-height', String(w.height)).send(w.note);
+}
+
+/** GET /ledger/v1/divergence: the proof, once a peer's checkpoint contradicts ours. */
+async function getDivergence(_request: FastifyRequest, { network }: Deps) {
+  const proof = network.witness.divergence;
+  if (!proof) throw new CareLedgerError('NOT_FOUND', 'no divergence detected');
+  return proof;
+}
+
+/** GET /ledger/v1/network/block-seqs?from=&limit=: the orderer position of each block, for peers catching up. */
+async function getBlockSeqs(request: FastifyRequest, { port }: Deps) {
+  const { from, limit } = parseInput(seqsQuery, request.query, 'query');
+  return { blocks: port.blocks(from, limit).map((b) => ({ height: b.height, hash: b.hash, ordererSeq: b.ordererSeq })) };
+}
+
+const ROUTES: RouteTable<Deps> = [
+  ['GET', '/ledger/v1/checkpoint/witnessed', getWitnessed],
+  ['GET', '/ledger/v1/divergence', getDivergence],
+  ['GET', '/ledger/v1/network/block-seqs', getBlockSeqs],
+];
+
 export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, network: NetworkRuntime): void {
-  const port = ledgerPortOf(node, node.orgId);
+  // The sync gate: nothing under /ledger/v1 is answered until the node holds the history.
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (!path.startsWith('/ledger/v1/')) return;
@@ -43,21 +76,5 @@ export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, ne
     }
     return undefined;
   });
-
-  app.get('/ledger/v1/checkpoint/witnessed', async (_request, reply) => {
-    const w = network.witness.witnessed();
-    if (!w) throw new CareLedgerError('NOT_FOUND', 'no checkpoint has been cosigned by a peer yet');
-    return reply.type('text/plain; charset=utf-8').header('x-careledger-height', String(w.height)).send(w.note);
-  });
-
-  app.get('/ledger/v1/divergence', async () => {
-    const proof = network.witness.divergence;
-    if (!proof) throw new CareLedgerError('NOT_FOUND', 'no divergence detected');
-    return proof;
-  });
-
-  app.get('/ledger/v1/network/block-seqs', async (request) => {
-    const { from, limit } = parseWith(seqsQuery, request.query, 'query');
-    return { blocks: port.blocks(from, limit).map((b) => ({ height: b.height, hash: b.hash, ordererSeq: b.ordererSeq })) };
-  });
+  registerTable(app, ROUTES, { port: ledgerPortOf(node, node.orgId), network });
 }

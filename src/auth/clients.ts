@@ -13,7 +13,7 @@ import { fromBase64Url, verifyCanonical } from '../crypto/index.js';
 import { keyIdSchema, orgIdSchema } from '../contracts/governance/index.js';
 import { getKey, isOrgAdmin, memberIdSchema } from '../contracts/identity/index.js';
 import { RFC3339_MILLIS } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
+import { CareLedgerError, issuePath } from '../errors/index.js';
 import { nowOf, type AuthDeps } from './deps.js';
 import { clientPrincipal } from './principal.js';
 import type { ClientRecord } from './store.js';
@@ -67,9 +67,9 @@ export const signedRegistrationSchema = z.strictObject({
 function parseOr400<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const field = [where, ...(issue?.path.map(String) ?? [])].join('.');
-  throw new CareLedgerError('MALFORMED', `invalid ${field}: ${issue?.message ?? 'schema'}`, { field });
+  const at = issuePath(r.error);
+  const field = at === '' ? where : `${where}.${at}`;
+  throw new CareLedgerError('MALFORMED', `invalid ${field}: ${r.error.issues[0]?.message ?? 'schema'}`, { field });
 }
 
 /**

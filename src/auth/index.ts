@@ -10,6 +10,8 @@ export {
   formatScope,
   formatScopes,
   scopeAllows,
+  requireScope,
+  readableResourceTypes,
   normaliseScopes,
   intersectScopes,
 } from './scopes.js';

@@ -12,6 +12,7 @@
 // sign-in that succeeds, so the replay set grows only with real sign-ins.
 import { z } from 'zod';
 import { fromBase64Url, verifyCanonical } from '../crypto/index.js';
+import { issuePath } from '../errors/index.js';
 import { pseudonymSchema } from '../contracts/identity/index.js';
 import { keyIdSchema } from '../contracts/governance/index.js';
 import { issueAccessToken, type TokenResponse } from './access-token.js';
@@ -64,7 +65,7 @@ export function patientSignInPayload(deps: AuthDeps, fields: Omit<PatientSignIn,
 export async function requestPatientToken(body: unknown, deps: AuthDeps): Promise<TokenResponse> {
   const r = signInSchema.safeParse(body);
   if (!r.success) {
-    const field = r.error.issues[0]?.path.map(String).join('.') ?? '';
+    const field = issuePath(r.error);
     throw new OAuthError('invalid_request', `invalid ${field || 'body'}`, { field: field || 'body' });
   }
   const { pseudonym, keyId, challenge, signature, scope } = r.data;

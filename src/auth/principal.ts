@@ -3,7 +3,7 @@
 // deactivated member, a removed org or an ended delegation (delegationStatus:
 // end date, appointer's authority) stops working at once (tokens carry no
 // roles or powers; they come from state at use).
-import { getOrg } from '../contracts/governance/index.js';
+import { isOrgActive } from '../contracts/governance/index.js';
 import { delegationStatus, getDelegate, getKey, getMember, getPatient, type DelegatePower } from '../contracts/identity/index.js';
 import type { StateReader } from '../ledger/index.js';
 import type { ClientRecord } from './store.js';
@@ -17,10 +17,6 @@ export type Principal =
   | { kind: 'member'; orgId: string; memberId: string; keyId: string; roles: string[]; via: 'ledger-key' | 'jwks-client' }
   | { kind: 'patient'; pseudonym: string; keyId: string }
   | { kind: 'delegate'; pseudonym: string; delegateId: string; keyId: string; powers: readonly DelegatePower[] };
-
-function isOrgActive(state: StateReader, orgId: string | null): orgId is string {
-  return orgId !== null && getOrg(state, orgId)?.status === 'active';
-}
 
 /** The member (or org admin) an active Ed25519 ledger key of kind member or org-admin belongs to. */
 export function memberKeyPrincipal(state: StateReader, keyId: string): Principal | undefined {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { SmartScope } from '../fhir/types.js';
 import { memberCeiling, patientCeiling } from './ceilings.js';
-import { SCOPE_PERMISSIONS, formatScope, formatScopes, intersectScopes, normaliseScopes, parseScope, parseScopes, scopeAllows } from './scopes.js';
+import { SCOPE_PERMISSIONS, formatScope, formatScopes, intersectScopes, normaliseScopes, parseScope, parseScopes, readableResourceTypes, requireScope, scopeAllows } from './scopes.js';
+import { isCareLedgerError } from '../errors/index.js';
 
 const perms = (letters: string) => ({ c: letters.includes('c'), r: letters.includes('r'), u: letters.includes('u'), d: letters.includes('d'), s: letters.includes('s') });
 
@@ -112,4 +113,29 @@ test('property: normalising changes nothing a scope check can see', () => {
       assert.deepEqual(normaliseScopes(norm), norm);
     }),
   );
+});
+
+test('requireScope: FORBIDDEN naming the scope unless some scope (any context) allows it', () => {
+  const scopes = parseScopes('patient/Observation.rs user/Condition.c');
+  assert.doesNotThrow(() => requireScope(scopes, 'Observation', 'r'));
+  assert.doesNotThrow(() => requireScope(scopes, 'Condition', 'c'));
+  for (const [type, p] of [['Observation', 'c'], ['Condition', 'r'], ['Patient', 's']] as const) {
+    assert.throws(
+      () => requireScope(scopes, type, p),
+      (e: unknown) => isCareLedgerError(e) && e.code === 'FORBIDDEN' && e.field === 'scope' && e.message === `SMART scope does not allow '${p}' on ${type}`,
+    );
+  }
+});
+
+test('readableResourceTypes: the types the read scopes allow, or FORBIDDEN', () => {
+  const forbidden = (message: string) => (e: unknown) => isCareLedgerError(e) && e.code === 'FORBIDDEN' && e.field === 'scope' && e.message === message;
+  const typed = parseScopes('user/Observation.rs patient/Condition.r user/Patient.s');
+  assert.deepEqual(readableResourceTypes(typed, undefined), ['Condition', 'Observation']);
+  assert.deepEqual(readableResourceTypes(typed, ['Observation']), ['Observation']);
+  assert.throws(() => readableResourceTypes(typed, ['Observation', 'Patient']), forbidden('SMART scope does not allow reading Patient'));
+  const all = parseScopes('user/*.r');
+  assert.equal(readableResourceTypes(all, undefined), undefined);
+  assert.deepEqual(readableResourceTypes(all, ['Patient', 'Observation']), ['Patient', 'Observation']);
+  assert.throws(() => readableResourceTypes(parseScopes('user/*.s user/Observation.cud'), undefined), forbidden('SMART scope does not allow reading'));
+  assert.throws(() => readableResourceTypes([], ['Observation']), forbidden('SMART scope does not allow reading'));
 });

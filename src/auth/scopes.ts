@@ -4,6 +4,9 @@
 // order; v1 `.read` (= rs), `.write` (= cud) and `.*` (= cruds) are accepted
 // on input and always formatted back as v2. Query-qualified scopes
 // (`?category=...`) and non-resource scopes (openid, launch) are refused.
+// The one scope check of the services and doors: scopeAllows, requireScope
+// and readableResourceTypes.
+import { CareLedgerError } from '../errors/index.js';
 import type { SmartScope } from '../fhir/types.js';
 
 export type ScopeContext = SmartScope['context'];
@@ -79,6 +82,31 @@ export function scopeAllows(scopes: readonly SmartScope[], ...rest: [string, Sco
       (s.resourceType === '*' || s.resourceType === resourceType) &&
       s.permissions[permission],
   );
+}
+
+/** Throws FORBIDDEN (field 'scope') unless some scope grants `permission` on `resourceType` (any context). */
+export function requireScope(scopes: readonly SmartScope[], resourceType: string, permission: ScopePermission): void {
+  if (!scopeAllows(scopes, resourceType, permission)) {
+    throw new CareLedgerError('FORBIDDEN', `SMART scope does not allow '${permission}' on ${resourceType}`, { field: 'scope' });
+  }
+}
+
+/**
+ * The resource types the scopes allow reading ('r', any context), for a
+ * request naming `requested` types (undefined = every type): undefined when a
+ * '*' read scope allows all and none were named; the sorted scoped types when
+ * none were named; `requested` itself when every one is allowed. FORBIDDEN
+ * (field 'scope') when no scope reads or a requested type is not allowed.
+ */
+export function readableResourceTypes(scopes: readonly SmartScope[], requested: readonly string[] | undefined): string[] | undefined {
+  const reads = scopes.filter((s) => s.permissions.r);
+  if (reads.length === 0) throw new CareLedgerError('FORBIDDEN', 'SMART scope does not allow reading', { field: 'scope' });
+  if (reads.some((s) => s.resourceType === '*')) return requested === undefined ? undefined : [...requested];
+  const allowed = new Set(reads.map((s) => s.resourceType));
+  if (requested === undefined) return [...allowed].sort();
+  const denied = requested.find((t) => !allowed.has(t));
+  if (denied !== undefined) throw new CareLedgerError('FORBIDDEN', `SMART scope does not allow reading ${denied}`, { field: 'scope' });
+  return [...requested];
 }
 
 /**

@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -33,6 +33,7 @@ interface BenchCliOptions {
   netChunk: string;
   netVerifyWorkers?: string;
   netWarmup: string;
+  packs: string;
 }
 
 function count(name: string, text: string): number {
@@ -85,7 +86,8 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | all', 'all')
+    .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
     .option('--net-chunk <n>', 'network: envelopes per submission', '50')
@@ -141,6 +143,10 @@ export function registerBench(program: Command): void {
       }
       if (suite === 'records') {
         await records();
+        return;
+      }
+      if (suite === 'supply') {
+        await runSuite('supply', { packs: count('packs', o.packs) });
         return;
       }
       const ledgerResult = await suiteInChild('ledger', [

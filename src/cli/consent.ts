@@ -5,7 +5,7 @@
 // its organisation record, GET /ledger/v1/orgs/{org}.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { granteeSchema, sealConsentGrant, type Grantee, type Provision } from '../contracts/consent/index.js';
+import { CONSENT_CONTRACT, granteeSchema, sealConsentGrant, type Grantee, type Provision } from '../contracts/consent/index.js';
 import { signTx } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { loadSigningKey } from '../node/index.js';
@@ -56,7 +56,7 @@ export function registerConsent(program: Command): void {
       if (o.fhir !== undefined) args = sealConsentGrant({ ...base, consent: json(o.fhir, 'fhir') as { [k: string]: unknown } });
       else if (o.grantee !== undefined) args = sealConsentGrant({ ...base, grantee: granteeOf(o.grantee), provision: json(o.provision, 'provision') as Provision });
       else throw new CareLedgerError('MALFORMED', 'give --grantee (and --provision) or --fhir', { field: 'grantee' });
-      const envelope = signTx({ network, contract: 'consent', action: 'grant', args: { ...args } }, key);
+      const envelope = signTx({ network, contract: CONSENT_CONTRACT, action: 'grant', args: { ...args } }, key);
       const res = await fetch(new URL(`/ledger/v1/patients/${encodeURIComponent(o.patient)}/consents`, o.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -22,9 +22,10 @@ import { SignJWT } from 'jose';
 import { buildServer } from '../api/index.js';
 import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
 import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
-import { pseudonymForTx } from '../contracts/identity/index.js';
-import { sealConsentGrant } from '../contracts/consent/index.js';
+import { IDENTITY_CONTRACT, pseudonymForTx } from '../contracts/identity/index.js';
+import { CONSENT_CONTRACT, sealConsentGrant } from '../contracts/consent/index.js';
 import { custodianHpkeKey } from './consent.js';
+import { enrolmentCode, enrolmentKey, newEnrolmentSecret } from './enrolment.js';
 import { signTx, txIdOf, type Envelope } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, keyHome, loadSigningKey, openNode, openRecords, writePrivateFile } from '../node/index.js';
@@ -36,6 +37,8 @@ const OFFICER_SCOPE = 'system/AuditEvent.rs';
 interface DemoState {
   networkId: string;
   patient: string;
+  /** One-time portal enrolment codes per actor (docs/portal.md); spent once redeemed. */
+  enrolmentCodes?: Record<string, string>;
 }
 
 interface MemberActor {
@@ -142,16 +145,20 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
     ['privacy-officer', 'privacy-officer'],
     ['auditor', 'auditor'],
   ];
+  // Each actor also gets a provisional key seeded by a one-time portal enrolment code.
+  const secrets = Object.fromEntries([...members.map(([m]) => m), 'patient'].map((a) => [a, newEnrolmentSecret()]));
   for (const [memberId, role] of members) {
     const key = keyFor(demoDir, memberId);
-    await submitTx(baseUrl, sign(admin, 'identity', 'register-member', { memberId, roles: [role], keys: [key.keyId], display: `demo ${memberId}` }));
+    const keys = [key.keyId, enrolmentKey(secrets[memberId]!).keyId];
+    await submitTx(baseUrl, sign(admin, IDENTITY_CONTRACT, 'register-member', { memberId, roles: [role], keys, display: `demo ${memberId}` }));
   }
   const drX = keyFor(demoDir, 'dr-x');
   const patientKey = keyFor(demoDir, 'patient');
-  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, 'identity', 'register-patient', { keys: [patientKey.keyId] })));
+  const patientKeys = [patientKey.keyId, enrolmentKey(secrets['patient']!).keyId];
+  const patient = pseudonymForTx(await submitTx(baseUrl, sign(drX, IDENTITY_CONTRACT, 'register-patient', { keys: patientKeys })));
   await submitTx(
     baseUrl,
-    sign(patientKey, 'consent', 'grant', {
+    sign(patientKey, CONSENT_CONTRACT, 'grant', {
       ...sealConsentGrant({
         network: networkId,
         patient,
@@ -170,7 +177,10 @@ async function seed(baseUrl: string, dataDir: string, demoDir: string, networkId
     signal: AbortSignal.timeout(30_000),
   });
   if (res.status !== 201 && res.status !== 200) throw new CareLedgerError('INTERNAL', `Patient resource not written: ${res.status}`);
-  const state: DemoState = { networkId, patient };
+  const enrolmentCodes = Object.fromEntries(
+    Object.entries(secrets).map(([a, secret]) => [a, enrolmentCode(a === 'patient' ? patient : `${DEMO_ORG}/${a}`, secret)]),
+  );
+  const state: DemoState = { networkId, patient, enrolmentCodes };
   writePrivateFile(stateFile, JSON.stringify(state, null, 2) + '\n');
   return state;
 }
@@ -292,6 +302,8 @@ export function registerDemo(program: Command, run: (flags: DemoFlags) => Promis
         const ledgerUrl = `${baseUrl}/ledger/v1`;
         const cli = 'node dist/src/cli/main.js';
         const out = {
+          portalUrl: `${baseUrl}/`,
+          enrolmentCodes: state.enrolmentCodes ?? {},
           fhirBaseUrl,
           ledgerUrl,
           tokenUrl: `${baseUrl}/auth/token`,

@@ -2,7 +2,8 @@
 // registered HPKE keys and node keys. Keys and endpoints always come from
 // committed state, never from a request or a response.
 import { getActiveOrgIds, getOrg, type OrgRecord } from '../contracts/governance/index.js';
-import { KEYS_NAMESPACE, type JsonValue, type StateReader } from '../ledger/index.js';
+import { isActiveOrgKey } from '../contracts/keys/index.js';
+import type { StateReader } from '../ledger/index.js';
 
 /** The organisation's record if it is active. */
 export function activeOrg(state: StateReader, orgId: string): OrgRecord | undefined {
@@ -14,8 +15,7 @@ export function activeOrg(state: StateReader, orgId: string): OrgRecord | undefi
 export function isActiveNodeKey(state: StateReader, orgId: string, keyId: string): boolean {
   const org = activeOrg(state, orgId);
   if (org === undefined || !org.nodeKeys.includes(keyId)) return false;
-  const rec = state.get(KEYS_NAMESPACE, keyId) as { [k: string]: JsonValue } | undefined;
-  return rec?.['kind'] === 'node' && rec['org'] === orgId && rec['status'] === 'active';
+  return isActiveOrgKey(state, 'node', orgId, keyId);
 }
 
 /** Every other active organisation with an endpoint: the custodians a gather asks. */

@@ -5,9 +5,13 @@
 // a record failing its on-ledger commitment is attributable to the custodian.
 // Everything here is parsed with zod: both sides treat the other as hostile.
 import { z } from 'zod';
-import { canonicalBytes, fromBase64Url, signCanonical, toBase64Url, verifyCanonical, type SigningKey } from '../crypto/index.js';
+import { canonicalBytes, fromBase64Url, KEY_ID_PATTERN, signCanonical, toBase64Url, verifyCanonical, type SigningKey } from '../crypto/index.js';
 import { RFC3339_MILLIS } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
+import { CareLedgerError, issuePath } from '../errors/index.js';
+import { PURPOSES_OF_USE, type PurposeOfUse } from '../contracts/consent/index.js';
+import { ORG_ID_PATTERN } from '../contracts/governance/index.js';
+import { MEMBER_ID_PATTERN, PSEUDONYM_PATTERN } from '../contracts/identity/index.js';
+import { RECORD_ID_PATTERN, RESOURCE_TYPE_PATTERN } from '../contracts/records/index.js';
 
 export const EXCHANGE_REQUEST_TYPE = 'careledger.exchange-request/1';
 export const EXCHANGE_RESPONSE_TYPE = 'careledger.exchange-response/1';
@@ -22,15 +26,12 @@ export const EXCHANGE_WINDOW_MS = 5 * 60_000;
 export const MAX_RECORDS_PER_EXCHANGE = 1000;
 export const EXCHANGE_PATH = '/exchange/v1/requests';
 /** Purposes a cross-organisation request may name (no break-glass across organisations). */
-export const EXCHANGE_PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'ETREAT'] as const;
+export type ExchangePurpose = Exclude<PurposeOfUse, 'BTG'>;
+export const EXCHANGE_PURPOSES: readonly [ExchangePurpose, ...ExchangePurpose[]] = PURPOSES_OF_USE.filter(
+  (p): p is ExchangePurpose => p !== 'BTG',
+) as [ExchangePurpose, ...ExchangePurpose[]];
 
-const ORG_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const MEMBER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
 const REQUEST_ID = /^xr-[0-9a-f]{32}$/;
-const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
-const RECORD_ID = /^[A-Za-z0-9.-]{1,80}$/;
-const KEY_ID = /^ed25519:[A-Za-z0-9_-]{43}$/;
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 const b64 = (max: number) => z.string().max(max).regex(B64URL);
@@ -46,7 +47,7 @@ export const EXCHANGE_AUTHORIZATION_TYPE = 'careledger.exchange-authorization/1'
 export const EXCHANGE_AUTHORIZATION_DOMAIN = 'careledger.exchange-authorization/1\n';
 
 const resourceTypesSchema = z
-  .array(z.string().regex(RESOURCE_TYPE))
+  .array(z.string().regex(RESOURCE_TYPE_PATTERN))
   .min(1)
   .max(64)
   .refine((l) => new Set(l).size === l.length, 'a resource type is listed twice');
@@ -54,14 +55,14 @@ const resourceTypesSchema = z
 export const memberAuthorizationSchema = z.strictObject({
   type: z.literal(EXCHANGE_AUTHORIZATION_TYPE),
   network: z.string().min(1).max(63),
-  requester: z.strictObject({ orgId: z.string().regex(ORG_ID), memberId: z.string().regex(MEMBER_ID) }),
-  patient: z.string().regex(PSEUDONYM),
+  requester: z.strictObject({ orgId: z.string().regex(ORG_ID_PATTERN), memberId: z.string().regex(MEMBER_ID_PATTERN) }),
+  patient: z.string().regex(PSEUDONYM_PATTERN),
   purpose: z.enum(EXCHANGE_PURPOSES),
   /** The resource types requests may ask for; absent: any. */
   resourceTypes: resourceTypesSchema.optional(),
   /** The custodians requests may go to; absent: any. */
   custodians: z
-    .array(z.string().regex(ORG_ID))
+    .array(z.string().regex(ORG_ID_PATTERN))
     .min(1)
     .max(64)
     .refine((l) => new Set(l).size === l.length, 'a custodian is listed twice')
@@ -74,7 +75,7 @@ export type MemberAuthorization = z.infer<typeof memberAuthorizationSchema>;
 
 export const signedMemberAuthorizationSchema = z.strictObject({
   authorization: memberAuthorizationSchema,
-  keyId: z.string().regex(KEY_ID),
+  keyId: z.string().regex(KEY_ID_PATTERN),
   signature: b64(128),
 });
 export type SignedMemberAuthorization = z.infer<typeof signedMemberAuthorizationSchema>;
@@ -93,10 +94,10 @@ export function verifyMemberAuthorizationSignature(signed: SignedMemberAuthoriza
 export const exchangeRequestSchema = z.strictObject({
   type: z.literal(EXCHANGE_REQUEST_TYPE),
   network: z.string().min(1).max(63),
-  from: z.string().regex(ORG_ID),
-  to: z.string().regex(ORG_ID),
-  requester: z.strictObject({ orgId: z.string().regex(ORG_ID), memberId: z.string().regex(MEMBER_ID) }),
-  patient: z.string().regex(PSEUDONYM),
+  from: z.string().regex(ORG_ID_PATTERN),
+  to: z.string().regex(ORG_ID_PATTERN),
+  requester: z.strictObject({ orgId: z.string().regex(ORG_ID_PATTERN), memberId: z.string().regex(MEMBER_ID_PATTERN) }),
+  patient: z.string().regex(PSEUDONYM_PATTERN),
   resourceTypes: resourceTypesSchema.optional(),
   purpose: z.enum(EXCHANGE_PURPOSES),
   requestId: z.string().regex(REQUEST_ID),
@@ -108,7 +109,7 @@ export type ExchangeRequest = z.infer<typeof exchangeRequestSchema>;
 
 export const signedRequestSchema = z.strictObject({
   request: exchangeRequestSchema,
-  keyId: z.string().regex(KEY_ID),
+  keyId: z.string().regex(KEY_ID_PATTERN),
   signature: b64(128),
 });
 export type SignedExchangeRequest = z.infer<typeof signedRequestSchema>;
@@ -116,22 +117,22 @@ export type SignedExchangeRequest = z.infer<typeof signedRequestSchema>;
 export const exchangeResponseSchema = z.strictObject({
   type: z.literal(EXCHANGE_RESPONSE_TYPE),
   requestId: z.string().regex(REQUEST_ID),
-  custodian: z.string().regex(ORG_ID),
-  recipient: z.string().regex(ORG_ID),
+  custodian: z.string().regex(ORG_ID_PATTERN),
+  recipient: z.string().regex(ORG_ID_PATTERN),
   /** Custodian's ledger height with the disclosure event committed: the requester waits for it before checking anchors. */
   height: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   enc: b64(128),
   ciphertext: b64(64 * 1024 * 1024),
-  keyId: z.string().regex(KEY_ID),
+  keyId: z.string().regex(KEY_ID_PATTERN),
   signature: b64(128),
 });
 export type ExchangeResponse = z.infer<typeof exchangeResponseSchema>;
 
 /** One disclosed record version: its exact vault bytes and commitment salt. */
 export const bundleRecordSchema = z.strictObject({
-  recordId: z.string().regex(RECORD_ID),
+  recordId: z.string().regex(RECORD_ID_PATTERN),
   version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  resourceType: z.string().regex(RESOURCE_TYPE),
+  resourceType: z.string().regex(RESOURCE_TYPE_PATTERN),
   plaintext: b64(4 * 1024 * 1024),
   salt: b64(64),
 });
@@ -140,7 +141,7 @@ export const bundleRecordSchema = z.strictObject({
 export const exchangeBundleSchema = z.strictObject({
   type: z.literal(EXCHANGE_BUNDLE_TYPE),
   requestId: z.string().regex(REQUEST_ID),
-  patient: z.string().regex(PSEUDONYM),
+  patient: z.string().regex(PSEUDONYM_PATTERN),
   records: z.array(bundleRecordSchema).max(MAX_RECORDS_PER_EXCHANGE),
 });
 export type ExchangeBundle = z.infer<typeof exchangeBundleSchema>;
@@ -149,9 +150,9 @@ export type ExchangeBundle = z.infer<typeof exchangeBundleSchema>;
 export function parseWire<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue === undefined ? what : [what, ...issue.path.map(String)].join('.');
-  throw new CareLedgerError('MALFORMED', `invalid ${what} at ${field}: ${issue?.message ?? 'schema'}`, { field });
+  const at = issuePath(parsed.error);
+  const field = at === '' ? what : `${what}.${at}`;
+  throw new CareLedgerError('MALFORMED', `invalid ${what} at ${field}: ${parsed.error.issues[0]?.message ?? 'schema'}`, { field });
 }
 
 /** Signs a request with the requesting node's key (Ed25519 over the request domain || JCS(request)). */

@@ -11,7 +11,7 @@ import { ACCESS_CONTRACT, incidentIdForTx, incidentSubject, type IncidentKind } 
 import { getRecord, getVersion } from '../contracts/records/index.js';
 import { fromBase64Url, toHex } from '../crypto/index.js';
 import { parseEnvelope, signTx, type JsonValue } from '../ledger/index.js';
-import { CareLedgerError } from '../errors/index.js';
+import { CareLedgerError, issuePath } from '../errors/index.js';
 import { verifyCommitment } from '../vault/index.js';
 import { openBundle, type HpkeRecipientKey } from './hpke.js';
 import { activeOrg, isActiveNodeKey } from './peers.js';
@@ -172,7 +172,7 @@ function checkBundle(ledger: ExchangeLedger, request: ExchangeRequest, bundle: E
 /** Checks the custodian's signed envelope of a response; nothing here is attributable yet. */
 function checkResponse(ledger: ExchangeLedger, request: ExchangeRequest, raw: unknown): ExchangeResponse {
   const parsed = exchangeResponseSchema.safeParse(raw);
-  if (!parsed.success) throw badResponse(`malformed at ${parsed.error.issues[0]?.path.join('.') ?? '?'}`);
+  if (!parsed.success) throw badResponse(`malformed at ${issuePath(parsed.error)}`);
   const res = parsed.data;
   if (res.requestId !== request.requestId || res.custodian !== request.to || res.recipient !== request.from) {
     throw badResponse('it answers another request');

@@ -1,6 +1,7 @@
 // Types shared by the FHIR R4 router, the secure repository behind it and the
 // SMART auth layer that produces actors. HTTP-free: requests and results are
 // plain data (after medplum's fhir-router: (request, repo) => [outcome, resource]).
+import type { PurposeOfUse } from '../contracts/consent/index.js';
 
 /** A FHIR R4 resource as JSON. */
 export interface FhirResource {
@@ -28,7 +29,8 @@ export type Actor =
   | { kind: 'patient'; pseudonym: string; keyId: string; scopes: SmartScope[] }
   | { kind: 'delegate'; pseudonym: string; delegateId: string; keyId: string; scopes: SmartScope[] };
 
-export type PurposeOfUse = 'TREAT' | 'HPAYMT' | 'HOPERAT' | 'HRESCH' | 'ETREAT' | 'BTG';
+/** The purposes of use a request may name: the consent contract's list (PURPOSES_OF_USE). */
+export type { PurposeOfUse };
 
 export type Interaction = 'read' | 'vread' | 'search' | 'history' | 'create' | 'update' | 'delete' | 'everything' | 'transaction' | 'batch';
 

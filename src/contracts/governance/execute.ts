@@ -9,6 +9,7 @@
 // still succeeds. Refusing the transaction would discard the approval and leave
 // the proposal open forever, failing every later approval the same way.
 import { refuse, type ExecContext, type JsonValue, type Refusal } from '../../ledger/contract.js';
+import { TRADING_ROLES_FIELD } from '../trading-roles.js';
 import { mergePolicies, writeNewOrg } from './genesis.js';
 import {
   NETWORK_CONFIG_KEY,
@@ -34,7 +35,7 @@ export function requiredApprovals(policy: ApprovalPolicy, active: number): numbe
 function policyFor(ctx: ExecContext, kind: ProposeArgs['kind']): ApprovalPolicy {
   const policies = getNetworkConfig(ctx.state)?.policies;
   if (policies === undefined) return 'majority';
-  if (kind === 'admit-org') return policies.admitOrg;
+  if (kind === 'admit-org' || kind === 'set-trading-roles') return policies.admitOrg;
   if (kind === 'remove-org') return policies.removeOrg;
   return policies.changePolicy;
 }
@@ -63,6 +64,11 @@ export function checkProposal(ctx: ExecContext, p: ProposeArgs): Refusal | undef
     }
     case 'change-policy':
       return getNetworkConfig(ctx.state) === undefined ? refuse('NOT_FOUND', 'no network config') : undefined;
+    case 'set-trading-roles': {
+      const org = getOrg(ctx.state, p.payload.orgId);
+      if (org === undefined) return refuse('NOT_FOUND', `no org ${p.payload.orgId}`);
+      return org.status === 'active' ? undefined : refuse('CONFLICT', `org ${p.payload.orgId} is removed`);
+    }
   }
 }
 
@@ -93,6 +99,13 @@ function applyEffect(ctx: ExecContext, p: ProposeArgs): void {
       };
       ctx.state.put(NETWORK_NAMESPACE, NETWORK_CONFIG_KEY, next);
       ctx.emit('policy-changed', { configVersion: next.configVersion });
+      return;
+    }
+    case 'set-trading-roles': {
+      const org = getOrg(ctx.state, p.payload.orgId);
+      if (org === undefined) return;
+      putOrg(ctx.state, { ...org, [TRADING_ROLES_FIELD]: [...p.payload.roles] });
+      ctx.emit('trading-roles-set', { orgId: org.orgId, roles: [...p.payload.roles] });
       return;
     }
   }

@@ -41,7 +41,7 @@ export interface OrgRecord {
   since: number;
 }
 
-export type ProposalKind = 'admit-org' | 'remove-org' | 'change-policy';
+export type ProposalKind = 'admit-org' | 'remove-org' | 'change-policy' | 'set-trading-roles';
 
 export interface ProposalRecord {
   [k: string]: JsonValue | undefined;

@@ -1,6 +1,7 @@
 // Argument schemas of the governance actions. Everything here is checked by the
 // executor before authorize runs; a failure is INVALID_ARGS.
 import { z } from 'zod';
+import { TRADING_ROLES } from '../trading-roles.js';
 import { endpointSchema, hpkePublicKeySchema, keyIdSchema, orgIdSchema } from './ids.js';
 
 const MAX_KEYS = 16;
@@ -48,10 +49,17 @@ export const changePolicyPayload = z
   .strictObject({ timeWindowMs: timeWindowMsSchema.optional(), policies: policiesPatchSchema.optional() })
   .refine((p) => p.timeWindowMs !== undefined || p.policies !== undefined, 'nothing to change');
 
+export const tradingRolesPayload = z.strictObject({
+  orgId: orgIdSchema,
+  roles: z.array(z.enum(TRADING_ROLES)).max(TRADING_ROLES.length).refine((r) => new Set(r).size === r.length, 'a role is listed twice'),
+});
+
 export const proposeArgs = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('admit-org'), payload: orgInputSchema }),
   z.strictObject({ kind: z.literal('remove-org'), payload: z.strictObject({ orgId: orgIdSchema }) }),
   z.strictObject({ kind: z.literal('change-policy'), payload: changePolicyPayload }),
+  // Supply chain (issue 12): admits an org to trading-partner roles; [] withdraws them all.
+  z.strictObject({ kind: z.literal('set-trading-roles'), payload: tradingRolesPayload }),
 ]);
 export type ProposeArgs = z.infer<typeof proposeArgs>;
 

@@ -14,6 +14,6 @@ export {
   anchorArgsSchema,
 } from './schema.js';
 export type { Anchor, AnchorArgs } from './schema.js';
-export { RECORDS_NAMESPACE, VERSION_KEY_WIDTH, recordKey, versionKey, versionPrefix, getRecord, getVersion } from './state.js';
+export { RECORDS_NAMESPACE, VERSION_KEY_WIDTH, RECORD_PREFIX, recordKey, versionKey, versionPrefix, getRecord, getVersion } from './state.js';
 export type { RecordAnchor, AnchoredVersion, AnchorOp } from './state.js';
 export { recordAnchor, anchoredVersion, versionsOf } from './queries.js';

@@ -41,7 +41,9 @@ export interface AnchoredVersion {
   txId: string;
 }
 
-export const recordKey = (recordId: string): string => `rec/${recordId}`;
+/** Prefix of every record head (a prefix scan lists the records in id order). */
+export const RECORD_PREFIX = 'rec/';
+export const recordKey = (recordId: string): string => `${RECORD_PREFIX}${recordId}`;
 export const versionKey = (recordId: string, version: number): string =>
   `ver/${recordId}/${String(version).padStart(VERSION_KEY_WIDTH, '0')}`;
 /** Prefix of all version keys of one record (a prefix scan lists them in version order). */

@@ -8,6 +8,7 @@ import { patientStatus } from '../identity/keys.js';
 export {
   RECORDS_NAMESPACE,
   VERSION_KEY_WIDTH,
+  RECORD_PREFIX,
   recordKey,
   versionKey,
   versionPrefix,

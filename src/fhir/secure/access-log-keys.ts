@@ -7,13 +7,18 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { chainIdOf } from '../../contracts/access/index.js';
-import { AES_GCM_IV_BYTES, concatBytes, hkdfSha256, openAesGcmBlob, sealAesGcmBlob, utf8 } from '../../crypto/index.js';
+import { AES_GCM_IV_BYTES, hkdfSha256, openAesGcmBlob, sealAesGcmBlob, utf8 } from '../../crypto/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
+import { withWrappedMasterKey, type WrappedKeySlot } from './wrapped-key.js';
 
-/** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */
-const WRAP_NAME = 'careledger.access-log';
-const WRAP_VERSION = 1;
+const LOG_KEY_SLOT: WrappedKeySlot = {
+  table: 'access_meta',
+  row: 'log_key',
+  wrapName: 'careledger.access-log',
+  wrapVersion: 1,
+  what: 'access log key',
+};
 const SEAL_INFO = 'careledger.access-log/1 seal';
 const CHAIN_INFO = 'careledger.access-log/1 chain-id';
 const IV_BYTES = AES_GCM_IV_BYTES;
@@ -36,22 +41,7 @@ export class AccessLogKeys {
 
   /** Loads the wrapped master key from access_meta, creating it on first use. */
   static load(db: Database.Database, kek: Kek): AccessLogKeys {
-    const row = db.prepare<[], { value: Uint8Array }>(`SELECT value FROM access_meta WHERE name = 'log_key'`).get();
-    let master: Uint8Array | undefined;
-    if (row === undefined) {
-      master = new Uint8Array(randomBytes(32));
-      const { iv, sealed } = kek.wrapDek(master, WRAP_NAME, WRAP_VERSION);
-      db.prepare(`INSERT INTO access_meta (name, value) VALUES ('log_key', ?)`).run(concatBytes(iv, sealed));
-    } else {
-      const blob = new Uint8Array(row.value);
-      master = kek.unwrapDek(blob.subarray(0, IV_BYTES), blob.subarray(IV_BYTES), WRAP_NAME, WRAP_VERSION);
-      if (master === undefined) throw new CareLedgerError('INTERNAL', 'access log key does not unwrap with this KEK', { field: 'kek' });
-    }
-    try {
-      return new AccessLogKeys(master);
-    } finally {
-      master.fill(0);
-    }
+    return withWrappedMasterKey(db, kek, LOG_KEY_SLOT, (master) => new AccessLogKeys(master));
   }
 
   /** The patient's blinded chain id at this custodian (memoised: hot on every flush). */

@@ -18,7 +18,7 @@ import {
   type ChainLink,
 } from '../../contracts/access/index.js';
 import { canonicalBytes } from '../../crypto/index.js';
-import { CareLedgerError } from '../../errors/index.js';
+import { CareLedgerError, issuePath } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
 import { AccessLogKeys } from './access-log-keys.js';
 
@@ -144,7 +144,7 @@ export class AccessLogStore {
   append(events: readonly unknown[]): Array<{ chain: string; seq: number }> {
     const parsed = events.map((e) => {
       const r = accessEventSchema.safeParse(e);
-      if (!r.success) throw new CareLedgerError('INTERNAL', `an access event does not match the schema at ${r.error.issues[0]?.path.join('.') ?? '?'}`, { field: 'event' });
+      if (!r.success) throw new CareLedgerError('INTERNAL', `an access event does not match the schema at ${issuePath(r.error)}`, { field: 'event' });
       return r.data;
     });
     return this.#db.transaction(() => parsed.map((e) => this.#appendOne(e)))();

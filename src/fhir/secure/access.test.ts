@@ -5,7 +5,7 @@
 // chain heads are anchored on the ledger after flush.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getBreakGlass } from '../../contracts/access/index.js';
+import { ACCESS_NAMESPACE, btgPrefix, getBreakGlass } from '../../contracts/access/index.js';
 import { type JsonValue } from '../../ledger/index.js';
 import { isCareLedgerError } from '../../errors/index.js';
 import type { FhirResource } from '../types.js';
@@ -97,7 +97,7 @@ describe('secure repository: reads under consent, audited on the ledger', () => 
     const queued = w.repo.accessLog.breakGlassEvents().find((b) => b.event.requestId === ctx.requestId);
     assert.equal(queued?.event.patient, q);
     assert.equal(getBreakGlass(w.port.state, 'org1', queued?.ref ?? '')?.status, 'pending');
-    assert.equal(JSON.stringify(w.port.scan('access', 'btg/org1/', 100)).includes('unconscious in ED'), false);
+    assert.equal(JSON.stringify(w.port.scan(ACCESS_NAMESPACE, btgPrefix('org1'), 100)).includes('unconscious in ED'), false);
   });
 
   test('SMART scope must allow r for reads and s for search', async () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type JsonValue, type LedgerPort } from '../../ledger/index.js';
 import { isCareLedgerError } from '../../errors/index.js';
+import { RECORD_PREFIX, RECORDS_NAMESPACE, versionPrefix } from '../../contracts/records/index.js';
 import { verifyCommitment } from '../../vault/index.js';
 import { SecureFhirRepository } from './repository.js';
 import { observation, patientResource, World } from './world-fixture.test.js';
@@ -56,7 +57,7 @@ describe('secure repository: writes and anchors', () => {
     const dr = w.ctx(w.member('dr-a'));
     const o = await w.repo.create(dr, observation(p));
     await w.repo.update(dr, { ...o, status: 'amended' });
-    const heads = w.port.scan('records', 'rec/', 1000).map((r) => r.value as { [k: string]: JsonValue });
+    const heads = w.port.scan(RECORDS_NAMESPACE, RECORD_PREFIX, 1000).map((r) => r.value as { [k: string]: JsonValue });
     const mine = heads.filter((h) => h['patient'] === p);
     assert.ok(mine.length >= 2);
     let checked = 0;
@@ -64,7 +65,7 @@ describe('secure repository: writes and anchors', () => {
       const recordId = String(head['recordId']);
       assert.match(recordId, /^r-[0-9a-f]{32}$/);
       assert.equal(head['custodian'], 'org1');
-      for (const row of w.port.scan('records', `ver/${recordId}/`, 100)) {
+      for (const row of w.port.scan(RECORDS_NAMESPACE, versionPrefix(recordId), 100)) {
         const anchored = row.value as { commitment: string; op: string };
         const version = Number(row.key.slice(row.key.lastIndexOf('/') + 1));
         const rec = w.vault.get(recordId, version);
@@ -98,27 +99,27 @@ describe('secure repository: writes and anchors', () => {
 
   test('transaction: all versions in one anchor, all or nothing', async () => {
     const dr = w.ctx(w.member('dr-a'), { deleteReason: 'entered in error' });
-    const before = w.port.scan('records', 'rec/', 1000).length;
+    const before = w.port.scan(RECORDS_NAMESPACE, RECORD_PREFIX, 1000).length;
     const results = await w.repo.transaction(dr, [
       { op: 'create', resource: observation(p) },
       { op: 'create', resource: observation(p, { status: 'preliminary' }) },
       { op: 'create', resource: { resourceType: 'Practitioner', name: [{ family: 'Who' }] } },
     ]);
     assert.deepEqual(results.map((r) => r.status), [201, 201, 201]);
-    const heads = w.port.scan('records', 'rec/', 1000).map((r) => r.value as { [k: string]: JsonValue });
+    const heads = w.port.scan(RECORDS_NAMESPACE, RECORD_PREFIX, 1000).map((r) => r.value as { [k: string]: JsonValue });
     assert.equal(heads.length, before + 2, 'non-patient resources are not anchored');
-    const versions = heads.flatMap((h) => w.port.scan('records', `ver/${String(h['recordId'])}/`, 10)).map((r) => (r.value as { txId: string }).txId);
+    const versions = heads.flatMap((h) => w.port.scan(RECORDS_NAMESPACE, versionPrefix(String(h['recordId'])), 10)).map((r) => (r.value as { txId: string }).txId);
     const last = versions.filter((t, i, a) => a.indexOf(t) === i);
     assert.ok(last.length < versions.length, 'two anchors share a transaction');
 
     // One op fails authorisation: nothing is written.
     const other = await w.addPatient();
-    const count = w.port.scan('records', 'rec/', 1000).length;
+    const count = w.port.scan(RECORDS_NAMESPACE, RECORD_PREFIX, 1000).length;
     await assert.rejects(
       w.repo.transaction(dr, [{ op: 'create', resource: observation(other) }, { op: 'delete', resourceType: 'Observation', id: 'missing' }]),
       (e) => code(e) === 'NOT_FOUND',
     );
-    assert.equal(w.port.scan('records', 'rec/', 1000).length, count);
+    assert.equal(w.port.scan(RECORDS_NAMESPACE, RECORD_PREFIX, 1000).length, count);
     const practitioner = results[2]?.resource;
     assert.ok(practitioner);
     const read = await w.repo.read(w.ctx(w.member('dr-b')), 'Practitioner', String(practitioner.id));

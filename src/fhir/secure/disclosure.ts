@@ -6,6 +6,7 @@
 // DisclosureSource (exchange/ports.ts); fhir/ does not import exchange/.
 // Read-only: it never writes the repository's tables or the vault.
 import type Database from 'better-sqlite3';
+import { PSEUDONYM_PATTERN } from '../../contracts/identity/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
 import { IndexKeys } from './index-keys.js';
 import { Tables } from './tables.js';
@@ -43,7 +44,7 @@ export class DisclosureReader {
    * their anchor are never listed (the head only moves on commit).
    */
   listForDisclosure(patient: string, resourceTypes?: readonly string[]): DisclosureRecord[] {
-    if (!/^pt-[0-9a-f]{32}$/.test(patient) || this.#vault.isErased(patient)) return [];
+    if (!PSEUDONYM_PATTERN.test(patient) || this.#vault.isErased(patient)) return [];
     const types = resourceTypes === undefined ? undefined : new Set(resourceTypes);
     const out: DisclosureRecord[] = [];
     for (const row of this.#tables.byOwner(patient)) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { isCareLedgerError } from '../../errors/index.js';
+import { RECORD_PREFIX, RECORDS_NAMESPACE } from '../../contracts/records/index.js';
 import { SecureFhirRepository } from './repository.js';
 import { observation, PERMIT_ALL, World } from './world-fixture.test.js';
 
@@ -50,7 +51,7 @@ describe('secure repository: erasure and data hygiene', () => {
     await w.repo.update(dr, { resourceType: 'Patient', id: p, gender: 'male' });
     const o = await w.repo.create(dr, observation(p));
     await w.repo.read(w.ctx(w.member('dr-b')), 'Observation', String(o.id));
-    const recordIds = w.port.scan('records', 'rec/', 1000).map((r) => String((r.value as { recordId: string; patient: string }).patient === p ? (r.value as { recordId: string }).recordId : '')).filter((x) => x !== '');
+    const recordIds = w.port.scan(RECORDS_NAMESPACE, RECORD_PREFIX, 1000).map((r) => String((r.value as { recordId: string; patient: string }).patient === p ? (r.value as { recordId: string }).recordId : '')).filter((x) => x !== '');
     assert.equal(recordIds.length, 2);
 
     await assert.rejects(w.repo.erasePatient(p), (e) => code(e) === 'CONFLICT');

@@ -3,15 +3,20 @@
 // derived with HKDF-SHA-256 (RFC 5869): one for HMAC tokens (ids, codes,
 // identifiers), one for sealing security labels (AES-256-GCM). Without the KEK
 // the tables show which rows share a token, never what the token stands for.
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { AES_GCM_IV_BYTES, canonicalBytes, concatBytes, hkdfSha256, hmacSha256, openAesGcmBlob, sealAesGcmBlob, utf8 } from '../../crypto/index.js';
+import { AES_GCM_IV_BYTES, canonicalBytes, hkdfSha256, hmacSha256, openAesGcmBlob, sealAesGcmBlob, utf8 } from '../../crypto/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { Kek } from '../../vault/index.js';
+import { withWrappedMasterKey, type WrappedKeySlot } from './wrapped-key.js';
 
-/** Name under which the master key is wrapped (never a pseudonym: those are 'pt-' + hex). */
-const WRAP_NAME = 'careledger.fhir-index';
-const WRAP_VERSION = 1;
+const INDEX_KEY_SLOT: WrappedKeySlot = {
+  table: 'fhir_meta',
+  row: 'index_key',
+  wrapName: 'careledger.fhir-index',
+  wrapVersion: 1,
+  what: 'search index key',
+};
 const TOKEN_INFO = 'careledger.fhir-index/1 token';
 const LABEL_INFO = 'careledger.fhir-index/1 labels';
 const LABEL_AAD = 'careledger.fhir-labels/1\n';
@@ -44,22 +49,7 @@ export class IndexKeys {
 
   /** Loads the wrapped master key from fhir_meta, creating it on first use. */
   static load(db: Database.Database, kek: Kek): IndexKeys {
-    const row = db.prepare<[], { value: Uint8Array }>(`SELECT value FROM fhir_meta WHERE name = 'index_key'`).get();
-    let master: Uint8Array | undefined;
-    if (row === undefined) {
-      master = new Uint8Array(randomBytes(32));
-      const { iv, sealed } = kek.wrapDek(master, WRAP_NAME, WRAP_VERSION);
-      db.prepare(`INSERT INTO fhir_meta (name, value) VALUES ('index_key', ?)`).run(concatBytes(iv, sealed));
-    } else {
-      const blob = new Uint8Array(row.value);
-      master = kek.unwrapDek(blob.subarray(0, IV_BYTES), blob.subarray(IV_BYTES), WRAP_NAME, WRAP_VERSION);
-      if (master === undefined) throw new CareLedgerError('INTERNAL', 'search index key does not unwrap with this KEK', { field: 'kek' });
-    }
-    try {
-      return new IndexKeys(master);
-    } finally {
-      master.fill(0);
-    }
+    return withWrappedMasterKey(db, kek, INDEX_KEY_SLOT, (master) => new IndexKeys(master));
   }
 
   /** Blind token of one searchable value: HMAC(tokenKey, JCS([kind, ...parts])). */

@@ -6,45 +6,12 @@
 // queued for the privacy officer, and it releases labelled records too.
 // Decisions use the wall clock, so an expired grant or delegation denies at
 // once rather than at the next block.
+import { BREAK_GLASS_PURPOSES } from '../../contracts/access/index.js';
 import { type DecisionMemo, type Decider } from '../../contracts/consent/index.js';
-import { delegateMay } from '../../contracts/identity/index.js';
-import { type JsonValue, type LedgerPort, type StateReader } from '../../ledger/index.js';
+import { custodianOf, delegateMay, isActiveMember, patientStatus } from '../../contracts/identity/index.js';
+import { type LedgerPort } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
-import type { Actor, RequestContext } from '../types.js';
-
-export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
-
-type JsonObject = { [k: string]: JsonValue };
-function asObject(v: JsonValue | undefined): JsonObject | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
-}
-
-export function scopeAllows(actor: Actor, resourceType: string, permission: Permission): boolean {
-  return actor.scopes.some((s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.permissions[permission]);
-}
-
-export function requireScope(actor: Actor, resourceType: string, permission: Permission): void {
-  if (!scopeAllows(actor, resourceType, permission)) {
-    throw new CareLedgerError('FORBIDDEN', `SMART scope does not allow '${permission}' on ${resourceType}`, { field: 'scope' });
-  }
-}
-
-function statusOf(state: StateReader, namespace: string, key: string): string | undefined {
-  const s = asObject(state.get(namespace, key))?.['status'];
-  return typeof s === 'string' ? s : undefined;
-}
-
-export function patientRecord(state: StateReader, pseudonym: string): { status: string; custodian: string | null } | undefined {
-  const rec = asObject(state.get('identity', `patient/${pseudonym}`));
-  if (rec === undefined) return undefined;
-  const custodian = rec['custodian'];
-  return { status: typeof rec['status'] === 'string' ? rec['status'] : 'unknown', custodian: typeof custodian === 'string' ? custodian : null };
-}
-
-/** An active member of an active organisation. */
-export function isActiveMember(state: StateReader, orgId: string, memberId: string): boolean {
-  return statusOf(state, 'governance', `org/${orgId}`) === 'active' && statusOf(state, 'identity', `member/${orgId}/${memberId}`) === 'active';
-}
+import type { RequestContext } from '../types.js';
 
 /**
  * Throws unless the patient is registered here (custodian = this org) and not
@@ -52,13 +19,12 @@ export function isActiveMember(state: StateReader, orgId: string, memberId: stri
  * of an unknown pseudonym: the registry route hides them from practitioners too.
  */
 export function requireCustodialPatient(port: LedgerPort, pseudonym: string): void {
-  const rec = patientRecord(port.state, pseudonym);
-  if (rec === undefined || rec.custodian !== port.orgId) {
+  if (custodianOf(port.state, pseudonym) !== port.orgId) {
     throw new CareLedgerError('UNPROCESSABLE', 'the referenced patient is not registered at this custodian (identity/register-patient)', {
       field: 'patient',
     });
   }
-  if (rec.status === 'erased') throw new CareLedgerError('GONE', 'patient data has been erased', { field: 'patient' });
+  if (patientStatus(port.state, pseudonym) === 'erased') throw new CareLedgerError('GONE', 'patient data has been erased', { field: 'patient' });
 }
 
 /** Outcome of an access check for one resource. */
@@ -94,7 +60,7 @@ export function readAccess(ctx: RequestContext, port: LedgerPort, memo: Decision
   const now = port.now();
   if (actor.kind === 'patient' || actor.kind === 'delegate') {
     const own = actor.pseudonym;
-    const ok = actor.kind === 'patient' || isActiveDelegate(port.state, own, actor.delegateId, now);
+    const ok = actor.kind === 'patient' || delegateMay(port.state, own, actor.delegateId, 'read', now);
     return { gate: (p) => (ok && p === own ? () => PERMIT : () => DENY), breakGlass: undefined, onlyPatient: own, at: now };
   }
   const breakGlass = breakGlassOf(ctx);
@@ -148,7 +114,7 @@ export function breakGlassOf(ctx: RequestContext): { reason: string } | undefine
       field: 'breakGlassReason',
     });
   }
-  if (ctx.purpose !== 'ETREAT' && ctx.purpose !== 'BTG') return undefined;
+  if (!BREAK_GLASS_PURPOSES.includes(ctx.purpose)) return undefined;
   if (ctx.actor.kind !== 'member' || !ctx.actor.roles.includes('practitioner')) return undefined;
   return { reason };
 }
@@ -158,9 +124,4 @@ export function mayReadShared(ctx: RequestContext, port: LedgerPort): boolean {
   const a = ctx.actor;
   if (a.kind === 'member') return isActiveMember(port.state, a.orgId, a.memberId);
   return true;
-}
-
-/** The delegation is active now (delegationStatus: end date, appointer's authority, patient) and grants 'read'. */
-function isActiveDelegate(state: StateReader, pseudonym: string, delegateId: string, now: string): boolean {
-  return delegateMay(state, pseudonym, delegateId, 'read', now);
 }

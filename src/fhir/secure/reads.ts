@@ -8,7 +8,9 @@
 import { CareLedgerError } from '../../errors/index.js';
 import type { FhirResource, HistoryEntry, RequestContext } from '../types.js';
 import { readEvents, type Hit } from './events.js';
-import { mayReadShared, patientRecord, readAccess, requireScope, type ReadAccess, type Verdict } from './policy.js';
+import { mayReadShared, readAccess, type ReadAccess, type Verdict } from './policy.js';
+import { requireScope } from '../../auth/scopes.js';
+import { patientStatus } from '../../contracts/identity/index.js';
 import type { ResourceRow, VersionRow } from './schema.js';
 import type { Deps } from './tables.js';
 import { FHIR_ID } from './writes.js';
@@ -28,7 +30,7 @@ function loadHeadAndCurrent(deps: Deps, resourceType: string, id: string): { row
   if (!FHIR_ID.test(id)) throw notFound(resourceType, id);
   const token = deps.keys.idToken(resourceType, id);
   const head = deps.tables.headByToken(token);
-  const erased = (p: string): boolean => patientRecord(deps.port.state, p)?.status === 'erased';
+  const erased = (p: string): boolean => patientStatus(deps.port.state, p) === 'erased';
   if (head === undefined || head.row.version === 0) {
     if (deps.tables.isErased(token) || (resourceType === 'Patient' && erased(id))) {
       throw new CareLedgerError('GONE', `${resourceType}/${id} was erased`, { field: 'id' });
@@ -68,7 +70,7 @@ function audit(ctx: RequestContext, deps: Deps, interaction: 'read' | 'vread' | 
 
 /** read (versionId undefined) and vread. */
 export function readResource(ctx: RequestContext, deps: Deps, resourceType: string, id: string, versionId?: string): FhirResource {
-  requireScope(ctx.actor, resourceType, 'r');
+  requireScope(ctx.actor.scopes, resourceType, 'r');
   const { row, current } = loadHeadAndCurrent(deps, resourceType, id);
   let version = row.version;
   if (versionId !== undefined) {
@@ -93,7 +95,7 @@ const METHODS = { create: 'POST', update: 'PUT', delete: 'DELETE' } as const;
 
 /** Instance history, newest first; versions the actor may not see are left out (FORBIDDEN if none remain). */
 export function historyOf(ctx: RequestContext, deps: Deps, resourceType: string, id: string): HistoryEntry[] {
-  requireScope(ctx.actor, resourceType, 'r');
+  requireScope(ctx.actor.scopes, resourceType, 'r');
   const row = loadHead(deps, resourceType, id);
   const access = readAccess(ctx, deps.port, deps.consent);
   const entries: HistoryEntry[] = [];

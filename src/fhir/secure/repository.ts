@@ -6,6 +6,7 @@
 // docs/privacy.md), and erasure crypto-shreds the patient's data. See docs/records.md.
 import type Database from 'better-sqlite3';
 import { DecisionMemo, type ConsentBook } from '../../contracts/consent/index.js';
+import { erasedAt, patientStatus, PSEUDONYM_PATTERN } from '../../contracts/identity/index.js';
 import { parseEnvelope, type LedgerPort } from '../../ledger/index.js';
 import { CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { Kek, Vault } from '../../vault/index.js';
@@ -23,7 +24,6 @@ import type {
 import { IndexKeys } from './index-keys.js';
 import { AccessLogStore } from './access-log.js';
 import { AuditOutbox, type AccessEvent, type OutboxOptions } from './outbox.js';
-import { patientRecord } from './policy.js';
 import { decryptResource, historyOf, readResource } from './reads.js';
 import type { VersionRow } from './schema.js';
 import { everythingOf, searchResources } from './search.js';
@@ -49,8 +49,6 @@ export interface ErasureReport {
   /** Logical resources removed from the repository's tables. */
   resources: number;
 }
-
-const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
 
 export class SecureFhirRepository implements FhirRepository {
   readonly #deps: Deps;
@@ -148,16 +146,15 @@ export class SecureFhirRepository implements FhirRepository {
    * CONFLICT if the ledger does not show the patient erased.
    */
   async erasePatient(pseudonym: string): Promise<ErasureReport> {
-    if (!PSEUDONYM.test(pseudonym)) throw new CareLedgerError('MALFORMED', 'not a pseudonym', { field: 'pseudonym' });
-    if (patientRecord(this.#deps.port.state, pseudonym)?.status !== 'erased') {
+    if (!PSEUDONYM_PATTERN.test(pseudonym)) throw new CareLedgerError('MALFORMED', 'not a pseudonym', { field: 'pseudonym' });
+    if (patientStatus(this.#deps.port.state, pseudonym) !== 'erased') {
       throw new CareLedgerError('CONFLICT', 'the patient is not erased on the ledger (identity/erase-patient first)', { field: 'pseudonym' });
     }
     await this.reconcilePending();
     await this.flush();
     const vault = this.#deps.vault.erasePatient(pseudonym);
     // The access log is kept (the accounting of disclosures is a legal duty, GDPR 17(3)(b)) until its retention ends.
-    const erasedAt = (this.#deps.port.state.get('identity', `patient/${pseudonym}`) as { erasedAt?: unknown } | undefined)?.erasedAt;
-    this.#deps.outbox.log.markErased(pseudonym, typeof erasedAt === 'string' ? erasedAt : this.#deps.port.now());
+    this.#deps.outbox.log.markErased(pseudonym, erasedAt(this.#deps.port.state, pseudonym) ?? this.#deps.port.now());
     this.#deps.keys.forgetRecords(new Set(this.#deps.tables.byOwner(pseudonym).map((r) => r.record_id)));
     const resources = this.#deps.tables.eraseOwner(pseudonym);
     this.#deps.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -168,7 +165,7 @@ export class SecureFhirRepository implements FhirRepository {
   async reconcileErasures(): Promise<string[]> {
     const done: string[] = [];
     for (const owner of this.#deps.tables.patientOwners()) {
-      if (patientRecord(this.#deps.port.state, owner)?.status !== 'erased') continue;
+      if (patientStatus(this.#deps.port.state, owner) !== 'erased') continue;
       await this.erasePatient(owner);
       done.push(owner);
     }

@@ -9,7 +9,8 @@ import { CareLedgerError } from '../../errors/index.js';
 import type { DateRange, EverythingOptions, FhirResource, RequestContext, SearchQuery, SearchResult } from '../types.js';
 import { clinicalRange, dateBounds, dayOf, OPEN_HI, OPEN_LO, queryTokenParts } from './compartment.js';
 import { readEvents, type Hit } from './events.js';
-import { readAccess, requireScope, scopeAllows } from './policy.js';
+import { readAccess } from './policy.js';
+import { requireScope, scopeAllows } from '../../auth/scopes.js';
 import { decryptResource, verdictFor } from './reads.js';
 import type { ResourceRow } from './schema.js';
 import type { Deps } from './tables.js';
@@ -135,7 +136,7 @@ function patientId(ref: string): string {
 }
 
 export function searchResources(ctx: RequestContext, deps: Deps, query: SearchQuery): SearchResult {
-  requireScope(ctx.actor, query.resourceType, 's');
+  requireScope(ctx.actor.scopes, query.resourceType, 's');
   const tokens = (param: string, list: SearchQuery['code']): Buffer[][] =>
     list === undefined || list.length === 0 ? [] : [list.map((t) => deps.keys.token('search', ...queryTokenParts(param, t)))];
   const spec: Spec = {
@@ -153,7 +154,7 @@ export function searchResources(ctx: RequestContext, deps: Deps, query: SearchQu
 }
 
 export function everythingOf(ctx: RequestContext, deps: Deps, patient: string, options: EverythingOptions): SearchResult {
-  const allowed = (t: string): boolean => scopeAllows(ctx.actor, t, 's') || scopeAllows(ctx.actor, t, 'r');
+  const allowed = (t: string): boolean => scopeAllows(ctx.actor.scopes, t, 's') || scopeAllows(ctx.actor.scopes, t, 'r');
   if (options.types !== undefined && options.types.length > 0 && !options.types.some(allowed)) {
     throw new CareLedgerError('FORBIDDEN', 'SMART scope allows none of the requested types', { field: 'scope' });
   }

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
-import { pseudonymForTx } from '../../contracts/identity/index.js';
-import { ConsentBook, consentIdForTx, sealConsentGrantFrom, SECURITY_LABELS, type Provision } from '../../contracts/consent/index.js';
+import { IDENTITY_CONTRACT, pseudonymForTx } from '../../contracts/identity/index.js';
+import { CONSENT_CONTRACT, ConsentBook, consentIdForTx, sealConsentGrantFrom, SECURITY_LABELS, type Provision } from '../../contracts/consent/index.js';
 import { parseEnvelope, signTx, type JsonValue, type LedgerPort } from '../../ledger/index.js';
 import { closeNode, initDevNetwork, keyHome, ledgerPortOf, loadSigningKey, openNode, type OpenedNode } from '../../node/index.js';
 import { Kek, Vault } from '../../vault/index.js';
@@ -83,7 +83,7 @@ export class World {
 
   async addMember(memberId: string, roles: string[]): Promise<void> {
     const key = generateSigningKey();
-    await this.ok(this.admin, 'identity', 'register-member', { memberId, roles, keys: [key.keyId] });
+    await this.ok(this.admin, IDENTITY_CONTRACT, 'register-member', { memberId, roles, keys: [key.keyId] });
     this.memberKeys.set(memberId, key);
   }
 
@@ -94,7 +94,7 @@ export class World {
    */
   async addPatient(options: { writer?: string | null } = {}): Promise<string> {
     const key = generateSigningKey();
-    const txId = await this.ok(this.memberKeys.get('dr-a') as SigningKey, 'identity', 'register-patient', { keys: [key.keyId] });
+    const txId = await this.ok(this.memberKeys.get('dr-a') as SigningKey, IDENTITY_CONTRACT, 'register-patient', { keys: [key.keyId] });
     const pseudonym = pseudonymForTx(txId);
     this.patientKeys.set(pseudonym, key);
     const writer = options.writer === undefined ? 'dr-a' : options.writer;
@@ -106,12 +106,12 @@ export class World {
   async grant(patient: string, memberId: string, provision: Provision): Promise<string> {
     const key = this.patientKeys.get(patient) as SigningKey;
     const args = sealConsentGrantFrom(this.opened.node.state, this.opened.node.networkId, patient, { grantee: { kind: 'practitioner', orgId: ORG, memberId }, provision });
-    const txId = await this.ok(key, 'consent', 'grant', { ...args } as unknown as Record<string, JsonValue>);
+    const txId = await this.ok(key, CONSENT_CONTRACT, 'grant', { ...args } as unknown as Record<string, JsonValue>);
     return consentIdForTx(txId);
   }
 
   async erase(patient: string): Promise<void> {
-    await this.ok(this.patientKeys.get(patient) as SigningKey, 'identity', 'erase-patient', { pseudonym: patient });
+    await this.ok(this.patientKeys.get(patient) as SigningKey, IDENTITY_CONTRACT, 'erase-patient', { pseudonym: patient });
   }
 
   member(memberId: string, options: { roles?: string[]; scopes?: SmartScope[] } = {}): Actor {

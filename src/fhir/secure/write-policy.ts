@@ -22,14 +22,16 @@
 import type { DecisionMemo } from '../../contracts/consent/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import type { RequestContext } from '../types.js';
-import { breakGlassOf, isActiveMember, requireScope, type Permission, type Verdict } from './policy.js';
+import { breakGlassOf, type Verdict } from './policy.js';
+import { requireScope, type ScopePermission } from '../../auth/scopes.js';
+import { isActiveMember } from '../../contracts/identity/index.js';
 import type { LedgerPort } from '../../ledger/index.js';
 
 export type WriteKind = 'create' | 'update' | 'delete';
 /** FHIR consentaction codes of writes. */
 export type WriteAction = 'collect' | 'correct';
 
-const PERMISSION: Record<WriteKind, Permission> = { create: 'c', update: 'u', delete: 'd' };
+const PERMISSION: Record<WriteKind, ScopePermission> = { create: 'c', update: 'u', delete: 'd' };
 const PERMIT: Verdict = { permit: true, consentIds: [] };
 const DENY: Verdict = { permit: false, consentIds: [] };
 
@@ -61,7 +63,7 @@ export function authorizeWriter(ctx: RequestContext, port: LedgerPort, resourceT
     if (kind !== 'update' || resourceType !== 'Patient') {
       throw new CareLedgerError('FORBIDDEN', 'a patient writes only its own Patient resource', { field: 'actor' });
     }
-    requireScope(actor, resourceType, PERMISSION[kind]);
+    requireScope(actor.scopes, resourceType, PERMISSION[kind]);
     return;
   }
   if (actor.orgId !== port.orgId) {
@@ -73,7 +75,7 @@ export function authorizeWriter(ctx: RequestContext, port: LedgerPort, resourceT
   if (!isActiveMember(port.state, actor.orgId, actor.memberId)) {
     throw new CareLedgerError('FORBIDDEN', 'member is not active on the ledger', { field: 'actor' });
   }
-  requireScope(actor, resourceType, PERMISSION[kind]);
+  requireScope(actor.scopes, resourceType, PERMISSION[kind]);
   if (ctx.purpose === 'BTG' && breakGlassOf(ctx) === undefined) {
     throw new CareLedgerError('FORBIDDEN', 'purpose BTG needs a break-glass reason from a practitioner', { field: 'purpose' });
   }

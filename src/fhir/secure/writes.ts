@@ -13,6 +13,8 @@ import { canonicalJson, utf8 } from '../../crypto/index.js';
 import { parseEnvelope, signTx, type ParsedEnvelope } from '../../ledger/index.js';
 import { CareLedgerError, isCareLedgerError, type ResultCode } from '../../errors/index.js';
 import { COMMITMENT_SALT_BYTES, commitmentOf } from '../../vault/index.js';
+import { PSEUDONYM_PATTERN } from '../../contracts/identity/index.js';
+import { RECORDS_CONTRACT } from '../../contracts/records/index.js';
 import type { FhirResource, RequestContext } from '../types.js';
 import { clinicalRange, dayOf, indexTokenParts, ownerOf, securityLabelsOf, tokenValuesOf } from './compartment.js';
 import type { AccessEvent } from './outbox.js';
@@ -23,7 +25,6 @@ import { authorizeWriter, deleteReasonOf, maySharedWrite, type WriteAction, type
 import type { Deps } from './tables.js';
 
 export const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
-const PSEUDONYM = /^pt-[0-9a-f]{32}$/;
 
 export type WriteRequest =
   | { kind: 'create'; resource: FhirResource }
@@ -58,7 +59,7 @@ function ownerFor(deps: Deps, resource: FhirResource): { owner: string; patient:
   const o = ownerOf(resource);
   if (o.kind === 'invalid') throw new CareLedgerError('UNPROCESSABLE', o.reason, { field: 'subject' });
   if (o.kind === 'none') return { owner: `org.${deps.port.orgId}`, patient: undefined };
-  if (!PSEUDONYM.test(o.pseudonym)) {
+  if (!PSEUDONYM_PATTERN.test(o.pseudonym)) {
     throw new CareLedgerError('UNPROCESSABLE', 'patient references must name a ledger pseudonym (Patient/pt-<32 hex>)', { field: 'subject' });
   }
   requireCustodialPatient(deps.port, o.pseudonym);
@@ -180,7 +181,7 @@ function anchorEnvelope(deps: Deps, staged: readonly Staged[]): ParsedEnvelope |
     .filter((s) => s.patient !== undefined)
     .map((s) => ({ recordId: s.recordId, patient: s.patient, resourceType: s.resourceType, version: s.version, commitment: s.commitment, op: s.op }));
   if (anchors.length === 0) return undefined;
-  const draft = { network: deps.port.networkId, contract: 'records', action: 'anchor', args: { anchors }, time: deps.port.now() };
+  const draft = { network: deps.port.networkId, contract: RECORDS_CONTRACT, action: 'anchor', args: { anchors }, time: deps.port.now() };
   try {
     return parseEnvelope(signTx(draft, deps.port.nodeKey));
   } catch (e) {

@@ -45,6 +45,8 @@ import {
   CareLedgerError,
   type ResultCode,
 } from '../../errors/index.js';
+import { GOVERNANCE_CONTRACT } from '../../contracts/governance/index.js';
+import { IDENTITY_CONTRACT } from '../../contracts/identity/index.js';
 import { TokenBuckets, type Quota } from './token-buckets.js';
 import type { VerifyPool } from './verify-pool.js';
 
@@ -230,15 +232,15 @@ export class SubmitGate {
       return ACCOUNTABLE.has(key['kind'] as KeyKind) ? 'registered' : 'patient';
     }
     const config = objectOf(state.get(NETWORK_NAMESPACE, NETWORK_CONFIG_KEY));
-    if (tx.contract === 'governance' && tx.action === 'genesis' && config === undefined) return 'genesis';
-    const selfEnrols = tx.contract === 'identity' && tx.action === 'register-patient';
+    if (tx.contract === GOVERNANCE_CONTRACT && tx.action === 'genesis' && config === undefined) return 'genesis';
+    const selfEnrols = tx.contract === IDENTITY_CONTRACT && tx.action === 'register-patient';
     const keys = (tx.args as { keys?: unknown }).keys;
     if (!selfEnrols || !Array.isArray(keys) || keys.length !== 1 || keys[0] !== tx.signer) {
       throw refuse('UNKNOWN_SIGNER', 'signer key is not registered');
     }
     // Self-enrolment: everything the executor would refuse regardless of state is refused here.
     if (tx.network !== this.options.networkId) throw refuse('WRONG_NETWORK', 'transaction is for another network', 'tx.network');
-    const action = this.options.registry.get('identity')?.actions['register-patient'];
+    const action = this.options.registry.get(IDENTITY_CONTRACT)?.actions['register-patient'];
     if (!action?.args.safeParse(tx.args).success) throw refuse('INVALID_ARGS', 'arguments do not match the action schema', 'tx.args');
     const window = typeof config?.['timeWindowMs'] === 'number' && config['timeWindowMs'] > 0 ? config['timeWindowMs'] : DEFAULT_TIME_WINDOW_MS;
     if (Math.abs(Date.parse(tx.time) - this.now()) > window) throw refuse('STALE_TIME', 'transaction time outside the accepted window', 'tx.time');

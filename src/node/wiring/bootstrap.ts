@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { generateSigningKey, type SigningKey } from '../../crypto/index.js';
 import { parseEnvelope, signTx } from '../../ledger/index.js';
+import { GOVERNANCE_CONTRACT } from '../../contracts/governance/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import { SoloOrderer, type Orderer } from '../../ordering/index.js';
 import { SqliteLedgerStore, openDatabase } from '../../storage/index.js';
@@ -157,7 +158,7 @@ async function commitGenesis(
       signTx(
         {
           network: config.networkId,
-          contract: 'governance',
+          contract: GOVERNANCE_CONTRACT,
           action: 'genesis',
           args: {
             networkId: config.networkId,

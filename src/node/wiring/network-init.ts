@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { generateSigningKey, toBase64Url, type SigningKey } from '../../crypto/index.js';
 import { parseEnvelope, signTx } from '../../ledger/index.js';
+import { GOVERNANCE_CONTRACT } from '../../contracts/governance/index.js';
 import { CareLedgerError } from '../../errors/index.js';
 import { EtcdOrderer, etcdCredentials, type EtcdClientTls } from '../../ordering/index.js';
 import { assertEmptyDataDir, writeNodeConfig, type NodeConfig } from './datadir.js';
@@ -130,7 +131,7 @@ export async function initConsortium(options: ConsortiumOptions): Promise<{ netw
   const genesis = parseEnvelope(signTx(
     {
       network: options.networkId,
-      contract: 'governance',
+      contract: GOVERNANCE_CONTRACT,
       action: 'genesis',
       args: {
         networkId: options.networkId,
