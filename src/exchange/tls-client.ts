@@ -7,7 +7,14 @@
 // (node/peers/transport.ts): a method, headers, an optional body, a deadline
 // and a response size cap; no redirects are followed (a 3xx is a failure for
 // the caller like any non-2xx status).
+//
+// Given the peer organisation's TLS pins from its governance record (SPKI
+// SHA-256, crypto/tls-pin.ts), the certificate must also carry one of those
+// keys: a certificate the CA issued for that host to anyone else is refused.
+// Pins apply with or without trust anchors; a pinned peer over http: is refused.
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { request } from 'node:https';
+import { certificatePin } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
 
 export interface TrustedRequest {
@@ -24,10 +31,28 @@ export interface TrustedResponse {
   text: string;
 }
 
+/** How a peer's certificate is checked: the CA bundle it must chain to (else the system roots), and the pins its key must match. */
+export interface PeerTrust {
+  anchors?: Buffer | undefined;
+  pins?: readonly string[] | undefined;
+}
+
+/** The host name check, then the key against the pins (a Node checkServerIdentity). */
+function pinnedIdentity(pins: readonly string[] | undefined) {
+  return (host: string, cert: PeerCertificate): Error | undefined => {
+    const err = checkServerIdentity(host, cert);
+    if (err !== undefined || pins === undefined) return err;
+    // `cert.pubkey` is the SPKI for RSA but the bare point for EC keys: take the SPKI from the DER certificate.
+    if (pins.includes(certificatePin(cert.raw))) return undefined;
+    return Object.assign(new Error('the certificate key is not the one registered in governance'), { code: 'CERT_KEY_NOT_REGISTERED' });
+  };
+}
+
 /** Sends one request; throws CareLedgerError UNAVAILABLE on a refused certificate, a network failure, a timeout or an oversized answer. */
-export function trustedRequest(url: URL, init: TrustedRequest, trustAnchors: Buffer): Promise<TrustedResponse> {
+export function trustedRequest(url: URL, init: TrustedRequest, trust: PeerTrust): Promise<TrustedResponse> {
   if (url.protocol !== 'https:') {
-    return Promise.reject(new CareLedgerError('UNAVAILABLE', 'peer URL is not https: and trust anchors are configured', { field: 'endpoint' }));
+    const why = trust.pins === undefined ? 'trust anchors are configured' : 'the peer registered a TLS identity';
+    return Promise.reject(new CareLedgerError('UNAVAILABLE', `peer URL is not https: and ${why}`, { field: 'endpoint' }));
   }
   return new Promise((resolve, reject) => {
     const fail = (message: string, cause?: unknown) =>
@@ -37,7 +62,8 @@ export function trustedRequest(url: URL, init: TrustedRequest, trustAnchors: Buf
       {
         method: init.method,
         headers: { ...init.headers, ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }) },
-        ca: trustAnchors,
+        ...(trust.anchors === undefined ? {} : { ca: trust.anchors }),
+        checkServerIdentity: pinnedIdentity(trust.pins),
         agent: false,
         timeout: init.timeoutMs,
         minVersion: 'TLSv1.2',

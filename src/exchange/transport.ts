@@ -12,7 +12,9 @@ export interface HttpTransportOptions {
   timeoutMs?: number;
   maxResponseBytes?: number;
   /** PEM CA bundle of the consortium: when set, only HTTPS custodians with a certificate chaining to it are called. */
-  trustAnchors?: Buffer;
+  trustAnchors?: Buffer | undefined;
+  /** The custodian's TLS pins from its governance record, by origin: its certificate's key must be one of them. */
+  pinsFor?: ((origin: string) => readonly string[] | undefined) | undefined;
 }
 
 function trimSlash(url: string): string {
@@ -66,26 +68,24 @@ export function httpTransport(options: HttpTransportOptions = {}): ExchangeTrans
       throw new CareLedgerError('CONFLICT', 'custodian response rejected: not JSON', { field: 'response' });
     }
   };
-  if (trustAnchors !== undefined) {
-    return {
-      async send(endpoint, request) {
-        let url: URL;
-        try {
-          url = new URL(trimSlash(endpoint) + EXCHANGE_PATH);
-        } catch (cause) {
-          throw new CareLedgerError('UNAVAILABLE', 'custodian endpoint unreachable', { field: 'endpoint', cause });
-        }
-        const r = await trustedRequest(url, { method: 'POST', headers, body: JSON.stringify(request), timeoutMs, maxBytes: max }, trustAnchors);
-        return parse(r.status, r.text);
-      },
-    };
-  }
+  const trusted = async (url: URL, pins: readonly string[] | undefined, request: unknown): Promise<unknown> => {
+    const r = await trustedRequest(url, { method: 'POST', headers, body: JSON.stringify(request), timeoutMs, maxBytes: max }, { anchors: trustAnchors, pins });
+    return parse(r.status, r.text);
+  };
   return {
     async send(endpoint, request) {
+      let url: URL;
+      try {
+        url = new URL(trimSlash(endpoint) + EXCHANGE_PATH);
+      } catch (cause) {
+        throw new CareLedgerError('UNAVAILABLE', 'custodian endpoint unreachable', { field: 'endpoint', cause });
+      }
+      const pins = options.pinsFor?.(url.origin);
+      if (trustAnchors !== undefined || pins !== undefined) return trusted(url, pins, request);
       let res: Response;
       let text: string;
       try {
-        res = await fetch(trimSlash(endpoint) + EXCHANGE_PATH, {
+        res = await fetch(url, {
           method: 'POST',
           headers,
           body: JSON.stringify(request),

@@ -16,6 +16,7 @@ import { verifyDataDir } from '../verifier/verify-datadir.js';
 import { Witness, governancePeers } from '../peers/witness.js';
 import { httpPeerTransport } from '../peers/transport.js';
 import { trustAnchorsOf } from './tls.js';
+import { tlsPinsForOrigin } from '../../contracts/governance/index.js';
 
 export interface NetworkNode {
   opened: OpenedNode;
@@ -53,7 +54,8 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
   const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
   const nodeKeyId = keys.nodeKey.keyId;
   const trustAnchors = trustAnchorsOf(dataDir, settings);
-  const transport = httpPeerTransport(trustAnchors === undefined ? {} : { trustAnchors });
+  // Peers' registered TLS identities, read from committed governance state at each call (after openNode returned).
+  const transport = httpPeerTransport({ trustAnchors, pinsFor: (origin) => tlsPinsForOrigin(opened.node.state, origin) });
   let cluster: ClusterOrderer | undefined;
   let startedEmpty = false;
   let closed = false;

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { AuthStore, type AuthDeps } from '../../auth/index.js';
 import { ConsentBook } from '../../contracts/consent/index.js';
+import { tlsPinsForOrigin } from '../../contracts/governance/index.js';
 import {
   httpTransport,
   importHpkePrivateKey,
@@ -46,10 +47,6 @@ export function openRecordsDatabase(file: string): Database.Database {
   return db;
 }
 
-function trustAnchorsPair(dataDir: string): { trustAnchors?: Buffer } {
-  const trustAnchors = trustAnchorsOf(dataDir, readNetworkConfig(dataDir));
-  return trustAnchors === undefined ? {} : { trustAnchors };
-}
 
 export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: string): Promise<RecordsService> {
   ensureFhirDefinitions();
@@ -84,8 +81,12 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       requester: {
         ledger: port,
         hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey),
-        // The consortium's CA bundle (network.json tlsCa) when there is one: custodians over verified HTTPS only.
-        transport: httpTransport(trustAnchorsPair(dataDir)),
+        // The consortium's CA bundle (network.json tlsCa) when there is one: custodians over verified HTTPS only;
+        // a custodian that registered TLS pins in governance must present one of those keys.
+        transport: httpTransport({
+          trustAnchors: trustAnchorsOf(dataDir, readNetworkConfig(dataDir)),
+          pinsFor: (origin) => tlsPinsForOrigin(port.state, origin),
+        }),
       },
     };
     const auth: AuthDeps = {
