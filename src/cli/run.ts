@@ -3,19 +3,15 @@
 // orderer, SQLite) or on an etcd cluster (`--orderer etcd`, or D/network.json).
 // Keys come from a key provider (key-options.ts, docs/keys.md); the org admin
 // key is written outside the data directory.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { buildServer } from '../api/index.js';
 import { checkPlainListener, readTlsMaterial, watchTls, type TlsFiles } from '../api/tls.js';
 import { CareLedgerError } from '../errors/index.js';
 import {
   closeNode,
   developmentKeyWarning,
-  initConsortium,
   initDevNetwork,
-  initJoin,
   isInitialised,
   openNetworkNode,
   openNode,
@@ -34,6 +30,7 @@ import {
   type UnlockSecrets,
 } from '../node/index.js';
 import { addInitKeyOptions, initKeyOptionsOf, unlockSecretsOf, type KeyFlags } from './key-options.js';
+import { ADMIN_KEY_ADVICE, initNetworkGenesis, printJoin } from './init-network.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';
 export const DEFAULT_PORT = 8080;
@@ -48,27 +45,10 @@ interface InitFlags extends KeyFlags {
   join?: boolean;
   etcd?: string;
   peer?: string;
+  devPki?: string;
+  pkiOnly?: boolean;
+  tlsCert?: string;
 }
-
-const genesisFileSchema = z.strictObject({
-  networkId: z.string(),
-  etcd: z.array(z.string().url()).optional(),
-  timeWindowMs: z.number().int().positive().optional(),
-  orgs: z
-    .array(
-      z.strictObject({
-        orgId: z.string(),
-        name: z.string().optional(),
-        endpoint: z.string().url(),
-        dataDir: z.string(),
-        /** Mutual TLS to etcd for this org's node (PEM files), docs/tls.md. */
-        etcdTls: z.strictObject({ caFile: z.string(), certFile: z.string(), keyFile: z.string() }).optional(),
-      }),
-    )
-    .min(1),
-});
-
-const ADMIN_KEY_ADVICE = 'it does not belong on a node: move it to the administrator\'s machine or offline storage';
 
 /** What init prints about where each key went (paths and key ids, never key material). */
 function describeInit(r: InitResult, heading: string): string {
@@ -78,40 +58,6 @@ function describeInit(r: InitResult, heading: string): string {
     `  organisation admin key: ${r.adminKeyFile} (${r.adminKeyId})\n    ${ADMIN_KEY_ADVICE}\n` +
     `  sealed keyring:         ${r.keyringFile} (key provider ${r.keyProvider}; node key ${r.nodeKeyId})\n` +
     (warning === undefined ? '' : `  ${warning}\n`)
-  );
-}
-
-async function initNetworkGenesis(file: string, etcdFlag: string | undefined, keys: ReturnType<typeof initKeyOptionsOf>): Promise<void> {
-  const parsed = genesisFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new CareLedgerError('MALFORMED', `${file} is invalid`, { field: parsed.error.issues[0]?.path.join('.') ?? 'file' });
-  const etcd = etcdFlag ? parseHostList(etcdFlag) : parsed.data.etcd;
-  if (!etcd || etcd.length === 0) throw new CareLedgerError('MALFORMED', 'the consortium genesis is ordered through etcd: pass --etcd HOSTS', { field: 'etcd' });
-  const { timeWindowMs, ...rest } = parsed.data;
-  if (keys.adminKeyOut !== undefined) throw new CareLedgerError('MALFORMED', '--admin-key-out names one file: a consortium writes one admin key per organisation next to each data directory', { field: 'adminKeyOut' });
-  const orgs = rest.orgs.map(({ etcdTls, ...org }) => ({
-    ...org,
-    keyProvider: keys.keyProvider,
-    // Saved in network.json: absolute, so the node finds them whatever its working directory.
-    ...(etcdTls === undefined ? {} : { etcdTls: { caFile: resolve(etcdTls.caFile), certFile: resolve(etcdTls.certFile), keyFile: resolve(etcdTls.keyFile) } }),
-  }));
-  const r = await initConsortium({ ...rest, orgs, etcd, ...(timeWindowMs === undefined ? {} : { timeWindowMs }) });
-  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-}
-
-function printJoin(o: InitFlags, keys: ReturnType<typeof initKeyOptionsOf>): void {
-  if (!o.etcd) throw new CareLedgerError('MALFORMED', '--join needs --etcd HOSTS', { field: 'etcd' });
-  const peers = o.peer ? parseHostList(o.peer) : [];
-  const r = initJoin({ dataDir: o.dataDir, networkId: o.network, orgId: o.org, name: o.name ?? o.org, endpoint: o.endpoint, etcd: parseHostList(o.etcd), peers, ...keys });
-  const args = JSON.stringify(r.proposal);
-  process.stdout.write(
-    `initialised ${r.org.orgId} for network ${o.network} in ${r.org.dataDir}\n` +
-      `  admin key: ${r.org.adminKeyFile} (${r.org.adminKeyId})\n    ${ADMIN_KEY_ADVICE}\n  node key:  ${r.org.nodeKeyId} (sealed in the data directory's keyring)\n\n` +
-      `admit-org proposal payload:\n${JSON.stringify(r.proposal.payload, null, 2)}\n\n` +
-      `an admin of an existing organisation proposes it:\n` +
-      `  careledger tx --key ADMIN_KEY.pem --url ${peers[0] ?? 'EXISTING_NODE_URL'} --contract governance --action propose --args '${args.replace(/'/g, "'\\''")}'\n` +
-      `then other admins approve it (governance/approve with the proposalId from the result).\n` +
-      `start this node (it syncs and verifies the history before serving):\n` +
-      `  careledger start --data-dir ${o.dataDir} --port ${new URL(o.endpoint).port || DEFAULT_PORT}\n`,
   );
 }
 
@@ -127,11 +73,14 @@ export function registerInit(program: Command): void {
     .option('--network-genesis <file>', 'JSON {networkId, orgs:[{orgId,name,endpoint,dataDir}]}: one data dir per org and one genesis ordered through etcd')
     .option('--join', 'create keys for an organisation joining an existing network and print its admit-org proposal')
     .option('--etcd <hosts>', 'etcd client URLs, comma-separated')
-    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated');
+    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated')
+    .option('--dev-pki <dir>', 'with --network-genesis or --join: a development CA and each org\'s HTTPS and etcd client certificates here (openssl), docs/tls.md')
+    .option('--pki-only', 'with --network-genesis --dev-pki: write the PKI and the etcd RBAC script, order nothing')
+    .option('--tls-cert <file>', 'with --join: this node\'s HTTPS certificate, whose key is registered in the admit-org proposal');
   addInitKeyOptions(command).action(async (o: InitFlags) => {
     const keys = initKeyOptionsOf(o, unlockSecretsOf(o));
-    if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, o.etcd, keys);
-    if (o.join) return printJoin(o, keys);
+    if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, { etcd: o.etcd, devPki: o.devPki, pkiOnly: o.pkiOnly }, keys);
+    if (o.join) return printJoin(o, keys, DEFAULT_PORT);
     const r = await initDevNetwork(o.dataDir, { networkId: o.network, orgId: o.org, endpoint: o.endpoint, ...keys });
     process.stdout.write(describeInit(r, `initialised network ${r.config.networkId} in ${r.dataDir}`));
     return undefined;

@@ -52,12 +52,17 @@ export function etcdRoleCommands(networkId: string, orgIds: readonly string[], e
     `${ctl} role add ${role}`,
     `${ctl} role grant-permission ${role} --prefix=true readwrite ${root}`,
   ];
-  for (const orgId of orgIds) {
-    const { user } = etcdNodeUser(networkId, orgId);
-    lines.push(`${ctl} user add ${user} --no-password`, `${ctl} user grant-role ${user} ${role}`);
-  }
+  for (const orgId of orgIds) lines.push(...etcdUserCommands(networkId, orgId, endpoints, tlsFlags));
   lines.push(`${ctl} auth enable   # once per cluster, after root exists`);
   return lines;
+}
+
+/** The two etcdctl lines that give one organisation's node its user (a joining org's, once the role exists). */
+export function etcdUserCommands(networkId: string, orgId: string, endpoints: string, tlsFlags = '--cacert ca.crt --cert root.crt --key root.key'): string[] {
+  const { user, role } = etcdNodeUser(networkId, orgId);
+  const ctl = `etcdctl --endpoints ${endpoints} ${tlsFlags}`;
+  // etcd 3.4's etcdctl has no --no-password (3.5 does): a random password nobody keeps; the node signs in with its certificate.
+  return [`${ctl} user add ${user} --new-user-password "$(openssl rand -base64 24)"`, `${ctl} user grant-role ${user} ${role}`];
 }
 
 /**

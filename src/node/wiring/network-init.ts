@@ -28,6 +28,8 @@ export interface ConsortiumOrg {
   adminKeyOut?: string | undefined;
   /** This org's node's mutual TLS to etcd (its client certificate), saved in its network.json (docs/tls.md). */
   etcdTls?: EtcdClientTls | undefined;
+  /** Its node's TLS identity (SPKI pins of its server certificate), registered in governance. */
+  tlsPins?: string[] | undefined;
 }
 
 export interface ConsortiumOptions {
@@ -37,6 +39,8 @@ export interface ConsortiumOptions {
   etcd: string[];
   /** The credentials init itself uses on etcd (default: the first org's etcdTls). */
   etcdTls?: EtcdClientTls;
+  /** The consortium's CA bundle (absolute path), saved as every org's network.json tlsCa. */
+  tlsCa?: string | undefined;
   witnessIntervalMs?: number;
   compactIntervalMs?: number;
   timeWindowMs?: number;
@@ -62,13 +66,14 @@ export interface OrgPayload {
   nodeKeys: string[];
   hpkePublicKey: string;
   endpoint: string;
+  tlsPins?: string[];
 }
 
 /** Writes keys, node.json and network.json; returns the org's payload and its admin key. */
 function createOrgDir(
   networkId: string,
   org: ConsortiumOrg,
-  settings: { etcd: string[]; peers?: string[]; witnessIntervalMs?: number; compactIntervalMs?: number },
+  settings: { etcd: string[]; peers?: string[]; witnessIntervalMs?: number; compactIntervalMs?: number; tlsCa?: string | undefined },
 ): { info: OrgDataDir; payload: OrgPayload; admin: SigningKey } {
   const dataDir = resolve(org.dataDir);
   assertEmptyDataDir(dataDir);
@@ -82,6 +87,7 @@ function createOrgDir(
     peers: settings.peers ?? [],
     ...(settings.witnessIntervalMs === undefined ? {} : { witnessIntervalMs: settings.witnessIntervalMs }),
     ...(settings.compactIntervalMs === undefined ? {} : { compactIntervalMs: settings.compactIntervalMs }),
+    ...(settings.tlsCa === undefined ? {} : { tlsCa: settings.tlsCa }),
   });
   writeNodeConfig(dataDir, config); // last: node.json marks the directory initialised
   const hpkePublicKey = toBase64Url(keys.hpkePublicKey);
@@ -92,6 +98,7 @@ function createOrgDir(
     nodeKeys: [nodeKey.keyId],
     hpkePublicKey,
     endpoint: org.endpoint,
+    ...(org.tlsPins === undefined || org.tlsPins.length === 0 ? {} : { tlsPins: [...org.tlsPins] }),
   };
   const info: OrgDataDir = {
     orgId: org.orgId,
@@ -125,6 +132,7 @@ export async function initConsortium(options: ConsortiumOptions): Promise<{ netw
       etcd: options.etcd,
       ...(options.witnessIntervalMs === undefined ? {} : { witnessIntervalMs: options.witnessIntervalMs }),
       ...(options.compactIntervalMs === undefined ? {} : { compactIntervalMs: options.compactIntervalMs }),
+      tlsCa: options.tlsCa,
     }),
   );
   const first = created[0]!;
@@ -162,6 +170,10 @@ export interface JoinOptions {
   peers: string[];
   keyProvider?: KeyProviderChoice | undefined;
   adminKeyOut?: string | undefined;
+  /** Mutual TLS to etcd, the consortium CA bundle and the node's pins (docs/tls.md). */
+  etcdTls?: EtcdClientTls | undefined;
+  tlsCa?: string | undefined;
+  tlsPins?: string[] | undefined;
 }
 
 /**
@@ -170,6 +182,6 @@ export interface JoinOptions {
  * --action propose`). The node syncs the whole history once started.
  */
 export function initJoin(options: JoinOptions): { org: OrgDataDir; proposal: { kind: 'admit-org'; payload: OrgPayload } } {
-  const { info, payload } = createOrgDir(options.networkId, options, { etcd: options.etcd, peers: options.peers });
+  const { info, payload } = createOrgDir(options.networkId, options, { etcd: options.etcd, peers: options.peers, tlsCa: options.tlsCa });
   return { org: info, proposal: { kind: 'admit-org', payload } };
 }
