@@ -92,15 +92,25 @@ void describe('etcd with mutual TLS and RBAC', { skip }, () => {
     await assert.rejects(node.put('/careledger/another-net/batches/x').value('1').options(deadline()).exec(), /permission denied/i);
     await assert.rejects(node.get('/careledger/another-net/pruned').options(deadline()).string(), /permission denied/i);
     await assert.rejects(node.put('/elsewhere').value('1').options(deadline()).exec(), /permission denied/i);
-    // Auth administration is root's.
+    // Deletes outside the prefix, or over a range wider than it, are refused too.
+    await assert.rejects(node.delete().key('/careledger/another-net/pruned').options(deadline()).exec(), /permission denied/i);
+    await assert.rejects(node.delete().prefix('/careledger/').options(deadline()).exec(), /permission denied/i);
+    // Auth administration is root's: no new role, no role for itself, no auth off.
     await assert.rejects(node.role('mine').create(), /permission denied/i);
+    await assert.rejects(node.user(etcdNodeUser(NETWORK, 'org1').user).addRole('root'), /permission denied/i);
+    await assert.rejects(node.auth.authDisable({}), /permission denied/i);
   });
 
   void test("etcd 3.4's limit, pinned: readwrite includes delete, and compaction is not permission-checked", async () => {
     const node = client(nodeTls);
-    const put = await node.put(`/careledger/${NETWORK}/nodes/doomed`).value('1').options(deadline()).exec();
-    const del = await node.delete().key(`/careledger/${NETWORK}/nodes/doomed`).options(deadline()).exec();
-    assert.equal(del.deleted, '1', 'etcd 3.4 RBAC cannot refuse a delete to a user who may put');
+    // An ordered batch, as the orderer writes it (create-only put under batches/).
+    const key = `/careledger/${NETWORK}/batches/doomed`;
+    const put = await node.if(key, 'Create', '==', 0).then(node.put(key).value('batch')).options(deadline()).commit();
+    assert.equal(put.succeeded, true);
+    const del = await node.delete().key(key).options(deadline()).exec();
+    assert.equal(del.deleted, '1', 'etcd 3.4 RBAC cannot refuse a delete of an ordering key to a user who may put it');
     await node.kv.compact({ revision: put.header.revision, physical: false }, deadline());
+    // The history before that revision is gone for everyone, root included.
+    await assert.rejects(client(rootTls).get(key).revision(Number(put.header.revision) - 1).options(deadline()).exec(), /compacted/i);
   });
 });
