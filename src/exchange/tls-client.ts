@@ -13,7 +13,7 @@
 // keys: a certificate the CA issued for that host to anyone else is refused.
 // Pins apply with or without trust anchors; a pinned peer over http: is refused.
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { certificatePin } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
 
@@ -48,6 +48,44 @@ function pinnedIdentity(pins: readonly string[] | undefined) {
   };
 }
 
+/**
+ * Connections are kept alive and reused per (trust anchors, pins): a witness
+ * round or a catch-up page does not pay a TLS handshake each time, and a
+ * change of pins in governance gets a new pool, so every connection was
+ * checked against the pins it is used under. Idle sockets do not keep the
+ * process alive (Node unrefs them).
+ */
+const NO_ANCHORS = Buffer.alloc(0);
+const pools = new WeakMap<Buffer, Map<string, Agent>>();
+const MAX_POOLS = 64;
+
+function agentFor(trust: PeerTrust): Agent {
+  const anchors = trust.anchors ?? NO_ANCHORS;
+  let byPins = pools.get(anchors);
+  if (byPins === undefined) {
+    byPins = new Map();
+    pools.set(anchors, byPins);
+  }
+  const key = trust.pins?.join(',') ?? '';
+  let agent = byPins.get(key);
+  if (agent === undefined) {
+    if (byPins.size >= MAX_POOLS) {
+      for (const a of byPins.values()) a.destroy();
+      byPins.clear();
+    }
+    agent = new Agent({
+      keepAlive: true,
+      maxSockets: 8,
+      maxFreeSockets: 2,
+      ...(trust.anchors === undefined ? {} : { ca: trust.anchors }),
+      checkServerIdentity: pinnedIdentity(trust.pins),
+      minVersion: 'TLSv1.2',
+    });
+    byPins.set(key, agent);
+  }
+  return agent;
+}
+
 /** Sends one request; throws CareLedgerError UNAVAILABLE on a refused certificate, a network failure, a timeout or an oversized answer. */
 export function trustedRequest(url: URL, init: TrustedRequest, trust: PeerTrust): Promise<TrustedResponse> {
   if (url.protocol !== 'https:') {
@@ -62,11 +100,8 @@ export function trustedRequest(url: URL, init: TrustedRequest, trust: PeerTrust)
       {
         method: init.method,
         headers: { ...init.headers, ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }) },
-        ...(trust.anchors === undefined ? {} : { ca: trust.anchors }),
-        checkServerIdentity: pinnedIdentity(trust.pins),
-        agent: false,
+        agent: agentFor(trust),
         timeout: init.timeoutMs,
-        minVersion: 'TLSv1.2',
       },
       (res) => {
         const chunks: Buffer[] = [];
