@@ -22,9 +22,28 @@ export interface NetworkBenchOptions {
   verifyWorkers: number;
   /** Transactions of an untimed warm-up run through each setup before it is measured (0: none). */
   warmupTxs: number;
+  /** Instead of the embedded comparison: the three nodes with TLS everywhere against the same three in plain HTTP (network-tls.ts). */
+  tls?: boolean;
 }
 
-interface RunResult {
+/** How the benchmark's clients speak to the nodes: fetch over plain HTTP, or an HTTPS client trusting the consortium CA (network-tls.ts). */
+export interface BenchHttp {
+  get(url: string): Promise<{ status: number; json: unknown }>;
+  post(url: string, body: string): Promise<{ status: number; json: unknown }>;
+}
+
+export const plainHttp: BenchHttp = {
+  async get(url) {
+    const res = await fetch(url);
+    return { status: res.status, json: await res.json() };
+  },
+  async post(url, body) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: res.status, json: await res.json() };
+  },
+};
+
+export interface RunResult {
   seconds: number;
   committedTxPerSec: number;
   p50CommitMs: number;
@@ -50,7 +69,7 @@ function cpuMs(pid: number | undefined): number | undefined {
 }
 
 /** Starts measuring: the returned function gives the CPU ms each process spent since, per transaction. */
-function cpuMeter(pids: ReadonlyArray<number | undefined>): (txs: number) => number[] | undefined {
+export function cpuMeter(pids: ReadonlyArray<number | undefined>): (txs: number) => number[] | undefined {
   const before = pids.map(cpuMs);
   return (txs) => {
     const after = pids.map(cpuMs);
@@ -60,15 +79,15 @@ function cpuMeter(pids: ReadonlyArray<number | undefined>): (txs: number) => num
 }
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
-const log = (msg: string) => process.stderr.write(`bench(network): ${msg}\n`);
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+export const log = (msg: string) => process.stderr.write(`bench(network): ${msg}\n`);
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-function startNode(dataDir: string, port: number, extra: string[] = []): ChildProcess {
+export function startNode(dataDir: string, port: number, extra: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--port', String(port), '--log-level', 'error', ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -76,7 +95,7 @@ function startNode(dataDir: string, port: number, extra: string[] = []): ChildPr
 }
 
 /** SIGTERM, then waits for the process to exit (a clean shutdown), at most 10 s before SIGKILL. */
-async function stopNode(child: ChildProcess): Promise<void> {
+export async function stopNode(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -85,11 +104,11 @@ async function stopNode(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void> {
+export async function waitHealthy(url: string, timeoutMs = 60_000, http: BenchHttp = plainHttp): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     try {
-      const res = await fetch(`${url}/healthz`);
+      const res = await http.get(`${url}/healthz`);
       if (res.status === 200) return;
     } catch {
       // not listening yet
@@ -99,17 +118,17 @@ async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not become healthy`);
 }
 
-async function height(url: string): Promise<number> {
-  const res = await fetch(`${url}/ledger/v1/node`);
-  return ((await res.json()) as { height: number }).height;
+async function height(url: string, http: BenchHttp): Promise<number> {
+  return ((await http.get(`${url}/ledger/v1/node`)).json as { height: number }).height;
 }
 
 /** Drives the phases over HTTP, round-robin over `urls`; measures at every node. */
-async function drive(
+export async function drive(
   urls: string[],
   phases: Array<{ txs: ParsedEnvelope[] }>,
   o: NetworkBenchOptions,
   pids: ReadonlyArray<number | undefined>,
+  http: BenchHttp = plainHttp,
 ): Promise<RunResult> {
   const cpu = cpuMeter(pids);
   const clientCpu = process.cpuUsage();
@@ -128,12 +147,8 @@ async function drive(
         const url = urls[turn++ % urls.length]!;
         const body = `[${batch.map((b) => Buffer.from(b.bytes).toString('utf8')).join(',')}]`;
         const t0 = performance.now();
-        const res = await fetch(`${url}/ledger/v1/transactions?wait=commit&timeoutMs=60000`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        const out = (await res.json()) as { results?: Array<{ code: string }> };
+        const res = await http.post(`${url}/ledger/v1/transactions?wait=commit&timeoutMs=60000`, body);
+        const out = res.json as { results?: Array<{ code: string }> };
         latencies.push(performance.now() - t0);
         for (const r of out.results ?? []) {
           if (r.code === 'OK') committed++;
@@ -144,10 +159,10 @@ async function drive(
     await Promise.all(Array.from({ length: o.clients }, worker));
   }
   // Every node must reach the height the submitting nodes reported.
-  const target = Math.max(...(await Promise.all(urls.map(height))));
+  const target = Math.max(...(await Promise.all(urls.map((u) => height(u, http)))));
   await Promise.all(
     urls.map(async (url, i) => {
-      while ((await height(url)) < target) await sleep(20);
+      while ((await height(url, http)) < target) await sleep(20);
       reachedAt[i] = performance.now();
     }),
   );
@@ -174,15 +189,16 @@ async function drive(
  * Both setups get the same warm-up, so both are measured in steady state;
  * the warm-up's own figures are reported beside them.
  */
-async function warmUp(
+export async function warmUp(
   urls: string[],
   networkId: string,
   admin: SigningKey,
   o: NetworkBenchOptions,
   pids: ReadonlyArray<number | undefined>,
+  http: BenchHttp = plainHttp,
 ): Promise<{ committedTxPerSec: number; cpuMsPerTxPerNode?: number[] } | undefined> {
   if (o.warmupTxs === 0) return undefined;
-  const r = await drive(urls, buildWorkload(networkId, admin, o.warmupTxs, 100, 'warm'), o, pids);
+  const r = await drive(urls, buildWorkload(networkId, admin, o.warmupTxs, 100, 'warm'), o, pids, http);
   log(`warm-up: ${r.committedTxPerSec} tx/s`);
   return { committedTxPerSec: r.committedTxPerSec, ...(r.cpuMsPerTxPerNode ? { cpuMsPerTxPerNode: r.cpuMsPerTxPerNode } : {}) };
 }

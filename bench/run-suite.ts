@@ -5,6 +5,7 @@
 // as each suite prints it.
 import { runLedgerBench, type LedgerBenchOptions } from './ledger.js';
 import { runNetworkBench, type NetworkBenchOptions } from './network.js';
+import { runTlsComparison } from './network-tls.js';
 import { runRecordsBench, type RecordsBenchOptions } from './records.js';
 import { runSupplyBench, type SupplyBenchOptions } from './supply.js';
 import { runTrialsBench, type TrialsBenchOptions } from './trials.js';
@@ -14,6 +15,7 @@ try {
   const options = JSON.parse(optionsJson ?? '{}') as unknown;
   if (suite === 'ledger') await runLedgerBench(options as LedgerBenchOptions);
   else if (suite === 'records') await runRecordsBench(options as RecordsBenchOptions);
+  else if (suite === 'network' && (options as NetworkBenchOptions).tls === true) await runTlsComparison(options as NetworkBenchOptions);
   else if (suite === 'network') await runNetworkBench(options as NetworkBenchOptions);
   else if (suite === 'supply') process.stdout.write(JSON.stringify(await runSupplyBench(options as SupplyBenchOptions)) + '\n');
   else if (suite === 'trials') await runTrialsBench(options as TrialsBenchOptions);

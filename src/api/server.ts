@@ -23,6 +23,7 @@ import { registerSupplyChainRoutes } from './supplychain-routes.js';
 import { registerTrialsRoutes, trialsDepsOf } from './trials-routes.js';
 import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.js';
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
+import { listenerOptions, registerHsts, type TlsMaterial } from './tls.js';
 import { registerPortalRoutes } from './portal-routes.js';
 
 export interface ServerOptions {
@@ -36,6 +37,10 @@ export interface ServerOptions {
   network?: NetworkRuntime;
   /** Largest FHIR request body in bytes (413 OperationOutcome beyond it); default FHIR_BODY_LIMIT (4 MiB). */
   fhirBodyLimit?: number;
+  /** Serve HTTPS (HTTP/2 and HTTP/1.1, HSTS) with this PEM pair (tls.ts); reload it with reloadTls/watchTls. */
+  tls?: TlsMaterial;
+  /** Addresses or CIDRs of reverse proxies whose X-Forwarded-* headers are believed (none by default). */
+  trustProxy?: readonly string[];
 }
 
 export interface Server {
@@ -66,7 +71,10 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
           serializers: LOG_SERIALIZERS as unknown as NonNullable<FastifyLoggerOptions['serializers']>,
           ...(options.logger !== true && options.logger.stream !== undefined ? { stream: options.logger.stream } : {}),
         };
+  // With TLS the server is an HTTP/2 secure server accepting HTTP/1.1 too; the
+  // routes use only what both request kinds share, hence the one cast.
   const app = Fastify({
+    ...listenerOptions(options.tls, options.trustProxy),
     logger,
     // No per-request lines from fastify (they carry the URL); request-log.ts writes its own.
     logController: new LogController({ disableRequestLogging: true }),
@@ -74,7 +82,8 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
     bodyLimit: 1024 * 1024,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-  });
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  if (options.tls) registerHsts(app);
   if (logger !== false) registerRequestLog(app);
   app.removeContentTypeParser('text/plain'); // JSON only: a text body is 415, not a schema error on a string
   // JSON bodies no deeper than MAX_JSON_DEPTH, refused before they are parsed (no contract nests that deep).

@@ -34,6 +34,7 @@ interface BenchCliOptions {
   netChunk: string;
   netVerifyWorkers?: string;
   netWarmup: string;
+  netTls?: boolean;
   packs: string;
   entries: string;
   rows: string;
@@ -95,6 +96,7 @@ export function registerBench(program: Command): void {
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
     .option('--net-chunk <n>', 'network: envelopes per submission', '50')
     .option('--net-warmup <n>', 'network: untimed warm-up transactions through each setup before it is measured (0: none)', '3000')
+    .option('--net-tls', 'network: the three nodes with TLS everywhere against the same in plain HTTP (CPU per transaction per node), instead of the embedded comparison')
     .option('--net-verify-workers <n>', 'network: verify workers of each of the three nodes (default: cores / 3, at least 1)')
     .option('--txs <n>', 'ledger: transactions to commit', '20000')
     .option('--clients <n>', 'ledger: concurrent submitters', '8')
@@ -136,6 +138,7 @@ export function registerBench(program: Command): void {
           chunk: count('net-chunk', o.netChunk),
           verifyWorkers: o.netVerifyWorkers === undefined ? Math.max(1, Math.floor(availableParallelism() / 3)) : count('net-verify-workers', o.netVerifyWorkers),
           warmupTxs: countOrZero('net-warmup', o.netWarmup),
+          ...(o.netTls ? { tls: true } : {}),
         });
       };
       if (suite === 'ledger') {

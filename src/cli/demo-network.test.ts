@@ -28,6 +28,9 @@ describe('careledger demo --network and its alias demo-network', () => {
     const documented = await parsed('demo', '--network', '4', '--json', '--data-dir', '/tmp/consortium', '--etcd', etcd);
     const alias = await parsed('demo-network', '--network', '4', '--json', '--dir', '/tmp/consortium', '--etcd', etcd);
     assert.deepEqual(documented, [{ network: '4', json: true, dir: '/tmp/consortium', etcd }]);
+    // TLS is on unless --no-tls, with either spelling.
+    assert.deepEqual(await parsed('demo', '--network', '2', '--no-tls'), [{ network: '2', noTls: true }]);
+    assert.deepEqual(await parsed('demo-network', '--network', '2', '--no-tls'), [{ network: '2', noTls: true }]);
     assert.deepEqual(alias, documented);
   });
 
@@ -43,6 +46,7 @@ describe('careledger demo --network and its alias demo-network', () => {
       [['demo', '--network', '3', '--port', '9000'], 'port'],
       [['demo', '--network', '3', '--host', '0.0.0.0'], 'host'],
       [['demo', '--etcd', 'http://127.0.0.1:2379'], 'etcd'],
+      [['demo', '--no-tls'], 'tls'],
     ];
     for (const [argv, field] of cases) {
       const runs: DemoFlags[] = [];

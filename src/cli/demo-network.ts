@@ -6,16 +6,25 @@
 // admin key file, then runs until SIGINT/SIGTERM, when it stops every child
 // it started and (unless a data directory was given: --data-dir for `demo`,
 // --dir for `demo-network`) removes the data.
+//
+// TLS is on by default (docs/tls.md): a development CA in <dir>/pki, each
+// node serving HTTPS with its own certificate whose key is registered in the
+// genesis (tlsPins), peers checked against that CA and those pins, and the
+// etcd members (when the demo starts them) requiring client certificates,
+// with each node's etcd user limited by RBAC. `--no-tls` runs it all in
+// plain HTTP, as before.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CareLedgerError } from '../errors/index.js';
-import { initConsortium, parseHostList } from '../node/index.js';
+import { trustedRequest } from '../exchange/index.js';
+import { createConsortiumPki, initConsortium, parseHostList, startDevEtcd, type ConsortiumPki } from '../node/index.js';
+import type { EtcdCluster } from '../ordering/index.js';
 
 const HOST = '127.0.0.1';
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -32,12 +41,18 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(url: string, ok: (res: Response) => Promise<boolean>, timeoutMs: number, child: ChildProcess): Promise<void> {
+/** GET url's status: over HTTPS checked against the demo's CA when there is one. */
+async function statusOf(url: string, ca: Buffer | undefined): Promise<number> {
+  if (ca === undefined) return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).status;
+  return (await trustedRequest(new URL(url), { method: 'GET', headers: {}, timeoutMs: 1_000, maxBytes: 1 << 20 }, { anchors: ca })).status;
+}
+
+async function waitFor(url: string, ok: () => Promise<boolean>, timeoutMs: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new CareLedgerError('UNAVAILABLE', `${url}: process exited with ${child.exitCode}`);
     try {
-      if (await ok(await fetch(url, { signal: AbortSignal.timeout(1_000) }))) return;
+      if (await ok()) return;
     } catch {
       // not up yet
     }
@@ -61,17 +76,22 @@ async function startEtcd(dir: string, children: ChildProcess[]): Promise<string[
     );
   }
   const hosts = members.map((m) => `http://${HOST}:${m.client}`);
-  await Promise.all(hosts.map((h, i) => waitFor(`${h}/health`, async (r) => r.ok && ((await r.json()) as { health?: string }).health === 'true', 20_000, children[i]!)));
+  const healthy = async (h: string) => {
+    const r = await fetch(`${h}/health`, { signal: AbortSignal.timeout(1_000) });
+    return r.ok && ((await r.json()) as { health?: string }).health === 'true';
+  };
+  await Promise.all(hosts.map((h, i) => waitFor(`${h}/health`, () => healthy(h), 20_000, children[i]!)));
   return hosts;
 }
 
 /** What the consortium demo needs, however it was spelled on the command line. */
-export interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string }
+export interface DemoFlags { network: string; json?: boolean; dir?: string; etcd?: string; noTls?: boolean }
 
 /** The flags without their unset members (exactOptionalPropertyTypes: no `key: undefined`). */
-export function demoFlags(o: { network: string; json?: boolean | undefined; dir?: string | undefined; etcd?: string | undefined }): DemoFlags {
+export function demoFlags(o: { network: string; json?: boolean | undefined; dir?: string | undefined; etcd?: string | undefined; tls?: boolean | undefined }): DemoFlags {
   return {
     network: o.network,
+    ...(o.tls === false ? { noTls: true } : {}),
     ...(o.json ? { json: true } : {}),
     ...(o.dir !== undefined ? { dir: o.dir } : {}),
     ...(o.etcd !== undefined ? { etcd: o.etcd } : {}),
@@ -91,7 +111,8 @@ export function registerDemoNetwork(program: Command, run: (flags: DemoFlags) =>
     .option('--json', 'print one JSON object')
     .option('--dir <dir>', 'keep the data here (default: a temporary directory removed on exit)')
     .option('--etcd <hosts>', 'use this etcd cluster instead of starting one')
-    .action((o: { network: string; json?: boolean; dir?: string; etcd?: string }) => run(demoFlags(o)));
+    .option('--no-tls', 'plain HTTP nodes and etcd (TLS with a development CA is the default)')
+    .action((o: { network: string; json?: boolean; dir?: string; etcd?: string; tls?: boolean }) => run(demoFlags(o)));
 }
 
 /** The consortium demo: `careledger demo --network N` (alias `careledger demo-network`). */
@@ -103,6 +124,7 @@ export async function runDemoNetwork(o: DemoFlags): Promise<void> {
   }
   const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'careledger-demo-network-'));
   const children: ChildProcess[] = [];
+  let etcdCluster: EtcdCluster | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -111,32 +133,48 @@ export async function runDemoNetwork(o: DemoFlags): Promise<void> {
     for (const c of children) c.kill('SIGTERM');
     await Promise.race([Promise.all(exits), sleep(5_000)]);
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await etcdCluster?.stop().catch(() => undefined);
     if (!o.dir) rmSync(dir, { recursive: true, force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   try {
-    const hosts = o.etcd ? parseHostList(o.etcd) : await startEtcd(dir, children);
+    const tls = !o.noTls;
     const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
     const networkId = `demo-${randomBytes(3).toString('hex')}`;
+    const orgIds = ports.map((_, i) => `org${i + 1}`);
+    const endpoints = ports.map((port) => `${tls ? 'https' : 'http'}://${HOST}:${port}`);
+    const pkiDir = join(dir, 'pki');
+    // With TLS and no cluster given: etcd members with mutual TLS, node users under RBAC.
+    if (tls && !o.etcd) etcdCluster = (await startDevEtcd(pkiDir, networkId, orgIds)).cluster;
+    const hosts = o.etcd ? parseHostList(o.etcd) : etcdCluster?.hosts ?? (await startEtcd(dir, children));
+    const pki: ConsortiumPki | undefined = tls ? createConsortiumPki(pkiDir, networkId, orgIds.map((orgId, i) => ({ orgId, endpoint: endpoints[i]! })), hosts) : undefined;
     const r = await initConsortium({
       networkId,
       etcd: hosts,
-      orgs: ports.map((port, i) => ({ orgId: `org${i + 1}`, name: `Organisation ${i + 1}`, endpoint: `http://${HOST}:${port}`, dataDir: join(dir, `org${i + 1}`) })),
+      ...(pki ? { tlsCa: pki.ca.certFile } : {}),
+      orgs: orgIds.map((orgId, i) => ({
+        orgId, name: `Organisation ${i + 1}`, endpoint: endpoints[i]!, dataDir: join(dir, orgId),
+        ...(pki ? { tlsPins: [pki.orgs[i]!.pin] } : {}),
+        ...(pki && etcdCluster ? { etcdTls: pki.orgs[i]!.etcd } : {}),
+      })),
     });
+    const ca = pki ? readFileSync(pki.ca.certFile) : undefined;
     const nodes = r.orgs.map((org, i) => {
-      const child = spawn(process.execPath, [CLI, 'start', '--data-dir', org.dataDir, '--port', String(ports[i]), '--host', HOST, '--log-level', 'warn'], {
+      const tlsFlags = pki ? ['--tls-cert', pki.orgs[i]!.server.certFile, '--tls-key', pki.orgs[i]!.server.keyFile] : [];
+      const child = spawn(process.execPath, [CLI, 'start', '--data-dir', org.dataDir, '--port', String(ports[i]), '--host', HOST, '--log-level', 'warn', ...tlsFlags], {
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);
       return { child, org };
     });
-    await Promise.all(nodes.map(({ child, org }) => waitFor(`${org.endpoint}/healthz`, async (res) => res.ok, 60_000, child)));
+    await Promise.all(nodes.map(({ child, org }) => waitFor(`${org.endpoint}/healthz`, async () => (await statusOf(`${org.endpoint}/healthz`, ca)) === 200, 60_000, child)));
     const summary = {
       networkId,
       etcd: hosts,
       dataDir: dir,
+      ...(pki ? { tls: { ca: pki.ca.certFile, etcdMutualTls: etcdCluster !== undefined, rbacScript: pki.rbacScript } } : {}),
       nodes: r.orgs.map((org) => ({
         orgId: org.orgId,
         url: org.endpoint,
@@ -144,12 +182,14 @@ export async function runDemoNetwork(o: DemoFlags): Promise<void> {
         admin: { keyFile: org.adminKeyFile, keyId: org.adminKeyId },
         nodeKeyId: org.nodeKeyId,
       })),
-      try: `careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["practitioner"],"keys":["<key id from careledger keys new>"]}'`,
+      // The CLI's HTTP client trusts the system roots plus NODE_EXTRA_CA_CERTS (read by Node at start).
+      try: `${pki ? `NODE_EXTRA_CA_CERTS=${pki.ca.certFile} ` : ''}careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["practitioner"],"keys":["<key id from careledger keys new>"]}'`,
     };
     if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else {
       process.stdout.write(`consortium ${networkId} on etcd ${hosts.join(',')} (data ${dir})\n`);
       for (const node of summary.nodes) process.stdout.write(`  ${node.orgId}: ${node.url}  admin key ${node.admin.keyFile}\n`);
+      if (pki) process.stdout.write(`TLS: certificates under the development CA ${pki.ca.certFile} (curl --cacert ${pki.ca.certFile} ...)\n`);
       process.stdout.write(`try: ${summary.try}\nCtrl-C stops every process.\n`);
     }
     for (const { child, org } of nodes) child.once('exit', (code) => void (stopping || (process.stderr.write(`careledger: ${org.orgId} exited (${code})\n`), stop(1))));

@@ -218,6 +218,7 @@ interface DemoOptions {
   dataDir?: string;
   network?: string;
   etcd?: string;
+  tls?: boolean;
 }
 
 /**
@@ -235,16 +236,18 @@ export function registerDemo(program: Command, run: (flags: DemoFlags) => Promis
     .option('--data-dir <dir>', 'data directory (default: a fresh temporary directory, removed on exit)')
     .option('--network <n>', 'run a consortium of N organisations (1 to 9), one node process each, on a local etcd cluster')
     .option('--etcd <hosts>', 'with --network: use this etcd cluster instead of starting one')
+    .option('--no-tls', 'with --network: plain HTTP nodes and etcd (TLS with a development CA is the default)')
     .action(async (o: DemoOptions, command: Command) => {
       if (o.network !== undefined) {
         // Each node of the consortium gets a free port on 127.0.0.1: a port or host given here would be ignored, so it is refused.
         for (const name of ['port', 'host']) {
           if (command.getOptionValueSource(name) === 'cli') throw new CareLedgerError('MALFORMED', `--${name} does not apply to demo --network`, { field: name });
         }
-        await run(demoFlags({ network: o.network, json: o.json, dir: o.dataDir, etcd: o.etcd }));
+        await run(demoFlags({ network: o.network, json: o.json, dir: o.dataDir, etcd: o.etcd, tls: o.tls }));
         return;
       }
       if (o.etcd !== undefined) throw new CareLedgerError('MALFORMED', '--etcd applies to demo --network only', { field: 'etcd' });
+      if (o.tls === false) throw new CareLedgerError('MALFORMED', '--no-tls applies to demo --network only (the single-node demo serves plain HTTP on loopback)', { field: 'tls' });
       let port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CareLedgerError('MALFORMED', `invalid port ${o.port}`, { field: 'port' });
       if (port === 0) port = await pickPort(o.host);

@@ -3,17 +3,15 @@
 // orderer, SQLite) or on an etcd cluster (`--orderer etcd`, or D/network.json).
 // Keys come from a key provider (key-options.ts, docs/keys.md); the org admin
 // key is written outside the data directory.
-import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { buildServer } from '../api/index.js';
+import { checkPlainListener, readTlsMaterial, watchTls, type TlsFiles } from '../api/tls.js';
 import { CareLedgerError } from '../errors/index.js';
 import {
   closeNode,
   developmentKeyWarning,
-  initConsortium,
   initDevNetwork,
-  initJoin,
   isInitialised,
   openNetworkNode,
   openNode,
@@ -32,6 +30,7 @@ import {
   type UnlockSecrets,
 } from '../node/index.js';
 import { addInitKeyOptions, initKeyOptionsOf, unlockSecretsOf, type KeyFlags } from './key-options.js';
+import { ADMIN_KEY_ADVICE, initNetworkGenesis, printJoin } from './init-network.js';
 
 export const DEFAULT_DATA_DIR = './.careledger';
 export const DEFAULT_PORT = 8080;
@@ -46,16 +45,10 @@ interface InitFlags extends KeyFlags {
   join?: boolean;
   etcd?: string;
   peer?: string;
+  devPki?: string;
+  pkiOnly?: boolean;
+  tlsCert?: string;
 }
-
-const genesisFileSchema = z.strictObject({
-  networkId: z.string(),
-  etcd: z.array(z.string().url()).optional(),
-  timeWindowMs: z.number().int().positive().optional(),
-  orgs: z.array(z.strictObject({ orgId: z.string(), name: z.string().optional(), endpoint: z.string().url(), dataDir: z.string() })).min(1),
-});
-
-const ADMIN_KEY_ADVICE = 'it does not belong on a node: move it to the administrator\'s machine or offline storage';
 
 /** What init prints about where each key went (paths and key ids, never key material). */
 function describeInit(r: InitResult, heading: string): string {
@@ -65,35 +58,6 @@ function describeInit(r: InitResult, heading: string): string {
     `  organisation admin key: ${r.adminKeyFile} (${r.adminKeyId})\n    ${ADMIN_KEY_ADVICE}\n` +
     `  sealed keyring:         ${r.keyringFile} (key provider ${r.keyProvider}; node key ${r.nodeKeyId})\n` +
     (warning === undefined ? '' : `  ${warning}\n`)
-  );
-}
-
-async function initNetworkGenesis(file: string, etcdFlag: string | undefined, keys: ReturnType<typeof initKeyOptionsOf>): Promise<void> {
-  const parsed = genesisFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new CareLedgerError('MALFORMED', `${file} is invalid`, { field: parsed.error.issues[0]?.path.join('.') ?? 'file' });
-  const etcd = etcdFlag ? parseHostList(etcdFlag) : parsed.data.etcd;
-  if (!etcd || etcd.length === 0) throw new CareLedgerError('MALFORMED', 'the consortium genesis is ordered through etcd: pass --etcd HOSTS', { field: 'etcd' });
-  const { timeWindowMs, ...rest } = parsed.data;
-  if (keys.adminKeyOut !== undefined) throw new CareLedgerError('MALFORMED', '--admin-key-out names one file: a consortium writes one admin key per organisation next to each data directory', { field: 'adminKeyOut' });
-  const orgs = rest.orgs.map((org) => ({ ...org, keyProvider: keys.keyProvider }));
-  const r = await initConsortium({ ...rest, orgs, etcd, ...(timeWindowMs === undefined ? {} : { timeWindowMs }) });
-  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-}
-
-function printJoin(o: InitFlags, keys: ReturnType<typeof initKeyOptionsOf>): void {
-  if (!o.etcd) throw new CareLedgerError('MALFORMED', '--join needs --etcd HOSTS', { field: 'etcd' });
-  const peers = o.peer ? parseHostList(o.peer) : [];
-  const r = initJoin({ dataDir: o.dataDir, networkId: o.network, orgId: o.org, name: o.name ?? o.org, endpoint: o.endpoint, etcd: parseHostList(o.etcd), peers, ...keys });
-  const args = JSON.stringify(r.proposal);
-  process.stdout.write(
-    `initialised ${r.org.orgId} for network ${o.network} in ${r.org.dataDir}\n` +
-      `  admin key: ${r.org.adminKeyFile} (${r.org.adminKeyId})\n    ${ADMIN_KEY_ADVICE}\n  node key:  ${r.org.nodeKeyId} (sealed in the data directory's keyring)\n\n` +
-      `admit-org proposal payload:\n${JSON.stringify(r.proposal.payload, null, 2)}\n\n` +
-      `an admin of an existing organisation proposes it:\n` +
-      `  careledger tx --key ADMIN_KEY.pem --url ${peers[0] ?? 'EXISTING_NODE_URL'} --contract governance --action propose --args '${args.replace(/'/g, "'\\''")}'\n` +
-      `then other admins approve it (governance/approve with the proposalId from the result).\n` +
-      `start this node (it syncs and verifies the history before serving):\n` +
-      `  careledger start --data-dir ${o.dataDir} --port ${new URL(o.endpoint).port || DEFAULT_PORT}\n`,
   );
 }
 
@@ -109,11 +73,14 @@ export function registerInit(program: Command): void {
     .option('--network-genesis <file>', 'JSON {networkId, orgs:[{orgId,name,endpoint,dataDir}]}: one data dir per org and one genesis ordered through etcd')
     .option('--join', 'create keys for an organisation joining an existing network and print its admit-org proposal')
     .option('--etcd <hosts>', 'etcd client URLs, comma-separated')
-    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated');
+    .option('--peer <urls>', 'peer node URLs to catch up from, comma-separated')
+    .option('--dev-pki <dir>', 'with --network-genesis or --join: a development CA and each org\'s HTTPS and etcd client certificates here (openssl), docs/tls.md')
+    .option('--pki-only', 'with --network-genesis --dev-pki: write the PKI and the etcd RBAC script, order nothing')
+    .option('--tls-cert <file>', 'with --join: this node\'s HTTPS certificate, whose key is registered in the admit-org proposal');
   addInitKeyOptions(command).action(async (o: InitFlags) => {
     const keys = initKeyOptionsOf(o, unlockSecretsOf(o));
-    if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, o.etcd, keys);
-    if (o.join) return printJoin(o, keys);
+    if (o.networkGenesis) return initNetworkGenesis(o.networkGenesis, { etcd: o.etcd, devPki: o.devPki, pkiOnly: o.pkiOnly }, keys);
+    if (o.join) return printJoin(o, keys, DEFAULT_PORT);
     const r = await initDevNetwork(o.dataDir, { networkId: o.network, orgId: o.org, endpoint: o.endpoint, ...keys });
     process.stdout.write(describeInit(r, `initialised network ${r.config.networkId} in ${r.dataDir}`));
     return undefined;
@@ -135,6 +102,31 @@ interface StartFlags extends KeyFlags {
   signerQuota?: string;
   patientQuota?: string;
   selfEnrolment?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  trustProxy?: string;
+  tlsCa?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+}
+
+/** --etcd-ca/--etcd-cert/--etcd-key all together (absolute paths saved), else what network.json had. */
+function etcdTlsOf(o: StartFlags, saved: NetworkSettings | undefined): { tls?: { caFile: string; certFile: string; keyFile: string } } {
+  const given = [o.etcdCa, o.etcdCert, o.etcdKey].filter((f) => f !== undefined).length;
+  if (given > 0 && given < 3) throw new CareLedgerError('MALFORMED', '--etcd-ca, --etcd-cert and --etcd-key go together', { field: 'etcdTls' });
+  if (o.etcdCa !== undefined && o.etcdCert !== undefined && o.etcdKey !== undefined) {
+    return { tls: { caFile: resolve(o.etcdCa), certFile: resolve(o.etcdCert), keyFile: resolve(o.etcdKey) } };
+  }
+  return saved?.orderer.kind === 'etcd' && saved.orderer.tls !== undefined ? { tls: saved.orderer.tls } : {};
+}
+
+/** --tls-cert and --tls-key come together; neither means plain HTTP (loopback only, tls.ts). */
+function tlsFilesOf(o: StartFlags): TlsFiles | undefined {
+  if (o.tlsCert === undefined && o.tlsKey === undefined) return undefined;
+  if (o.tlsCert === undefined || o.tlsKey === undefined) throw new CareLedgerError('MALFORMED', '--tls-cert and --tls-key go together', { field: 'tls' });
+  return { certFile: o.tlsCert, keyFile: o.tlsKey };
 }
 
 /** --signer-quota and --self-enrolment; absent flags keep the node's defaults. */
@@ -166,17 +158,18 @@ function verifyWorkersOf(o: StartFlags): number | undefined {
 /** Flags override D/network.json and are saved there, so restarts need none. */
 function networkSettings(o: StartFlags): NetworkSettings | undefined {
   const saved = readNetworkConfig(o.dataDir);
-  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined;
+  const flagged = o.orderer !== undefined || o.etcd !== undefined || o.peer !== undefined || o.witnessInterval !== undefined || o.compactInterval !== undefined || o.tlsCa !== undefined || o.etcdCa !== undefined;
   if (!flagged) return saved;
   const kind = o.orderer ?? (o.etcd ? 'etcd' : saved?.orderer.kind ?? 'solo');
   if (kind !== 'etcd' && kind !== 'solo') throw new CareLedgerError('MALFORMED', `unknown orderer ${kind} (solo or etcd)`, { field: 'orderer' });
   const hosts = o.etcd ? parseHostList(o.etcd) : saved?.orderer.kind === 'etcd' ? saved.orderer.hosts : [];
   if (kind === 'etcd' && hosts.length === 0) throw new CareLedgerError('MALFORMED', '--orderer etcd needs --etcd HOSTS', { field: 'etcd' });
   return writeNetworkConfig(o.dataDir, {
-    orderer: kind === 'etcd' ? { kind, hosts } : { kind },
+    orderer: kind === 'etcd' ? { kind, hosts, ...etcdTlsOf(o, saved) } : { kind },
     peers: o.peer ? parseHostList(o.peer) : saved?.peers ?? [],
     witnessIntervalMs: o.witnessInterval ? Number(o.witnessInterval) : saved?.witnessIntervalMs ?? 1_000,
     compactIntervalMs: o.compactInterval ? Number(o.compactInterval) : saved?.compactIntervalMs ?? 0,
+    ...(o.tlsCa !== undefined ? { tlsCa: resolve(o.tlsCa) } : saved?.tlsCa !== undefined ? { tlsCa: saved.tlsCa } : {}),
   });
 }
 
@@ -202,17 +195,31 @@ export function registerStart(program: Command): void {
     .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
     .option('--signer-quota <rate/burst>', 'transactions per second and burst per registered signer (default 50/1000; or unlimited)')
     .option('--patient-quota <rate/burst>', 'transactions per second and burst per patient or delegate key (default 1/20; or unlimited)')
-    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)');
+    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)')
+    .option('--tls-cert <file>', 'serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain; reloaded on SIGHUP and on change')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--insecure-http', 'allow plain HTTP on a non-loopback address (logs a warning)')
+    .option('--tls-ca <file>', 'the consortium\'s CA bundle (PEM): peers and custodians are called over HTTPS checked against it only; saved in D/network.json')
+    .option('--etcd-ca <file>', 'mutual TLS to etcd: the CA its members\' certificates chain to (with --etcd-cert, --etcd-key; saved)')
+    .option('--etcd-cert <file>', 'this node\'s etcd client certificate (CN = its etcd user)')
+    .option('--etcd-key <file>', 'the key of --etcd-cert')
+    .option('--trust-proxy <addresses>', 'reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-* headers are believed');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
     const verifyWorkers = verifyWorkersOf(o);
     const fhirBodyLimit = fhirBodyLimitOf(o);
+    const tlsFiles = tlsFilesOf(o);
+    const tls = tlsFiles === undefined ? undefined : readTlsMaterial(tlsFiles);
+    const plainWarning = checkPlainListener(o.host, tls !== undefined, o.insecureHttp === true);
+    if (plainWarning !== undefined) process.stderr.write(`careledger: ${plainWarning}\n`);
+    const trustProxy = o.trustProxy === undefined ? undefined : parseHostList(o.trustProxy);
+    const scheme = tls ? 'https' : 'http';
     const workers = { ...(verifyWorkers === undefined ? {} : { verifyWorkers }), limits: limitsOf(o) };
     const secrets: UnlockSecrets = unlockSecretsOf(o);
     if (!isInitialised(o.dataDir)) {
       if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
-      const r = await initDevNetwork(o.dataDir, { endpoint: `http://${o.host}:${port}`, ...initKeyOptionsOf(o, secrets) });
+      const r = await initDevNetwork(o.dataDir, { endpoint: `${scheme}://${o.host}:${port}`, ...initKeyOptionsOf(o, secrets) });
       process.stdout.write(describeInit(r, `first start: initialised network ${r.config.networkId} in ${r.dataDir}`));
     }
     const keys = unlockKeyring(o.dataDir, secrets);
@@ -228,16 +235,19 @@ export function registerStart(program: Command): void {
     } else {
       opened = openNode(o.dataDir, { keys, onFatal: fatal('cannot commit a block'), ...workers });
     }
-    const baseUrl = `http://${o.host}:${port}`;
+    const baseUrl = `${scheme}://${o.host}:${port}`;
     const records = await openRecords(o.dataDir, opened, baseUrl);
     const { app } = buildServer(opened.node, {
       logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
       records,
       baseUrl,
       ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
+      ...(tls === undefined ? {} : { tls }),
+      ...(trustProxy === undefined ? {} : { trustProxy }),
       ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
     });
     const address = await app.listen({ port, host: o.host });
+    const stopWatching = tlsFiles === undefined ? () => undefined : watchTls(app, tlsFiles, (line) => process.stdout.write(`careledger: ${line}\n`));
     process.stdout.write(
       `careledger node for ${opened.config.networkId} listening on ${address} (height ${opened.node.head.height}, ` +
         `orderer ${settings?.orderer.kind ?? 'solo'}, data ${paths(o.dataDir).ledger})\n`,
@@ -246,6 +256,7 @@ export function registerStart(program: Command): void {
     const stop = async () => {
       if (stopping) return;
       stopping = true;
+      stopWatching();
       await app.close();
       await records.close();
       if (network) await network.close();

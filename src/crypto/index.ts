@@ -31,3 +31,4 @@ export type { AesKey, AesGcmSealed } from './aead.js';
 export { HKDF_SHA256_HASH_BYTES, HKDF_SHA256_MAX_BYTES, hkdfExtract, hkdfExpand, hkdfSha256 } from './hkdf.js';
 export { hpkeSeal, hpkeOpen, x25519PublicBytes, HpkeError } from './hpke.js';
 export type { HpkeSealed } from './hpke.js';
+export { spkiPin, certificatePin } from './tls-pin.js';

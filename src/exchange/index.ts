@@ -36,4 +36,5 @@ export type { RequesterDeps, RecordsQuery, VerifiedRecord } from './requester.js
 export { gatherEverything } from './gather.js';
 export type { GatherQuery, GatherResult, CustodianOutcome } from './gather.js';
 export { httpTransport } from './transport.js';
+export { trustedRequest, type PeerTrust, type TrustedRequest, type TrustedResponse } from './tls-client.js';
 export type { HttpTransportOptions } from './transport.js';

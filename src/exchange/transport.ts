@@ -6,10 +6,15 @@
 import { CareLedgerError, isResultCode } from '../errors/index.js';
 import type { ExchangeTransport } from './ports.js';
 import { EXCHANGE_PATH } from './protocol.js';
+import { trustedRequest } from './tls-client.js';
 
 export interface HttpTransportOptions {
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** PEM CA bundle of the consortium: when set, only HTTPS custodians with a certificate chaining to it are called. */
+  trustAnchors?: Buffer | undefined;
+  /** The custodian's TLS pins from its governance record, by origin: its certificate's key must be one of them. */
+  pinsFor?: ((origin: string) => readonly string[] | undefined) | undefined;
 }
 
 function trimSlash(url: string): string {
@@ -53,14 +58,36 @@ function refusalOf(status: number, text: string): CareLedgerError {
 export function httpTransport(options: HttpTransportOptions = {}): ExchangeTransport {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const max = options.maxResponseBytes ?? 96 * 1024 * 1024;
+  const trustAnchors = options.trustAnchors;
+  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  const parse = (status: number, text: string): unknown => {
+    if (status < 200 || status > 299) throw refusalOf(status, text);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new CareLedgerError('CONFLICT', 'custodian response rejected: not JSON', { field: 'response' });
+    }
+  };
+  const trusted = async (url: URL, pins: readonly string[] | undefined, request: unknown): Promise<unknown> => {
+    const r = await trustedRequest(url, { method: 'POST', headers, body: JSON.stringify(request), timeoutMs, maxBytes: max }, { anchors: trustAnchors, pins });
+    return parse(r.status, r.text);
+  };
   return {
     async send(endpoint, request) {
+      let url: URL;
+      try {
+        url = new URL(trimSlash(endpoint) + EXCHANGE_PATH);
+      } catch (cause) {
+        throw new CareLedgerError('UNAVAILABLE', 'custodian endpoint unreachable', { field: 'endpoint', cause });
+      }
+      const pins = options.pinsFor?.(url.origin);
+      if (trustAnchors !== undefined || pins !== undefined) return trusted(url, pins, request);
       let res: Response;
       let text: string;
       try {
-        res = await fetch(trimSlash(endpoint) + EXCHANGE_PATH, {
+        res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers,
           body: JSON.stringify(request),
           signal: AbortSignal.timeout(timeoutMs),
           redirect: 'error',
@@ -70,12 +97,7 @@ export function httpTransport(options: HttpTransportOptions = {}): ExchangeTrans
         if (cause instanceof CareLedgerError) throw cause;
         throw new CareLedgerError('UNAVAILABLE', 'custodian endpoint unreachable', { field: 'endpoint', cause });
       }
-      if (!res.ok) throw refusalOf(res.status, text);
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw new CareLedgerError('CONFLICT', 'custodian response rejected: not JSON', { field: 'response' });
-      }
+      return parse(res.status, text);
     },
   };
 }

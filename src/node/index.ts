@@ -48,3 +48,5 @@ export type { PeerTransport, PeerReadAuth } from './peers/transport.js';
 export { verifyDataDir } from './verifier/verify-datadir.js';
 export type { VerifyDataDirOptions } from './verifier/verify-datadir.js';
 export type { VerifyProgress, VerifyResult } from './verifier/verify-ledger.js';
+export { createConsortiumPki, ensureDevCa, issueLeaf, issueOrgPki, joinOrgPki, startDevEtcd } from './wiring/dev-pki.js';
+export type { ConsortiumPki, OrgPki, PemPair } from './wiring/dev-pki.js';

@@ -5,10 +5,13 @@
 // members are SIGKILLed if this process exits early. When etcd is not
 // installed, requireEtcd() fails in CI (CI=true) with a clear message and
 // lets a local run skip. A production consortium runs its own etcd; nothing
-// here is used by a node.
+// here is used by a node. With `tls`, members serve clients and peers over
+// HTTPS and require a client certificate from the given CA on both
+// (--client-cert-auth, --peer-client-cert-auth), as a consortium's cluster does.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,19 +85,53 @@ function installExitHook(): void {
   });
 }
 
-export async function startEtcdCluster(size: 1 | 3 = 3): Promise<EtcdCluster> {
+export interface EtcdMemberTls {
+  /** The consortium CA: clients and peers must present certificates it issued. */
+  caFile: string;
+  /** The members' certificate (server and client use, SAN 127.0.0.1) and key. */
+  certFile: string;
+  keyFile: string;
+  /** A client certificate the launcher's health check presents. */
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
+function tlsHealthy(port: number, tls: EtcdMemberTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsGet(
+      { host: '127.0.0.1', port, path: '/health', ca: readFileSync(tls.caFile), cert: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile), timeout: 1_000, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve(res.statusCode === 200 && /"health":\s*"true"/.test(body)));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+export async function startEtcdCluster(size: 1 | 3 = 3, options: { tls?: EtcdMemberTls } = {}): Promise<EtcdCluster> {
+  const tls = options.tls;
+  const scheme = tls ? 'https' : 'http';
   const root = mkdtempSync(join(tmpdir(), 'careledger-etcd-'));
   const token = `careledger-${randomBytes(6).toString('hex')}`;
   const members: Member[] = [];
   for (let i = 0; i < size; i++) {
     members.push({ name: `m${i + 1}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(root, `m${i + 1}`), child: undefined, log: '' });
   }
-  const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+  const initialCluster = members.map((m) => `${m.name}=${scheme}://127.0.0.1:${m.peerPort}`).join(',');
+  const tlsArgs = tls
+    ? [
+        '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth',
+        '--peer-cert-file', tls.certFile, '--peer-key-file', tls.keyFile, '--peer-trusted-ca-file', tls.caFile, '--peer-client-cert-auth',
+      ]
+    : [];
 
   installExitHook();
   const launch = (m: Member): void => {
-    const client = `http://127.0.0.1:${m.clientPort}`;
-    const peer = `http://127.0.0.1:${m.peerPort}`;
+    const client = `${scheme}://127.0.0.1:${m.clientPort}`;
+    const peer = `${scheme}://127.0.0.1:${m.peerPort}`;
     const child = spawn(
       ETCD_BIN,
       [
@@ -111,6 +148,7 @@ export async function startEtcdCluster(size: 1 | 3 = 3): Promise<EtcdCluster> {
         '--heartbeat-interval', '50',
         '--election-timeout', '500',
         '--log-level', 'warn',
+        ...tlsArgs,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -123,6 +161,7 @@ export async function startEtcdCluster(size: 1 | 3 = 3): Promise<EtcdCluster> {
   };
 
   const healthy = async (m: Member): Promise<boolean> => {
+    if (tls) return tlsHealthy(m.clientPort, tls);
     try {
       const res = await fetch(`http://127.0.0.1:${m.clientPort}/health`, { signal: AbortSignal.timeout(1_000) });
       const body = (await res.json()) as { health?: string };
@@ -157,7 +196,7 @@ export async function startEtcdCluster(size: 1 | 3 = 3): Promise<EtcdCluster> {
 
   let stopped = false;
   const cluster: EtcdCluster = {
-    hosts: members.map((m) => `http://127.0.0.1:${m.clientPort}`),
+    hosts: members.map((m) => `${scheme}://127.0.0.1:${m.clientPort}`),
     size,
     kill,
     async restart(i) {

@@ -15,12 +15,15 @@ import { HeightReporter } from './etcd-heights.js';
 import { assertNodeId, networkKeys, parseSeq, type NetworkKeys } from './etcd-keys.js';
 import { decodeBatchValue, encodeBatchValue } from './etcd-value.js';
 import { WatchFeed } from './watch-feed.js';
+import { etcdCredentials, type EtcdClientTls } from './etcd-tls.js';
 import { CompactedError, DeliveryHandlerError } from './errors.js';
 import type { BatchHandler, Orderer, OrderedBatch } from './types.js';
 
 export interface EtcdOrdererOptions {
   /** Client URLs of the etcd members, e.g. ['http://10.0.0.1:2379']. */
   hosts: string[];
+  /** Mutual TLS to etcd (https:// hosts): the consortium CA and this node's client certificate (etcd-tls.ts). */
+  tls?: EtcdClientTls;
   networkId: string;
   /** This node's id (its height key name and the batches' proposer field). */
   nodeId: string;
@@ -111,6 +114,7 @@ export class EtcdOrderer implements Orderer {
     this.now = options.now ?? (() => new Date());
     this.client = new Etcd3({
       hosts: options.hosts,
+      ...etcdCredentials(options.tls),
       dialTimeout: 3_000,
       // Watch responses and range pages may carry several 1.5 MiB values.
       grpcOptions: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },

@@ -24,6 +24,7 @@ export function writeNewOrg(ctx: ExecContext, input: OrgInput): OrgRecord {
     nodeKeys: [...input.nodeKeys],
     hpkePublicKey: input.hpkePublicKey,
     endpoint: input.endpoint,
+    ...(input.tlsPins === undefined ? {} : { tlsPins: [...input.tlsPins] }),
     status: 'active',
     since: ctx.height,
   };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { KEYS_NAMESPACE } from '../../ledger/contract.js';
 import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
 import { identityContract } from '../identity/index.js';
-import { governanceContract, getNetworkConfig, getOrg, getProposal, proposalIdForTx } from './index.js';
+import { governanceContract, getNetworkConfig, getOrg, getProposal, proposalIdForTx, tlsPinsForOrigin } from './index.js';
 
 const HPKE = Buffer.alloc(32, 7).toString('base64url');
 const orgInput = (orgId: string) => ({
@@ -222,4 +222,38 @@ test('proposalIdForTx follows the documented derivation', () => {
   const expected = 'prop_' + createHash('sha256').update('careledger.proposal/1\n' + txId).digest().subarray(0, 16).toString('base64url');
   assert.equal(proposalIdForTx(txId), expected);
   assert.match(expected, /^prop_[A-Za-z0-9_-]{22}$/);
+});
+
+test('TLS pins: registered at genesis, rotated and removed by the org itself with update-org, read by origin', () => {
+  const pin = (n: number) => Buffer.alloc(32, n).toString('base64url');
+  const state = new MemoryState();
+  const alpha = { ...orgInput('alpha'), tlsPins: [pin(1)] };
+  assert.equal(gov(state, 'genesis', { networkId: TEST_NETWORK, orgs: [alpha, orgInput('beta')] }, admin('alpha')).refusal, undefined);
+  assert.deepEqual(getOrg(state, 'alpha')?.tlsPins, [pin(1)]);
+  assert.equal('tlsPins' in (getOrg(state, 'beta') ?? {}), false, 'no pins: no field');
+  assert.deepEqual(tlsPinsForOrigin(state, 'https://alpha.example:8443'), [pin(1)]);
+  assert.equal(tlsPinsForOrigin(state, 'https://beta.example:8443'), undefined);
+  assert.equal(tlsPinsForOrigin(state, 'https://alpha.example:8444'), undefined, 'another port is another origin');
+  // Rotation: announce the next key beside the current one, then drop the old one.
+  const r = gov(state, 'update-org', { tlsPins: [pin(1), pin(2)] }, admin('alpha'));
+  assert.equal(r.refusal, undefined);
+  assert.deepEqual(r.events, [{ contract: 'governance', type: 'org-updated', data: { orgId: 'alpha', endpoint: 'https://alpha.example:8443', hpkePublicKey: HPKE, tlsPins: [pin(1), pin(2)] } }]);
+  assert.equal(gov(state, 'update-org', { tlsPins: [pin(2)], endpoint: 'https://alpha2.example' }, admin('alpha')).refusal, undefined);
+  assert.deepEqual(tlsPinsForOrigin(state, 'https://alpha2.example'), [pin(2)]);
+  assert.equal(tlsPinsForOrigin(state, 'https://alpha.example:8443'), undefined);
+  // Only the org's own admin: beta's admin updates beta, a node key nothing.
+  assert.equal(gov(state, 'update-org', { tlsPins: [pin(3)] }, testKeyId('alpha/node')).refusal?.code, 'UNAUTHORIZED');
+  assert.equal(gov(state, 'update-org', { tlsPins: [pin(3)] }, admin('beta')).refusal, undefined);
+  assert.deepEqual(getOrg(state, 'alpha')?.tlsPins, [pin(2)]);
+  // Malformed: not 32 bytes, listed twice, more than four.
+  for (const bad of [['AAAA'], [pin(4), pin(4)], [pin(1), pin(2), pin(3), pin(4), pin(5)]]) {
+    assert.equal(gov(state, 'update-org', { tlsPins: bad }, admin('alpha')).refusal?.code, 'INVALID_ARGS');
+  }
+  // [] removes them: peers then check the consortium CA only.
+  assert.equal(gov(state, 'update-org', { tlsPins: [] }, admin('alpha')).refusal, undefined);
+  assert.equal('tlsPins' in (getOrg(state, 'alpha') ?? {}), false);
+  assert.equal(tlsPinsForOrigin(state, 'https://alpha2.example'), undefined);
+  // An update without pins leaves the event as it was before pins existed.
+  const plain = gov(state, 'update-org', { endpoint: 'https://alpha3.example' }, admin('alpha'));
+  assert.deepEqual(plain.events[0]?.data, { orgId: 'alpha', endpoint: 'https://alpha3.example', hpkePublicKey: HPKE });
 });

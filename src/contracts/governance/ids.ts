@@ -14,6 +14,10 @@ export const orgIdSchema = z.string().regex(ORG_ID_PATTERN);
 export const keyIdSchema = z.string().refine((s) => publicKeyFromKeyId(s) !== undefined, 'expected an ed25519 key id');
 /** base64url of a 32-byte X25519 public key (the org's HPKE recipient key). */
 export const hpkePublicKeySchema = z.string().refine((s) => fromBase64Url(s)?.byteLength === 32, 'expected base64url of 32 bytes');
+/** One TLS pin: base64url of a SHA-256 digest (32 bytes) of a certificate's SubjectPublicKeyInfo. */
+export const tlsPinSchema = z.string().refine((s) => fromBase64Url(s)?.byteLength === 32, 'expected base64url of a 32-byte SHA-256');
+/** The pins of one org: at most four, none twice; [] in update-org removes them. */
+export const tlsPinsSchema = z.array(tlsPinSchema).max(4).refine((p) => new Set(p).size === p.length, 'a pin is listed twice');
 export const endpointSchema = z.url({ protocol: /^https?$/ }).max(2048);
 export const proposalIdSchema = z.string().regex(PROPOSAL_ID_PATTERN);
 

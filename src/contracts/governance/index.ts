@@ -7,6 +7,8 @@ export {
   keyIdSchema,
   hpkePublicKeySchema,
   endpointSchema,
+  tlsPinSchema,
+  tlsPinsSchema,
   proposalIdForTx,
 } from './ids.js';
 export {
@@ -28,5 +30,5 @@ export { requiredApprovals } from './execute.js';
 export { orgInputSchema, genesisArgs, proposeArgs, updateOrgArgs } from './schemas.js';
 export type { NetworkConfig, OrgRecord, ProposalRecord, ProposalKind, ApprovalPolicy, Policies } from './records.js';
 export type { OrgInput, ProposeArgs } from './schemas.js';
-export { ORG_PREFIX, PROPOSAL_PREFIX, orgStatus, isOrgActive, orgHpkePublicKey } from './keys.js';
-export { networkConfig, orgRecord, listOrgs, proposalRecord, listProposals } from './queries.js';
+export { ORG_PREFIX, PROPOSAL_PREFIX, orgStatus, isOrgActive, orgHpkePublicKey, orgTlsPins } from './keys.js';
+export { networkConfig, orgRecord, listOrgs, proposalRecord, listProposals, tlsPinsForOrigin } from './queries.js';

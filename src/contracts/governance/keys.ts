@@ -37,6 +37,13 @@ export interface OrgRecord {
   nodeKeys: string[];
   hpkePublicKey: string;
   endpoint: string;
+  /**
+   * The org's node TLS identity: SPKI pins (base64url SHA-256 of the node
+   * certificate's SubjectPublicKeyInfo, crypto/tls-pin.ts), at most four so a
+   * new key can be announced before it is served. Absent: peers check the
+   * consortium CA only (docs/tls.md).
+   */
+  tlsPins?: string[];
   status: 'active' | 'removed';
   since: number;
 }
@@ -84,6 +91,12 @@ export function orgStatus(reader: StateReader, orgId: string): string | undefine
 /** The org exists and is active (false for null: keys of patients and delegates have no org). */
 export function isOrgActive(reader: StateReader, orgId: string | null): orgId is string {
   return orgId !== null && getOrg(reader, orgId)?.status === 'active';
+}
+
+/** The TLS pins registered for an org (undefined when it registered none). */
+export function orgTlsPins(reader: StateReader, orgId: string): string[] | undefined {
+  const pins = stringsOf(getOrg(reader, orgId)?.['tlsPins']);
+  return pins.length === 0 ? undefined : pins;
 }
 
 /** An org's registered HPKE public key (base64url), the recipient of its patients' sealed consents. */

@@ -2,7 +2,7 @@
 // executor before authorize runs; a failure is INVALID_ARGS.
 import { z } from 'zod';
 import { TRADING_ROLES } from '../trading-roles.js';
-import { endpointSchema, hpkePublicKeySchema, keyIdSchema, orgIdSchema } from './ids.js';
+import { endpointSchema, hpkePublicKeySchema, keyIdSchema, orgIdSchema, tlsPinsSchema } from './ids.js';
 
 const MAX_KEYS = 16;
 
@@ -18,6 +18,8 @@ export const orgInputSchema = z
     nodeKeys: z.array(keyIdSchema).max(MAX_KEYS),
     hpkePublicKey: hpkePublicKeySchema,
     endpoint: endpointSchema,
+    /** The node's TLS identity (SPKI pins); optional, docs/tls.md. */
+    tlsPins: tlsPinsSchema.min(1).optional(),
   })
   .refine((o) => new Set([...o.adminKeys, ...o.nodeKeys]).size === o.adminKeys.length + o.nodeKeys.length, {
     message: 'a key is listed twice',
@@ -64,5 +66,5 @@ export const proposeArgs = z.discriminatedUnion('kind', [
 export type ProposeArgs = z.infer<typeof proposeArgs>;
 
 export const updateOrgArgs = z
-  .strictObject({ endpoint: endpointSchema.optional(), hpkePublicKey: hpkePublicKeySchema.optional() })
-  .refine((a) => a.endpoint !== undefined || a.hpkePublicKey !== undefined, 'nothing to change');
+  .strictObject({ endpoint: endpointSchema.optional(), hpkePublicKey: hpkePublicKeySchema.optional(), tlsPins: tlsPinsSchema.optional() })
+  .refine((a) => a.endpoint !== undefined || a.hpkePublicKey !== undefined || a.tlsPins !== undefined, 'nothing to change');

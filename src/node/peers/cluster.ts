@@ -8,9 +8,10 @@
 import { Etcd3 } from 'etcd3';
 import { type ContractRegistry } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
-import { CompactedError, EtcdOrderer, type BatchHandler, type EtcdOrdererOptions, type Orderer } from '../../ordering/index.js';
+import { CompactedError, EtcdOrderer, etcdCredentials, type BatchHandler, type EtcdClientTls, type EtcdOrdererOptions, type Orderer } from '../../ordering/index.js';
 import type { LedgerStore } from '../../storage/index.js';
 import { reexecuteFromPeer, type PeerReadAuth } from './catchup.js';
+import type { PeerTransport } from './transport.js';
 
 export interface ClusterOrdererOptions {
   hosts: string[];
@@ -31,6 +32,8 @@ export interface ClusterOrdererOptions {
   onFatal: (error: Error) => void;
   /** Signs block reads from peers with this node's key (peers serve full blocks only to member nodes). */
   readAuth?: PeerReadAuth;
+  /** How catch-up reaches peers (default: HTTP(S) with the system's roots; see transport.ts for trust anchors). */
+  transport?: PeerTransport;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -122,6 +125,7 @@ export class ClusterOrderer implements Orderer {
             untilSeq: error.compactRevision,
             deliver: handler,
             ...(this.options.readAuth ? { auth: this.options.readAuth } : {}),
+            ...(this.options.transport ? { transport: this.options.transport } : {}),
           });
           this.catchUps++;
           this.caughtUpBlocks += r.blocks;
@@ -153,8 +157,8 @@ export class ClusterOrderer implements Orderer {
  * before it asked. Not etcd's revision: height reports raise that too, and
  * they are never delivered.
  */
-export async function latestBatchSeq(hosts: string[], networkId: string, timeoutMs = 5_000): Promise<number> {
-  const client = new Etcd3({ hosts, dialTimeout: 3_000 });
+export async function latestBatchSeq(hosts: string[], networkId: string, timeoutMs = 5_000, tls?: EtcdClientTls): Promise<number> {
+  const client = new Etcd3({ hosts, ...etcdCredentials(tls), dialTimeout: 3_000 });
   const options = { deadline: Date.now() + timeoutMs };
   try {
     const root = `/careledger/${networkId}/`;
@@ -170,11 +174,11 @@ export async function latestBatchSeq(hosts: string[], networkId: string, timeout
  * Resolves once the orderer delivered everything ordered before this call
  * (the node is in sync), polling its position; retries etcd until it answers.
  */
-export async function waitUntilSynced(orderer: ClusterOrderer, hosts: string[], networkId: string, isClosed: () => boolean): Promise<void> {
+export async function waitUntilSynced(orderer: ClusterOrderer, hosts: string[], networkId: string, isClosed: () => boolean, tls?: EtcdClientTls): Promise<void> {
   let target: number | undefined;
   while (target === undefined && !isClosed()) {
     try {
-      target = await latestBatchSeq(hosts, networkId);
+      target = await latestBatchSeq(hosts, networkId, 5_000, tls);
     } catch {
       await sleep(500);
     }

@@ -13,7 +13,12 @@ const urlList = z.array(z.string().url().refine((u) => /^https?:/.test(u), 'must
 export const networkConfigSchema = z.strictObject({
   orderer: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('solo') }),
-    z.strictObject({ kind: z.literal('etcd'), hosts: urlList.min(1) }),
+    z.strictObject({
+      kind: z.literal('etcd'),
+      hosts: urlList.min(1),
+      /** Mutual TLS to etcd: PEM files (absolute paths), docs/tls.md. */
+      tls: z.strictObject({ caFile: z.string().min(1), certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+    }),
   ]),
   /** Peer base URLs for catch-up, in addition to the endpoints in governance state. */
   peers: urlList.default([]),
@@ -21,6 +26,8 @@ export const networkConfigSchema = z.strictObject({
   witnessIntervalMs: z.number().int().min(50).max(600_000).default(1_000),
   /** How often this node prunes batches every live node applied (ms); 0 disables. */
   compactIntervalMs: z.number().int().min(0).max(86_400_000).default(0),
+  /** The consortium's trust anchors: a PEM CA bundle file (relative to the data dir, or absolute); peers are then called over HTTPS checked against it only (docs/tls.md). */
+  tlsCa: z.string().min(1).max(4096).optional(),
 });
 export type NetworkSettings = z.infer<typeof networkConfigSchema>;
 

@@ -11,7 +11,7 @@ import { generateSigningKey, toBase64Url, type SigningKey } from '../../crypto/i
 import { parseEnvelope, signTx } from '../../ledger/index.js';
 import { GOVERNANCE_CONTRACT } from '../../contracts/governance/index.js';
 import { CareLedgerError } from '../../errors/index.js';
-import { EtcdOrderer } from '../../ordering/index.js';
+import { EtcdOrderer, etcdCredentials, type EtcdClientTls } from '../../ordering/index.js';
 import { assertEmptyDataDir, writeNodeConfig, type NodeConfig } from './datadir.js';
 import { createNodeKeyring, writeAdminKey, type KeyProviderChoice } from './keystore.js';
 import { writeNetworkConfig } from './network-config.js';
@@ -26,6 +26,10 @@ export interface ConsortiumOrg {
   keyProvider?: KeyProviderChoice | undefined;
   /** Where this org's admin key goes (outside its data directory); default `<dataDir>-keys/admin.pem`. */
   adminKeyOut?: string | undefined;
+  /** This org's node's mutual TLS to etcd (its client certificate), saved in its network.json (docs/tls.md). */
+  etcdTls?: EtcdClientTls | undefined;
+  /** Its node's TLS identity (SPKI pins of its server certificate), registered in governance. */
+  tlsPins?: string[] | undefined;
 }
 
 export interface ConsortiumOptions {
@@ -33,6 +37,10 @@ export interface ConsortiumOptions {
   orgs: ConsortiumOrg[];
   /** etcd client URLs; the genesis is ordered there. */
   etcd: string[];
+  /** The credentials init itself uses on etcd (default: the first org's etcdTls). */
+  etcdTls?: EtcdClientTls;
+  /** The consortium's CA bundle (absolute path), saved as every org's network.json tlsCa. */
+  tlsCa?: string | undefined;
   witnessIntervalMs?: number;
   compactIntervalMs?: number;
   timeWindowMs?: number;
@@ -58,13 +66,14 @@ export interface OrgPayload {
   nodeKeys: string[];
   hpkePublicKey: string;
   endpoint: string;
+  tlsPins?: string[];
 }
 
 /** Writes keys, node.json and network.json; returns the org's payload and its admin key. */
 function createOrgDir(
   networkId: string,
   org: ConsortiumOrg,
-  settings: { etcd: string[]; peers?: string[]; witnessIntervalMs?: number; compactIntervalMs?: number },
+  settings: { etcd: string[]; peers?: string[]; witnessIntervalMs?: number; compactIntervalMs?: number; tlsCa?: string | undefined },
 ): { info: OrgDataDir; payload: OrgPayload; admin: SigningKey } {
   const dataDir = resolve(org.dataDir);
   assertEmptyDataDir(dataDir);
@@ -74,10 +83,11 @@ function createOrgDir(
   const adminKeyFile = writeAdminKey(dataDir, admin, org.adminKeyOut);
   const config: NodeConfig = { networkId, orgId: org.orgId, endpoint: org.endpoint, createdAt: new Date().toISOString() };
   writeNetworkConfig(dataDir, {
-    orderer: { kind: 'etcd', hosts: settings.etcd },
+    orderer: { kind: 'etcd', hosts: settings.etcd, ...(org.etcdTls === undefined ? {} : { tls: org.etcdTls }) },
     peers: settings.peers ?? [],
     ...(settings.witnessIntervalMs === undefined ? {} : { witnessIntervalMs: settings.witnessIntervalMs }),
     ...(settings.compactIntervalMs === undefined ? {} : { compactIntervalMs: settings.compactIntervalMs }),
+    ...(settings.tlsCa === undefined ? {} : { tlsCa: settings.tlsCa }),
   });
   writeNodeConfig(dataDir, config); // last: node.json marks the directory initialised
   const hpkePublicKey = toBase64Url(keys.hpkePublicKey);
@@ -88,6 +98,7 @@ function createOrgDir(
     nodeKeys: [nodeKey.keyId],
     hpkePublicKey,
     endpoint: org.endpoint,
+    ...(org.tlsPins === undefined || org.tlsPins.length === 0 ? {} : { tlsPins: [...org.tlsPins] }),
   };
   const info: OrgDataDir = {
     orgId: org.orgId,
@@ -108,7 +119,8 @@ function createOrgDir(
  */
 export async function initConsortium(options: ConsortiumOptions): Promise<{ networkId: string; orgs: OrgDataDir[]; genesisTxId: string }> {
   if (options.orgs.length === 0) throw new CareLedgerError('MALFORMED', 'a consortium needs at least one organisation', { field: 'orgs' });
-  const client = new Etcd3({ hosts: options.etcd, dialTimeout: 3_000 });
+  const etcdTls = options.etcdTls ?? options.orgs[0]?.etcdTls;
+  const client = new Etcd3({ hosts: options.etcd, ...etcdCredentials(etcdTls), dialTimeout: 3_000 });
   try {
     const existing = await client.getAll().prefix(`/careledger/${options.networkId}/`).options({ deadline: Date.now() + 5_000 }).count();
     if (existing > 0) throw new CareLedgerError('ALREADY_EXISTS', `network ${options.networkId} already has ${existing} keys in etcd`);
@@ -120,6 +132,7 @@ export async function initConsortium(options: ConsortiumOptions): Promise<{ netw
       etcd: options.etcd,
       ...(options.witnessIntervalMs === undefined ? {} : { witnessIntervalMs: options.witnessIntervalMs }),
       ...(options.compactIntervalMs === undefined ? {} : { compactIntervalMs: options.compactIntervalMs }),
+      tlsCa: options.tlsCa,
     }),
   );
   const first = created[0]!;
@@ -136,7 +149,7 @@ export async function initConsortium(options: ConsortiumOptions): Promise<{ netw
     },
     first.admin,
   ));
-  const orderer = new EtcdOrderer({ hosts: options.etcd, networkId: options.networkId, nodeId: first.info.nodeKeyId });
+  const orderer = new EtcdOrderer({ hosts: options.etcd, ...(etcdTls === undefined ? {} : { tls: etcdTls }), networkId: options.networkId, nodeId: first.info.nodeKeyId });
   try {
     await orderer.submit([genesis.bytes]);
   } finally {
@@ -157,6 +170,10 @@ export interface JoinOptions {
   peers: string[];
   keyProvider?: KeyProviderChoice | undefined;
   adminKeyOut?: string | undefined;
+  /** Mutual TLS to etcd, the consortium CA bundle and the node's pins (docs/tls.md). */
+  etcdTls?: EtcdClientTls | undefined;
+  tlsCa?: string | undefined;
+  tlsPins?: string[] | undefined;
 }
 
 /**
@@ -165,6 +182,6 @@ export interface JoinOptions {
  * --action propose`). The node syncs the whole history once started.
  */
 export function initJoin(options: JoinOptions): { org: OrgDataDir; proposal: { kind: 'admit-org'; payload: OrgPayload } } {
-  const { info, payload } = createOrgDir(options.networkId, options, { etcd: options.etcd, peers: options.peers });
+  const { info, payload } = createOrgDir(options.networkId, options, { etcd: options.etcd, peers: options.peers, tlsCa: options.tlsCa });
   return { org: info, proposal: { kind: 'admit-org', payload } };
 }

@@ -14,6 +14,9 @@ import type { SubmitLimits } from '../pipeline/submit-gate.js';
 import type { NetworkSettings } from './network-config.js';
 import { verifyDataDir } from '../verifier/verify-datadir.js';
 import { Witness, governancePeers } from '../peers/witness.js';
+import { httpPeerTransport } from '../peers/transport.js';
+import { trustAnchorsOf } from './tls.js';
+import { tlsPinsForOrigin } from '../../contracts/governance/index.js';
 
 export interface NetworkNode {
   opened: OpenedNode;
@@ -46,9 +49,13 @@ async function verifySnapshot(dataDir: string, networkId: string): Promise<{ ok:
 export function openNetworkNode(dataDir: string, settings: NetworkSettings, options: OpenNetworkNodeOptions): NetworkNode {
   if (settings.orderer.kind !== 'etcd') throw new Error('openNetworkNode needs an etcd orderer');
   const hosts = settings.orderer.hosts;
+  const etcdTls = settings.orderer.tls;
   const config = readNodeConfig(dataDir);
   const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
   const nodeKeyId = keys.nodeKey.keyId;
+  const trustAnchors = trustAnchorsOf(dataDir, settings);
+  // Peers' registered TLS identities, read from committed governance state at each call (after openNode returned).
+  const transport = httpPeerTransport({ trustAnchors, pinsFor: (origin) => tlsPinsForOrigin(opened.node.state, origin) });
   let cluster: ClusterOrderer | undefined;
   let startedEmpty = false;
   let closed = false;
@@ -72,21 +79,23 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
         registry: defaultRegistry(),
         peers,
         compactIntervalMs: settings.compactIntervalMs,
+        ...(etcdTls === undefined ? {} : { etcd: { tls: etcdTls } }),
         log: options.log,
         onFatal: options.onFatal,
         // Only called during a catch-up, which starts after openNode returned.
         readAuth: (method, path) => signLedgerRead(opened.node.nodeKey, config.networkId, method, path),
+        transport,
       });
       return cluster;
     },
   });
   const orderer = cluster as unknown as ClusterOrderer;
-  const witness = new Witness({ node: opened.node, orgId: config.orgId, intervalMs: settings.witnessIntervalMs, log: options.log });
+  const witness = new Witness({ node: opened.node, orgId: config.orgId, intervalMs: settings.witnessIntervalMs, log: options.log, transport });
   witness.start();
   let syncing = true;
   const ready = (async () => {
     const t0 = Date.now();
-    await waitUntilSynced(orderer, hosts, config.networkId, () => closed);
+    await waitUntilSynced(orderer, hosts, config.networkId, () => closed, etcdTls);
     if (closed) return;
     if (startedEmpty || orderer.stats.catchUps > 0) {
       const r = await verifySnapshot(dataDir, config.networkId);

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { AuthStore, type AuthDeps } from '../../auth/index.js';
 import { ConsentBook } from '../../contracts/consent/index.js';
+import { tlsPinsForOrigin } from '../../contracts/governance/index.js';
 import {
   httpTransport,
   importHpkePrivateKey,
@@ -19,6 +20,8 @@ import { preparePrivateDatabaseFile } from '../../storage/index.js';
 import { Vault } from '../../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
 import { ledgerPortOf } from './ledger-port.js';
+import { readNetworkConfig } from './network-config.js';
+import { trustAnchorsOf } from './tls.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
@@ -45,6 +48,7 @@ export function openRecordsDatabase(file: string): Database.Database {
   db.pragma('cache_size = -65536');
   return db;
 }
+
 
 export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: string): Promise<RecordsService> {
   ensureFhirDefinitions();
@@ -79,7 +83,12 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       requester: {
         ledger: port,
         hpkeKey: await importHpkePrivateKey(opened.keys.hpkePrivateKey),
-        transport: httpTransport(),
+        // The consortium's CA bundle (network.json tlsCa) when there is one: custodians over verified HTTPS only;
+        // a custodian that registered TLS pins in governance must present one of those keys.
+        transport: httpTransport({
+          trustAnchors: trustAnchorsOf(dataDir, readNetworkConfig(dataDir)),
+          pinsFor: (origin) => tlsPinsForOrigin(port.state, origin),
+        }),
       },
     };
     const auth: AuthDeps = {
