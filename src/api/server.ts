@@ -125,7 +125,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       consents: records.repository.consents,
     });
     registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
-    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader, epcis: records.supply });
     registerExchangeRoutes(app, {
       ...records.exchange,
       authenticate: authenticateHeader,

@@ -26,7 +26,7 @@ const eventBase = {
   bizStep: z.string().max(128).optional(),
   disposition: z.string().max(128).optional(),
 };
-const eventSchema = z.discriminatedUnion('type', [
+export const eventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('ObjectEvent'), action: z.enum(['ADD', 'OBSERVE', 'DELETE']), epcList: epcs.default([]), ilmd: z.record(z.string(), z.unknown()).optional(), destinationList: z.array(z.looseObject({ type: z.string(), destination: z.string() })).optional(), ...eventBase }),
   z.looseObject({ type: z.literal('AggregationEvent'), action: z.enum(['ADD', 'OBSERVE', 'DELETE']), parentID: z.string().max(512).optional(), childEPCs: epcs.default([]), ...eventBase }),
   z.looseObject({ type: z.literal('TransactionEvent'), action: z.enum(['ADD', 'OBSERVE', 'DELETE']), epcList: epcs.default([]), destinationList: z.array(z.looseObject({ type: z.string(), destination: z.string() })).optional(), ...eventBase }),

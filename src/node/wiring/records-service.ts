@@ -16,15 +16,19 @@ import {
 import { DisclosureReader, SecureFhirRepository, type AccessEvent } from '../../fhir/secure/index.js';
 import { ensureFhirDefinitions } from '../../fhir/router/index.js';
 import { preparePrivateDatabaseFile } from '../../storage/index.js';
+import type { EpcisOffLedger } from '../../supplychain/index.js';
 import { Vault } from '../../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
 import { ledgerPortOf } from './ledger-port.js';
+import { openEpcisStore } from './supply-events.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
   auth: AuthDeps;
   /** Node-to-node exchange: this node as custodian and as requester. */
   exchange: { custodian: CustodianDeps; requester: RequesterDeps };
+  /** The supply chain's off-ledger EPCIS data: its encrypted store (supplychain.sqlite) and the HPKE key that opens bundles. */
+  supply: EpcisOffLedger;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
   const kek = opened.keys.kek;
   const vaultDb = openRecordsDatabase(join(dataDir, 'vault.sqlite'));
   const authDb = openRecordsDatabase(join(dataDir, 'auth.sqlite'));
+  const supplyDb = openRecordsDatabase(join(dataDir, 'supplychain.sqlite'));
   try {
     const vault = new Vault(vaultDb, kek);
     // One ledger port for the repository, the exchange and auth.
@@ -90,15 +95,18 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       repository,
       auth,
       exchange,
+      supply: { store: openEpcisStore(supplyDb, kek), hpkePrivateKey: opened.keys.hpkePrivateKey },
       close: async () => {
         await repository.close();
         vaultDb.close();
         authDb.close();
+        supplyDb.close();
       },
     };
   } catch (error) {
     vaultDb.close();
     authDb.close();
+    supplyDb.close();
     throw error;
   }
 }
