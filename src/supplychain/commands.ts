@@ -126,7 +126,7 @@ export async function ship(ctx: SupplyContext, input: { to: string; objects: str
 /** Confirms receipt; with the shipment's EPCIS bundle at hand, records the receiving of the objects it named. */
 export async function receive(ctx: SupplyContext, input: { shipment: string }): Promise<{ ok: true }> {
   await submitActions(ctx, [{ action: 'receive', args: { shipment: input.shipment } }]);
-  const shipped = ctx.epcis?.store.eventsOf(input.shipment, 10).findLast((e) => e.bizStep === 'shipping');
+  const shipped = ctx.epcis?.store.eventsOf([input.shipment], 10).findLast((e) => e.bizStep === 'shipping');
   const shipment = getShipment(ctx.ledger.state, input.shipment);
   if (shipped?.epcList !== undefined && shipment !== undefined) {
     // The bundle's shipping event was checked against the shipment's objects when it was accepted.

@@ -71,26 +71,42 @@ function idOfEpc(epc: string): string | undefined {
   }
 }
 
-/** The events this node holds about `ids` (and their contents), each cut down to them, oldest first, without repeats. */
-export function eventsAbout(ctx: SupplyContext, ids: readonly string[], scopeExtra: (events: EpcisEvent[]) => string[] = () => []): EpcisEvent[] {
-  const store = ctx.epcis?.store;
-  if (store === undefined) return [];
-  const found: EpcisEvent[] = [];
-  const seen = new Set<string>();
-  for (const id of ids) {
-    for (const event of store.eventsOf(id, MAX_EVENTS_PER_OBJECT)) {
-      const key = eventKeyOf(event);
-      if (!seen.has(key) && found.length < MAX_EVENTS_PER_OBJECT) {
-        seen.add(key);
-        found.push(event);
+/**
+ * The containers that held any of `ids`, from the packing events among
+ * `events` (a case packed onto a pallet: the pallet too), `ids` included.
+ */
+function withAncestors(events: readonly EpcisEvent[], ids: readonly string[], idOf: (epc: string) => string | undefined): Set<string> {
+  const scope = new Set(ids);
+  for (let depth = 0, grew = true; grew && depth < 8; depth++) {
+    grew = false;
+    for (const e of events) {
+      if (e.type !== 'AggregationEvent' || e.action !== 'ADD' || e.parentID === undefined) continue;
+      const parent = idOf(e.parentID);
+      if (parent === undefined || scope.has(parent)) continue;
+      if ((e.childEPCs ?? []).some((c) => scope.has(idOf(c) ?? ''))) {
+        scope.add(parent);
+        grew = true;
       }
     }
   }
-  const scope = new Set([...ids, ...scopeExtra(found)]);
-  const inScope = (epc: string) => {
-    const id = idOfEpc(epc);
-    return id !== undefined && scope.has(id);
+  return scope;
+}
+
+/**
+ * The events this node holds about `ids`, each cut down to them and the
+ * containers that held them, oldest first, without repeats.
+ */
+export function eventsAbout(ctx: SupplyContext, ids: readonly string[]): EpcisEvent[] {
+  const store = ctx.epcis?.store;
+  if (store === undefined) return [];
+  const found = store.eventsOf(ids, MAX_EVENTS_PER_OBJECT);
+  const memo = new Map<string, string | undefined>();
+  const idOf = (epc: string) => {
+    if (!memo.has(epc)) memo.set(epc, idOfEpc(epc));
+    return memo.get(epc);
   };
+  const scope = withAncestors(found, ids, idOf);
+  const inScope = (epc: string) => scope.has(idOf(epc) ?? '');
   const out: EpcisEvent[] = [];
   const shown = new Set<string>();
   for (const event of found) {
@@ -157,7 +173,9 @@ export function acceptShipmentEpcis(ctx: SupplyContext, input: unknown): { shipm
   if (shippedIds.length !== expected.size || !shippedIds.every((id) => id !== undefined && expected.has(id))) {
     throw refuse('epcis', "the bundle's shipping event does not name the shipment's objects");
   }
-  ctx.epcis.store.put(events.map((event) => storedOf(ctx, event, event === shipping ? sealed.shipment : undefined)));
+  // Every event of the bundle is found under everything the shipment carried (the query cuts each down).
+  const carried = withDescendants(ctx.ledger.state, shipment.objects);
+  ctx.epcis.store.put(events.map((event) => storedOf(ctx, event, carried, event === shipping ? sealed.shipment : undefined)));
   return { shipmentId: sealed.shipment, events: events.length };
 }
 
@@ -179,8 +197,8 @@ function eventsOfBundle(bytes: Uint8Array, from: string, to: string): EpcisEvent
   });
 }
 
-function storedOf(ctx: SupplyContext, event: EpcisEvent, shipment: string | undefined): StoredEpcisEvent {
+function storedOf(ctx: SupplyContext, event: EpcisEvent, carried: readonly string[], shipment: string | undefined): StoredEpcisEvent {
   const epcs = [...(event.epcList ?? []), ...(event.childEPCs ?? []), ...(event.parentID === undefined ? [] : [event.parentID])];
   const ids = epcs.map(idOfEpc).filter((id): id is string => id !== undefined);
-  return { key: eventKeyOf(event), objectIds: withDescendants(ctx.ledger.state, ids), shipment, event };
+  return { key: eventKeyOf(event), objectIds: [...new Set([...withDescendants(ctx.ledger.state, ids), ...carried])], shipment, event };
 }

@@ -30,9 +30,7 @@ function idOfQueried(epc: string): string {
 /** The EPCIS 2.0 query result document for one EPC (SimpleEventQuery, MATCH_epc). */
 export function queryEvents(ctx: SupplyContext, epc: string): { [k: string]: unknown } {
   const id = idOfQueried(epc);
-  const parents = (events: ReadonlyArray<{ parentID?: string }>): string[] =>
-    events.flatMap((e) => (e.parentID === undefined ? [] : [objectIdOfParent(e.parentID)])).filter((p): p is string => p !== undefined);
-  const eventList = eventsAbout(ctx, [id], parents);
+  const eventList = eventsAbout(ctx, [id]);
   return {
     '@context': [EPCIS_CONTEXT],
     type: 'EPCISQueryDocument',
@@ -40,12 +38,4 @@ export function queryEvents(ctx: SupplyContext, epc: string): { [k: string]: unk
     creationDate: ctx.ledger.now(),
     epcisBody: { queryResults: { queryName: 'SimpleEventQuery', resultsBody: { eventList } } },
   };
-}
-
-function objectIdOfParent(parentId: string): string | undefined {
-  try {
-    return objectIdOfElements(elementsOfEpc(parentId, 'parentID'));
-  } catch {
-    return undefined;
-  }
 }

@@ -36,8 +36,8 @@ export interface StoredEpcisEvent {
  */
 export interface EpcisEventStore {
   put(events: readonly StoredEpcisEvent[]): void;
-  /** Events found under a hashed object id (or a shipment id), oldest first, at most `max`. */
-  eventsOf(objectId: string, max: number): EpcisEvent[];
+  /** Events found under any of the hashed object ids (or shipment ids), each once, oldest first, at most `max`. */
+  eventsOf(objectIds: readonly string[], max: number): EpcisEvent[];
 }
 
 /** What a node adds to the service for EPCIS data: its event store and its HPKE private key (to open bundles). */
@@ -59,8 +59,9 @@ export function memoryEventStore(): EpcisEventStore {
         for (const id of new Set([...e.objectIds, ...(e.shipment === undefined ? [] : [e.shipment])])) index.set(id, [...(index.get(id) ?? []), e.key]);
       }
     },
-    eventsOf(objectId, max) {
-      return (index.get(objectId) ?? []).slice(0, max).map((k) => rows.get(k) as EpcisEvent);
+    eventsOf(objectIds, max) {
+      const keys = new Set(objectIds.flatMap((id) => index.get(id) ?? []));
+      return [...rows.keys()].filter((k) => keys.has(k)).slice(0, max).map((k) => rows.get(k) as EpcisEvent);
     },
   };
 }

@@ -33,16 +33,17 @@ test('events round-trip by index id, idempotently, sealed at rest under the KEK'
     const b = event('SERIALQX77');
     store.put([{ key: 'k1', objectIds: ['packA', 'caseC'], event: a }]);
     store.put([{ key: 'k1', objectIds: ['packA', 'caseC'], event: a }, { key: 'k2', objectIds: ['caseC'], shipment: 'sh-1', event: b }]);
-    assert.deepEqual(store.eventsOf('packA', 10), [a]);
-    assert.deepEqual(store.eventsOf('caseC', 10), [a, b]);
-    assert.deepEqual(store.eventsOf('caseC', 1), [a]);
-    assert.deepEqual(store.eventsOf('sh-1', 10), [b]);
-    assert.deepEqual(store.eventsOf('nothing', 10), []);
+    assert.deepEqual(store.eventsOf(['packA'], 10), [a]);
+    assert.deepEqual(store.eventsOf(['caseC'], 10), [a, b]);
+    assert.deepEqual(store.eventsOf(['caseC'], 1), [a]);
+    assert.deepEqual(store.eventsOf(['sh-1'], 10), [b]);
+    assert.deepEqual(store.eventsOf(['nothing'], 10), []);
+    assert.deepEqual(store.eventsOf(['packA', 'caseC', 'sh-1'], 10), [a, b], 'each event once, in the order stored');
     db.close();
     const bytes = Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f)))).toString('latin1');
     for (const secret of ['SERIALQX7', 'LOTSECRET9', '09506000134352', 'id.gs1.org']) assert.equal(bytes.includes(secret), false, secret);
     db = new Database(file);
-    assert.deepEqual(openEpcisStore(db, kek).eventsOf('caseC', 10), [a, b]);
+    assert.deepEqual(openEpcisStore(db, kek).eventsOf(['caseC'], 10), [a, b]);
     assert.throws(() => openEpcisStore(db, Kek.generate()), (e: unknown) => (e as { code?: string }).code === 'INTERNAL');
     db.close();
   } finally {

@@ -40,7 +40,8 @@ export function openEpcisStore(db: Database.Database, kek: Kek): EpcisEventStore
   const dek = dataKeyOf(db, kek);
   const insertEvent = db.prepare('INSERT OR IGNORE INTO sc_event (key, sealed) VALUES (?, ?)');
   const insertIndex = db.prepare('INSERT OR IGNORE INTO sc_event_index (object_id, seq) VALUES (?, ?)');
-  const select = db.prepare('SELECT e.key, e.sealed FROM sc_event_index i JOIN sc_event e ON e.seq = i.seq WHERE i.object_id = ? ORDER BY i.seq LIMIT ?');
+  const seqsOf = db.prepare('SELECT seq FROM sc_event_index WHERE object_id = ?').pluck();
+  const eventAt = db.prepare('SELECT key, sealed FROM sc_event WHERE seq = ?');
   const putAll = db.transaction((events: readonly StoredEpcisEvent[]) => {
     for (const e of events) {
       const sealed = sealAesGcmBlob(dek, utf8(JSON.stringify(e.event)), utf8(EVENT_AAD + e.key));
@@ -52,8 +53,11 @@ export function openEpcisStore(db: Database.Database, kek: Kek): EpcisEventStore
   });
   return {
     put: (events) => putAll(events),
-    eventsOf(objectId, max) {
-      const rows = select.all(objectId, max) as Array<{ key: string; sealed: Buffer }>;
+    eventsOf(objectIds, max) {
+      // Each event decrypted once, however many of the ids it is found under (a pallet's shipping, 1,000 packs).
+      const seqs = new Set<number>();
+      for (const id of objectIds) for (const seq of seqsOf.all(id) as number[]) seqs.add(seq);
+      const rows = [...seqs].sort((a, b) => a - b).slice(0, max).map((seq) => eventAt.get(seq) as { key: string; sealed: Buffer });
       return rows.map((row) => {
         const plain = openAesGcmBlob(dek, row.sealed, utf8(EVENT_AAD + row.key));
         if (plain === undefined) throw new CareLedgerError('INTERNAL', 'a stored EPCIS event does not open');
