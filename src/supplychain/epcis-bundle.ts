@@ -20,7 +20,7 @@ import { getShipment, SHIPMENT_ID_PATTERN } from '../contracts/supplychain/index
 import { orgHpkePublicKey } from '../contracts/governance/index.js';
 import type { JsonValue } from '../ledger/index.js';
 import { elementsOfEpc } from './epc.js';
-import { epcisDocumentSchema, eventSchema } from './epcis.js';
+import { epcisDocumentSchema, eventSchema } from './epcis-schema.js';
 import { epcisDocument, eventKeyOf, MAX_EVENTS_PER_OBJECT, objectIdOfElements, scopedEvent, withDescendants } from './epcis-events.js';
 import type { EpcisEvent, StoredEpcisEvent } from './epcis-store.js';
 import type { SupplyContext } from './ledger.js';
