@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CareLedgerError } from '../errors/index.js';
 import { initConsortium, parseHostList } from '../node/index.js';
+import { runSupplyDemo } from './demo-supply.js';
 
 const HOST = '127.0.0.1';
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -146,11 +147,15 @@ export async function runDemoNetwork(o: DemoFlags): Promise<void> {
       })),
       try: `careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["practitioner"],"keys":["<key id from careledger keys new>"]}'`,
     };
-    if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    // With three organisations or more: a manufacturer, a wholesaler and a pharmacy at work (demo-supply.ts).
+    const supply = n >= 3 ? await runSupplyDemo(networkId, r.orgs, dir) : [];
+    if (o.json) process.stdout.write(JSON.stringify({ ...summary, supply }) + '\n');
     else {
       process.stdout.write(`consortium ${networkId} on etcd ${hosts.join(',')} (data ${dir})\n`);
       for (const node of summary.nodes) process.stdout.write(`  ${node.orgId}: ${node.url}  admin key ${node.admin.keyFile}\n`);
-      process.stdout.write(`try: ${summary.try}\nCtrl-C stops every process.\n`);
+      process.stdout.write(`try: ${summary.try}\n`);
+      for (const line of supply) process.stdout.write(line + '\n');
+      process.stdout.write('Ctrl-C stops every process.\n');
     }
     for (const { child, org } of nodes) child.once('exit', (code) => void (stopping || (process.stderr.write(`careledger: ${org.orgId} exited (${code})\n`), stop(1))));
   } catch (error) {
