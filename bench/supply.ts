@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { getPack, packIdOf, lotExpiryCommitmentOf } from '../src/contracts/supplychain/index.js';
 import { parseEnvelope, signTx } from '../src/ledger/index.js';
@@ -101,6 +102,14 @@ export async function runSupplyBench(options: SupplyBenchOptions = {}): Promise<
       process.stderr.write(`supply: verifying ${verifies} packs\n`);
       const times: number[] = [];
       const cpu: number[] = [];
+      const sys: number[] = [];
+      const starts: number[] = [];
+      // Garbage collections during the run, to tell which slow samples a GC pause explains.
+      const gcs: Array<{ start: number; end: number }> = [];
+      const observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+      });
+      observer.observe({ entryTypes: ['gc'] });
       let state = 12345;
       for (let k = 0; k < verifies; k++) {
         state = (state * 1103515245 + 12345) % 2 ** 31;
@@ -109,11 +118,23 @@ export async function runSupplyBench(options: SupplyBenchOptions = {}): Promise<
         const c = process.cpuUsage();
         const [outcome] = await verifyScans(ctx, [scan]);
         const used = process.cpuUsage(c);
+        starts.push(t);
         times.push(performance.now() - t);
         // CPU time of this process: what the wall clock shows minus preemption on a shared host.
         cpu.push((used.user + used.system) / 1000);
+        sys.push(used.system / 1000);
         if (outcome?.answer !== 'verified') throw new Error(`unexpected answer ${outcome?.answer}`);
       }
+      // The verify loop never yields to the event loop (no I/O on the verified path): take the entries still queued.
+      for (const e of observer.takeRecords()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+      observer.disconnect();
+      // The slowest 1% by CPU time: how many overlap a GC, and how much of their CPU was system time (page reads).
+      const byCpu = cpu.map((c, k) => k).sort((a, b) => (cpu[a] ?? 0) - (cpu[b] ?? 0));
+      const slow = byCpu.slice(Math.floor(0.99 * byCpu.length));
+      const overlapsGc = (k: number) => gcs.some((g) => g.end >= (starts[k] ?? 0) && g.start <= (starts[k] ?? 0) + (times[k] ?? 0));
+      const slowWithGc = slow.filter(overlapsGc).length;
+      const slowSysShare = slow.reduce((a, k) => a + (sys[k] ?? 0), 0) / Math.max(1e-9, slow.reduce((a, k) => a + (cpu[k] ?? 0), 0));
+      const noGc = cpu.filter((_, k) => !overlapsGc(k)).sort((a, b) => a - b);
       times.sort((a, b) => a - b);
       cpu.sort((a, b) => a - b);
       return {
@@ -127,7 +148,12 @@ export async function runSupplyBench(options: SupplyBenchOptions = {}): Promise<
         verifyP50Ms: Number(percentile(times, 0.5).toFixed(3)),
         verifyP99Ms: Number(percentile(times, 0.99).toFixed(3)),
         verifyMaxMs: Number((times.at(-1) ?? 0).toFixed(3)),
+        verifyCpuP50Ms: Number(percentile(cpu, 0.5).toFixed(3)),
         verifyCpuP99Ms: Number(percentile(cpu, 0.99).toFixed(3)),
+        verifyCpuP99NoGcMs: Number(percentile(noGc, 0.99).toFixed(3)),
+        gcDuringVerify: gcs.length,
+        slowestPctWithGc: Number((slowWithGc / Math.max(1, slow.length)).toFixed(2)),
+        slowestPctSysShare: Number(slowSysShare.toFixed(2)),
       };
     } finally {
       await closeNode(opened);

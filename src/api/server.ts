@@ -135,7 +135,7 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
       consents: records.repository.consents,
     });
     registerDelegationRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
-    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader });
+    registerSupplyChainRoutes(app, { ledger: ledgerPortOf(node, node.orgId), authenticate: authenticateHeader, epcis: records.supply });
     registerTrialsRoutes(app, trialsDepsOf(ledgerPortOf(node, node.orgId), records.vault, authenticateHeader));
     registerExchangeRoutes(app, {
       ...records.exchange,

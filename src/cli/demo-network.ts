@@ -25,6 +25,7 @@ import { CareLedgerError } from '../errors/index.js';
 import { trustedRequest } from '../exchange/index.js';
 import { createConsortiumPki, initConsortium, parseHostList, startDevEtcd, type ConsortiumPki } from '../node/index.js';
 import type { EtcdCluster } from '../ordering/index.js';
+import { runSupplyDemo } from './demo-supply.js';
 
 const HOST = '127.0.0.1';
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -185,12 +186,16 @@ export async function runDemoNetwork(o: DemoFlags): Promise<void> {
       // The CLI's HTTP client trusts the system roots plus NODE_EXTRA_CA_CERTS (read by Node at start).
       try: `${pki ? `NODE_EXTRA_CA_CERTS=${pki.ca.certFile} ` : ''}careledger tx --key ${r.orgs[0]!.adminKeyFile} --url ${r.orgs[0]!.endpoint} --contract identity --action register-member --args '{"memberId":"dr-demo","roles":["practitioner"],"keys":["<key id from careledger keys new>"]}'`,
     };
-    if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    // With three organisations or more: a manufacturer, a wholesaler and a pharmacy at work (demo-supply.ts).
+    const supply = n >= 3 ? await runSupplyDemo(networkId, r.orgs.map((org) => ({ ...org, ca })), dir) : [];
+    if (o.json) process.stdout.write(JSON.stringify({ ...summary, supply }) + '\n');
     else {
       process.stdout.write(`consortium ${networkId} on etcd ${hosts.join(',')} (data ${dir})\n`);
       for (const node of summary.nodes) process.stdout.write(`  ${node.orgId}: ${node.url}  admin key ${node.admin.keyFile}\n`);
-      if (pki) process.stdout.write(`TLS: certificates under the development CA ${pki.ca.certFile} (curl --cacert ${pki.ca.certFile} ...)\n`);
-      process.stdout.write(`try: ${summary.try}\nCtrl-C stops every process.\n`);
+      if (pki) process.stdout.write(`TLS: certificates under the development CA ${pki.ca.certFile} (curl --cacert ${pki.ca.certFile} ...; for careledger commands: export NODE_EXTRA_CA_CERTS=${pki.ca.certFile})\n`);
+      process.stdout.write(`try: ${summary.try}\n`);
+      for (const line of supply) process.stdout.write(line + '\n');
+      process.stdout.write('Ctrl-C stops every process.\n');
     }
     for (const { child, org } of nodes) child.once('exit', (code) => void (stopping || (process.stderr.write(`careledger: ${org.orgId} exited (${code})\n`), stop(1))));
   } catch (error) {

@@ -11,22 +11,23 @@
 // serves until SIGINT/SIGTERM. `token` gets a new access token for a key
 // file: SMART backend services (private_key_jwt, EdDSA) for a member, the
 // signed challenge for a patient.
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { demoFlags, runDemoNetwork, type DemoFlags } from './demo-network.js';
-import { SignJWT } from 'jose';
+import { memberAccessToken, postJson, submitTx } from './demo-http.js';
+
+export { memberAccessToken } from './demo-http.js';
 import { buildServer } from '../api/index.js';
-import { ACCESS_TOKEN_TTL_S, JWT_BEARER_ASSERTION_TYPE, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
+import { ACCESS_TOKEN_TTL_S, PATIENT_AUTH_DOMAIN } from '../auth/index.js';
 import { generateSigningKey, signCanonical, signingKeyToPem, toBase64Url, type SigningKey } from '../crypto/index.js';
 import { IDENTITY_CONTRACT, pseudonymForTx } from '../contracts/identity/index.js';
 import { CONSENT_CONTRACT, sealConsentGrant } from '../contracts/consent/index.js';
 import { custodianHpkeKey } from './consent.js';
 import { enrolmentCode, enrolmentKey, newEnrolmentSecret } from './enrolment.js';
-import { signTx, txIdOf, type Envelope } from '../ledger/index.js';
+import { signTx } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { closeNode, developmentKeyWarning, initDevNetwork, isInitialised, keyHome, loadSigningKey, openNode, openRecords, writePrivateFile } from '../node/index.js';
 
@@ -55,50 +56,6 @@ interface PatientActor {
   accessToken: string;
 }
 
-async function postJson(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-/** Submits one envelope with ?wait=commit; throws unless it committed OK. */
-async function submitTx(baseUrl: string, envelope: Envelope): Promise<string> {
-  const { status, json } = await postJson(`${baseUrl}/ledger/v1/transactions?wait=commit`, envelope);
-  const code = (json['results'] as Array<{ code: string }> | undefined)?.[0]?.code;
-  if (status !== 200 || code !== 'OK') {
-    throw new CareLedgerError('INTERNAL', `${envelope.tx.contract}/${envelope.tx.action} not committed: ${code ?? status}`);
-  }
-  return txIdOf(envelope.tx);
-}
-
-/** SMART backend services token for a member's ledger key (client_id = kid = key id, EdDSA assertion). */
-export async function memberAccessToken(baseUrl: string, key: SigningKey, scope: string): Promise<string> {
-  const tokenUrl = `${baseUrl}/auth/token`;
-  const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({ jti: randomUUID() })
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.keyId })
-    .setIssuer(key.keyId)
-    .setSubject(key.keyId)
-    .setAudience(tokenUrl)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(key.privateKey);
-  const res = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion }).toString(),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await res.json()) as { access_token?: string; error?: string };
-  if (res.status !== 200 || body.access_token === undefined) throw new CareLedgerError('UNAUTHENTICATED', `token refused: ${body.error ?? res.status}`);
-  return body.access_token;
-}
-
-/** Patient sign-in: a fresh challenge signed with the patient's key. */
 export async function patientAccessToken(baseUrl: string, key: SigningKey, pseudonym: string): Promise<string> {
   const challenge = (await postJson(`${baseUrl}/auth/challenge`, {})).json['challenge'];
   if (typeof challenge !== 'string') throw new CareLedgerError('UNAVAILABLE', 'no sign-in challenge');

@@ -83,6 +83,9 @@ export function registerSupply(program: Command): void {
     .requiredOption('--lot <lot>')
     .requiredOption('--status <status>', 'recalled | quarantined | released')
     .action((o: Common & { gtin: string; lot: string; status: string }) => callDoor(o, 'POST', '/lots', { gtin: o.gtin, lot: o.lot, status: o.status }));
+  door(supply.command('events').description("a pack's EPCIS events as your node holds them (EPCIS 2.0 query document)"))
+    .requiredOption('--epc <epc>', 'an EPC URI, a GS1 Digital Link or a scan')
+    .action((o: Common & { epc: string }) => callDoor(o, 'GET', `/epcis/events?epc=${encodeURIComponent(o.epc)}`));
   door(supply.command('alerts').description('failed verifications of your products')).action((o: Common) => callDoor(o, 'GET', '/alerts'));
   door(supply.command('capture').description('capture an EPCIS 2.0 JSON-LD document'))
     .requiredOption('--file <file>')

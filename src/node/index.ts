@@ -31,6 +31,7 @@ export { createNodeKeyring, developmentKeyWarning, unlockKeyring, writeAdminKey 
 export type { KeyProviderChoice, NodeKeys, UnlockSecrets } from './wiring/keystore.js';
 export { openRecords, openRecordsDatabase } from './wiring/records-service.js';
 export type { RecordsService } from './wiring/records-service.js';
+export { openEpcisStore } from './wiring/supply-events.js';
 export { parseHostList, readNetworkConfig, writeNetworkConfig } from './wiring/network-config.js';
 export type { NetworkSettings } from './wiring/network-config.js';
 export { initConsortium, initJoin } from './wiring/network-init.js';

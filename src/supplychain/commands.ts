@@ -15,8 +15,21 @@ import {
   productDataCommitmentOf,
   productIdOf,
   shipmentIdForTx,
+  getShipment,
   type DecommissionReason,
 } from '../contracts/supplychain/index.js';
+import { SEALED_EPCIS_TYPE, sealShipmentEpcis, type SealedShipmentEpcis } from './epcis-bundle.js';
+import {
+  aggregationEvent,
+  commissioningEvent,
+  decommissionEvent,
+  epcOfElements,
+  epcOfScan,
+  receivingEvent,
+  recordEvents,
+  shippingEvent,
+  withDescendants,
+} from './epcis-events.js';
 import { checkElements } from './gs1.js';
 import { objectIdOf } from './identifiers.js';
 import type { ProductInput, CommissionInput } from './inputs.js';
@@ -52,10 +65,12 @@ export async function commission(ctx: SupplyContext, input: CommissionInput): Pr
     actions.push({ action: 'commission', args: { product, packs } });
   }
   await submitActions(ctx, actions);
+  recordEvents(ctx, [{ event: commissioningEvent(ctx, input), ids: input.serials.map((serial) => packIdOf(input.gtin, serial)) }]);
   return { commissioned: input.serials.length, transactions: actions.length };
 }
 
 const ids = (scans: readonly string[], field: string): string[] => scans.map((s, i) => objectIdOf(s, `${field}.${i}`));
+const epcsOf = (scans: readonly string[], field: string) => scans.map((s, i) => epcOfScan(s, `${field}.${i}`));
 
 function ssccId(sscc: string): string {
   checkElements({ sscc });
@@ -64,25 +79,59 @@ function ssccId(sscc: string): string {
 
 export async function aggregate(ctx: SupplyContext, input: { sscc: string; children: string[] }): Promise<{ aggregated: number }> {
   const container = ssccId(input.sscc);
-  await submitActions(ctx, [{ action: 'aggregate', args: { container, children: ids(input.children, 'children') } }]);
+  const children = epcsOf(input.children, 'children');
+  await submitActions(ctx, [{ action: 'aggregate', args: { container, children: children.map((c) => c.id) } }]);
+  const event = aggregationEvent(ctx, 'ADD', epcOfElements({ sscc: input.sscc }), children.map((c) => c.epc));
+  recordEvents(ctx, [{ event, ids: [container] }]);
   return { aggregated: input.children.length };
 }
 
 export async function disaggregate(ctx: SupplyContext, input: { sscc: string; children?: string[] | undefined }): Promise<{ ok: true }> {
   const container = ssccId(input.sscc);
-  const args = input.children === undefined ? { container } : { container, children: ids(input.children, 'children') };
+  const children = input.children === undefined ? undefined : epcsOf(input.children, 'children');
+  const args = children === undefined ? { container } : { container, children: children.map((c) => c.id) };
+  // What the container held before: the unpacking is found under each of them.
+  const held = withDescendants(ctx.ledger.state, [container]);
   await submitActions(ctx, [{ action: 'disaggregate', args }]);
+  const event = aggregationEvent(ctx, 'DELETE', epcOfElements({ sscc: input.sscc }), (children ?? []).map((c) => c.epc));
+  recordEvents(ctx, [{ event, ids: [container], extra: children === undefined ? held : withDescendants(ctx.ledger.state, args.children ?? []) }]);
   return { ok: true };
 }
 
-export async function ship(ctx: SupplyContext, input: { to: string; objects: string[]; epcis?: string | undefined }): Promise<{ shipmentId: string }> {
-  const args = { to: input.to, objects: ids(input.objects, 'objects'), ...(input.epcis === undefined ? {} : { epcis: input.epcis }) };
-  const [result] = await submitActions(ctx, [{ action: 'ship', args }]);
-  return { shipmentId: shipmentIdForTx(result?.txId ?? '') };
+export interface ShipResult {
+  shipmentId: string;
+  /** The shipment's EPCIS data sealed to the receiver, when this node keeps EPCIS data (epcis-bundle.ts). */
+  sealed?: SealedShipmentEpcis;
 }
 
+/**
+ * Ships scanned objects to another partner. With EPCIS data at this node and
+ * a receiver with a registered HPKE key, the shipment carries the commitment
+ * to its sealed EPCIS bundle, returned for delivery to the receiver.
+ */
+export async function ship(ctx: SupplyContext, input: { to: string; objects: string[]; epcis?: string | undefined }): Promise<ShipResult> {
+  const objects = epcsOf(input.objects, 'objects');
+  const event = shippingEvent(ctx, input.to, objects.map((o) => o.epc));
+  const objectIds = objects.map((o) => o.id);
+  const bundle = input.epcis === undefined ? sealShipmentEpcis(ctx, input.to, objectIds, event) : undefined;
+  const epcis = input.epcis ?? bundle?.commitment;
+  const args = { to: input.to, objects: objectIds, ...(epcis === undefined ? {} : { epcis }) };
+  const [result] = await submitActions(ctx, [{ action: 'ship', args }]);
+  const shipmentId = shipmentIdForTx(result?.txId ?? '');
+  recordEvents(ctx, [{ event, ids: objectIds, shipment: shipmentId }]);
+  if (bundle === undefined) return { shipmentId };
+  return { shipmentId, sealed: { type: SEALED_EPCIS_TYPE, shipment: shipmentId, enc: bundle.enc, ciphertext: bundle.ciphertext } };
+}
+
+/** Confirms receipt; with the shipment's EPCIS bundle at hand, records the receiving of the objects it named. */
 export async function receive(ctx: SupplyContext, input: { shipment: string }): Promise<{ ok: true }> {
   await submitActions(ctx, [{ action: 'receive', args: { shipment: input.shipment } }]);
+  const shipped = ctx.epcis?.store.eventsOf([input.shipment], 10).findLast((e) => e.bizStep === 'shipping');
+  const shipment = getShipment(ctx.ledger.state, input.shipment);
+  if (shipped?.epcList !== undefined && shipment !== undefined) {
+    // The bundle's shipping event was checked against the shipment's objects when it was accepted.
+    recordEvents(ctx, [{ event: receivingEvent(ctx, shipment.from, shipped.epcList), ids: shipment.objects }]);
+  }
   return { ok: true };
 }
 
@@ -101,6 +150,7 @@ export async function decommission(ctx: SupplyContext, input: { scans: string[];
     if (outcomes.some((o) => o.answer !== 'verified')) return { decommissioned: 0, refused: outcomes };
   }
   await submitActions(ctx, [{ action: 'decommission', args: { packs, reason: input.reason } }]);
+  recordEvents(ctx, [{ event: decommissionEvent(ctx, input.reason, epcsOf(input.scans, 'scans').map((o) => o.epc)), ids: packs }]);
   return { decommissioned: packs.length };
 }
 

@@ -9,7 +9,7 @@
 //   ObjectEvent or TransactionEvent shipping (destinationList owning_party) -> ship
 //   ObjectEvent receiving                                            -> receive the inbound shipment carrying the EPCs
 //   ObjectEvent DELETE dispensing / destroying / decommissioning     -> decommission (dispensing verifies first)
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CareLedgerError, parseOrThrow } from '../errors/index.js';
 import { getShipment, packIdOf, containerIdOf, type DecommissionReason } from '../contracts/supplychain/index.js';
 import { aggregate, commission, decommission, disaggregate, receive, ship, type DecommissionOutcome } from './commands.js';
@@ -17,26 +17,9 @@ import { elementsOfEpc } from './epc.js';
 import { formatDigitalLink, type Gs1Elements } from './gs1.js';
 import type { SupplyContext } from './ledger.js';
 import { listInbound } from './reads.js';
+import { eventSchema, epcisDocumentSchema } from './epcis-schema.js';
 
-export const MAX_EPCIS_EVENTS = 100;
-const epcs = z.array(z.string().min(1).max(512)).max(10_000);
-const eventBase = {
-  eventTime: z.string().min(1).max(64),
-  eventTimeZoneOffset: z.string().max(8).optional(),
-  bizStep: z.string().max(128).optional(),
-  disposition: z.string().max(128).optional(),
-};
-const eventSchema = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('ObjectEvent'), action: z.enum(['ADD', 'OBSERVE', 'DELETE']), epcList: epcs.default([]), ilmd: z.record(z.string(), z.unknown()).optional(), destinationList: z.array(z.looseObject({ type: z.string(), destination: z.string() })).optional(), ...eventBase }),
-  z.looseObject({ type: z.literal('AggregationEvent'), action: z.enum(['ADD', 'OBSERVE', 'DELETE']), parentID: z.string().max(512).optional(), childEPCs: epcs.default([]), ...eventBase }),
-  z.looseObject({ type: z.literal('TransactionEvent'), action: z.enum(['ADD', 'OBSERVE', 'DELETE']), epcList: epcs.default([]), destinationList: z.array(z.looseObject({ type: z.string(), destination: z.string() })).optional(), ...eventBase }),
-]);
-export const epcisDocumentSchema = z.looseObject({
-  type: z.literal('EPCISDocument'),
-  schemaVersion: z.string().regex(/^2\.\d+$/),
-  creationDate: z.string().min(1).max(64),
-  epcisBody: z.looseObject({ eventList: z.array(z.unknown()).min(1).max(MAX_EPCIS_EVENTS) }),
-});
+export { MAX_EPCIS_EVENTS, eventSchema, epcisDocumentSchema } from './epcis-schema.js';
 
 type EpcisEvent = z.infer<typeof eventSchema>;
 

@@ -283,7 +283,9 @@ export function formatElementString(e: Gs1Elements): string {
 
 /** Formats a GTIN's elements as a GS1 Digital Link URI on `base` (default https://id.gs1.org). */
 export function formatDigitalLink(e: Gs1Elements, base = 'https://id.gs1.org'): string {
-  const enc = encodeURIComponent;
+  // Everything but RFC 3986 unreserved characters percent-encoded, as the Digital Link grammar wants
+  // (encodeURIComponent alone leaves ! ' ( ) * bare, which it refuses).
+  const enc = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   if (e.gtin === undefined) return `${base}/00/${e.sscc ?? ''}`;
   let uri = `${base}/01/${e.gtin}`;
   if (e.lot !== undefined) uri += `/10/${enc(e.lot)}`;

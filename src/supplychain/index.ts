@@ -30,7 +30,13 @@ export {
   flagSuspect,
   resolveSuspect,
 } from './commands.js';
-export type { DecommissionOutcome } from './commands.js';
+export type { DecommissionOutcome, ShipResult } from './commands.js';
+export { memoryEventStore } from './epcis-store.js';
+export type { EpcisEvent, EpcisEventStore, EpcisOffLedger, StoredEpcisEvent } from './epcis-store.js';
+export { EPCIS_CONTEXT, epcOfElements } from './epcis-events.js';
+export { acceptShipmentEpcis, epcisCommitmentOf, sealedShipmentEpcisSchema, EPCIS_BUNDLE_TYPE, SEALED_EPCIS_TYPE, EPCIS_COMMITMENT_DOMAIN } from './epcis-bundle.js';
+export type { SealedShipmentEpcis } from './epcis-bundle.js';
+export { queryEvents } from './epcis-query.js';
 export { verify, verifyScans } from './verify.js';
 export type { VerifyOutcome } from './verify.js';
 export { listAlerts, listInbound, getShipmentFor } from './reads.js';

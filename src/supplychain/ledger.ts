@@ -6,6 +6,7 @@ import type { SigningKey } from '../crypto/index.js';
 import { CareLedgerError } from '../errors/index.js';
 import { parseEnvelope, signTx, type JsonValue, type LedgerPort, type SubmitResult } from '../ledger/index.js';
 import { SUPPLYCHAIN_CONTRACT } from '../contracts/supplychain/index.js';
+import type { EpcisOffLedger } from './epcis-store.js';
 
 export type SupplyLedger = Pick<LedgerPort, 'networkId' | 'state' | 'scan' | 'now' | 'submit'>;
 
@@ -15,6 +16,8 @@ export interface SupplyContext {
   orgId: string;
   /** A key of that organisation: its node key, or a supply-role member's key. */
   signer: SigningKey;
+  /** The node's off-ledger EPCIS data (event store, HPKE key); without it no event is kept or sealed. */
+  epcis?: EpcisOffLedger | undefined;
 }
 
 /** The context of a node acting for its own organisation with its node key. */

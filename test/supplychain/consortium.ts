@@ -21,7 +21,7 @@ import { generateSigningKey, toBase64Url, type SigningKey } from '../../src/cryp
 import { parseEnvelope, signTx, type JsonValue } from '../../src/ledger/index.js';
 import { writeNodeConfig } from '../../src/node/wiring/datadir.js';
 import { createNodeKeyring } from '../../src/node/wiring/keystore.js';
-import { closeNode, ledgerPortOf, openNode, type OpenedNode } from '../../src/node/index.js';
+import { closeNode, ledgerPortOf, openEpcisStore, openNode, type OpenedNode } from '../../src/node/index.js';
 import { EtcdOrderer } from '../../src/ordering/index.js';
 import { startEtcdCluster, type EtcdCluster } from '../cluster/etcd.js';
 
@@ -92,11 +92,15 @@ export async function startConsortium(specs: readonly PartnerSpec[]): Promise<Co
       });
       const db = new Database(join(root, `${spec.orgId}-auth.sqlite`));
       dbs.push(db);
+      // The node's off-ledger EPCIS store, as openRecords opens it: supplychain.sqlite in the data dir.
+      const supplyDb = new Database(join(dataDir, 'supplychain.sqlite'));
+      dbs.push(supplyDb);
+      const epcis = { store: openEpcisStore(supplyDb, opened.keys.kek), hpkePrivateKey: opened.keys.hpkePrivateKey };
       const port = ledgerPortOf(opened.node, spec.orgId);
       const auth: AuthDeps = { state: port.state, nodeKey: opened.node.nodeKey, store: new AuthStore(db), baseUrl: `http://${spec.orgId}.test` };
       const app = Fastify({ logger: false });
       app.setErrorHandler(errorHandler);
-      registerSupplyChainRoutes(app, { ledger: port, authenticate: (h) => authenticate(h, auth) });
+      registerSupplyChainRoutes(app, { ledger: port, authenticate: (h) => authenticate(h, auth), epcis });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const member = generateSigningKey();
       const partner: Partner = {

@@ -6,9 +6,14 @@
 // pack. Verification answers at every step; a counterfeit serial is unknown;
 // a second dispense is refused and alerts the manufacturer; a party not
 // holding custody cannot ship; a saleable return verifies before resale; a
-// recalled lot verifies as recalled; bad scans write nothing. Then the
-// confidentiality check: the fourth org's ledger files hold none of the
-// scenario's serials, lots or GTINs, in text, hex, base64 or base64url.
+// recalled lot verifies as recalled; bad scans write nothing. Each shipment's
+// EPCIS data travels sealed to the receiver's node and is checked against the
+// ledger (a tampered bundle is refused); each partner's EPCIS query answers
+// with the pack's history as far as it held the pack, and an empty list
+// otherwise, as for a pack that does not exist. Then the confidentiality
+// check: the fourth org's ledger files hold none of the scenario's serials,
+// lots or GTINs, in text, hex, base64 or base64url, and the partners' EPCIS
+// stores hold them only encrypted.
 // Without etcd: fails in CI, skips locally.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +22,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { formatBracketed, formatDigitalLink, formatElementString, gs1CheckDigit } from '../../src/supplychain/index.js';
 import { etcdSuiteSkip } from '../cluster/etcd-suite.js';
-import { call, startConsortium, type Consortium, type Partner } from './consortium.js';
+import { call, startConsortium, type Consortium, type Json, type Partner } from './consortium.js';
 
 const skip = etcdSuiteSkip();
 
@@ -43,6 +48,13 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
   let pha: Partner;
   let obs: Partner;
   let toPharmacy = '';
+  const history = async (p: Partner, scan: string): Promise<Array<Record<string, unknown>>> => {
+    const res = await call(p, 'GET', `/epcis/events?epc=${encodeURIComponent(scan)}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.type, 'EPCISQueryDocument');
+    return res.body.epcisBody.queryResults.resultsBody.eventList;
+  };
+  const steps = async (p: Partner, scan: string) => (await history(p, scan)).map((e) => e['bizStep']);
   const verify = async (p: Partner, scan: string) => {
     const res = await call(p, 'POST', '/verify', { scan });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -87,7 +99,24 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     assert.equal(shipped.status, 200, JSON.stringify(shipped.body));
     const shipment = shipped.body.shipmentId as string;
     assert.match(shipment, /^sh-[0-9a-f]{32}$/);
+    assert.equal(shipped.body.epcis.delivered, true, 'the sealed EPCIS bundle reached the wholesaler');
     await net.sync();
+    // A tampered bundle is refused whole, with its code; the genuine one was accepted once already and again is a no-op.
+    const sealed = shipped.body.epcis.sealed;
+    const c = sealed.ciphertext as string;
+    const tampered = { ...sealed, ciphertext: c.slice(0, 50) + (c[50] === 'A' ? 'B' : 'A') + c.slice(51) };
+    const refused = await fetch(`${whs.url}/supplychain/v1/epcis/bundles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tampered) });
+    assert.equal(refused.status, 409);
+    assert.deepEqual(((await refused.json()) as Json).error.code, 'CONFLICT');
+    const elsewhere = await fetch(`${pha.url}/supplychain/v1/epcis/bundles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sealed) });
+    assert.equal(elsewhere.status, 404, 'a shipment to another organisation answers like an unknown one');
+    // The wholesaler holds the pack's history from the manufacturer, cut down to that pack.
+    const events = await history(whs, scanOf(serials[5] as string));
+    assert.deepEqual(events.map((e) => e['bizStep']), ['commissioning', 'packing', 'packing', 'shipping']);
+    assert.deepEqual(events[0]?.['epcList'], [formatDigitalLink({ gtin: GTIN, serial: serials[5] as string })]);
+    // The pharmacy never held it: the same empty answer as for a pack that does not exist.
+    assert.deepEqual(await history(pha, scanOf(serials[5] as string)), []);
+    assert.deepEqual(await history(pha, scanOf('NOSUCHPACK01')), []);
     // Commissioned at one node, verified at another: in transit to the wholesaler counts as its custody.
     assert.equal((await verify(whs, scanOf(serials[5] as string))).answer, 'verified');
     const inbound = await call(whs, 'GET', '/shipments/inbound');
@@ -96,6 +125,7 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     const received = await call(whs, 'POST', `/shipments/${shipment}/receive`);
     assert.equal(received.status, 200, JSON.stringify(received.body));
     assert.equal((await verify(whs, scanOf(serials[999] as string))).answer, 'verified');
+    assert.deepEqual(await steps(whs, scanOf(serials[999] as string)), ['commissioning', 'packing', 'packing', 'shipping', 'receiving']);
     await net.sync();
     assert.equal((await verify(mfr, scanOf(serials[5] as string))).answer, 'not-in-custody');
   });
@@ -128,6 +158,10 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.deepEqual(first.body, { decommissioned: 1 });
     assert.equal((await verify(pha, pack)).answer, 'decommissioned');
+    // The whole path, at the dispenser: the manufacturer's events and the wholesaler's came sealed with the shipments.
+    assert.deepEqual(await steps(pha, pack), ['commissioning', 'packing', 'packing', 'shipping', 'receiving', 'unpacking', 'unpacking', 'shipping', 'receiving', 'dispensing']);
+    // The manufacturer sees what it did itself, not its customers' business after that.
+    assert.deepEqual(await steps(mfr, pack), ['commissioning', 'packing', 'packing', 'shipping']);
     const second = await call(pha, 'POST', '/decommission', { scans: [pack], reason: 'dispensed' });
     assert.equal(second.status, 409, JSON.stringify(second.body));
     assert.equal(second.body.error.code, 'CONFLICT');
@@ -248,6 +282,13 @@ describe('supply chain scenario over HTTP on four nodes', { skip: skip ?? false,
     }
     // The state holds what the design says: hashed ids and commitments under 'supplychain'.
     assert.ok(bytes.includes(Buffer.from('"commitment"')));
+    // The partners' off-ledger EPCIS stores hold the events, encrypted: no identifier in clear there either.
+    for (const p of [mfr, whs, pha]) {
+      const store = readdirSync(p.dataDir).filter((f) => f.startsWith('supplychain.sqlite'));
+      const text = Buffer.concat(store.map((f) => readFileSync(join(p.dataDir, f)))).toString('latin1');
+      assert.ok(text.length > 0);
+      for (const secret of [serials[0] as string, serials[5] as string, LOT, GTIN, 'id.gs1.org']) assert.equal(text.includes(secret), false, `${p.orgId} store holds an identifier in clear`);
+    }
   });
 });
 

@@ -17,11 +17,13 @@ import {
 import { DisclosureReader, SecureFhirRepository, type AccessEvent } from '../../fhir/secure/index.js';
 import { ensureFhirDefinitions } from '../../fhir/router/index.js';
 import { preparePrivateDatabaseFile } from '../../storage/index.js';
+import type { EpcisOffLedger } from '../../supplychain/index.js';
 import { Vault } from '../../vault/index.js';
 import type { OpenedNode } from './bootstrap.js';
 import { ledgerPortOf } from './ledger-port.js';
 import { readNetworkConfig } from './network-config.js';
 import { trustAnchorsOf } from './tls.js';
+import { openEpcisStore } from './supply-events.js';
 
 export interface RecordsService {
   repository: SecureFhirRepository;
@@ -30,6 +32,8 @@ export interface RecordsService {
   exchange: { custodian: CustodianDeps; requester: RequesterDeps };
   /** The vault, for services that keep their own records in it (trials: CRF data). */
   vault: Vault;
+  /** The supply chain's off-ledger EPCIS data: its encrypted store (supplychain.sqlite) and the HPKE key that opens bundles. */
+  supply: EpcisOffLedger;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,7 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
   const kek = opened.keys.kek;
   const vaultDb = openRecordsDatabase(join(dataDir, 'vault.sqlite'));
   const authDb = openRecordsDatabase(join(dataDir, 'auth.sqlite'));
+  const supplyDb = openRecordsDatabase(join(dataDir, 'supplychain.sqlite'));
   try {
     const vault = new Vault(vaultDb, kek);
     // One ledger port for the repository, the exchange and auth.
@@ -102,15 +107,18 @@ export async function openRecords(dataDir: string, opened: OpenedNode, baseUrl: 
       auth,
       exchange,
       vault,
+      supply: { store: openEpcisStore(supplyDb, kek), hpkePrivateKey: opened.keys.hpkePrivateKey },
       close: async () => {
         await repository.close();
         vaultDb.close();
         authDb.close();
+        supplyDb.close();
       },
     };
   } catch (error) {
     vaultDb.close();
     authDb.close();
+    supplyDb.close();
     throw error;
   }
 }
