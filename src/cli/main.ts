@@ -11,6 +11,7 @@ import { registerVerify } from './verify.js';
 import { registerBench } from './bench.js';
 import { registerDemo, registerToken } from './demo.js';
 import { registerDemoNetwork } from './demo-network.js';
+import { registerImport } from './import.js';
 
 const program = new Command()
   .name('careledger')
@@ -29,6 +30,7 @@ registerBench(program);
 registerDemo(program);
 registerToken(program);
 registerDemoNetwork(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);
