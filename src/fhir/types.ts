@@ -69,9 +69,16 @@ export interface SearchQuery {
   code?: TokenParam[];
   identifier?: TokenParam[];
   date?: DateRange[];
+  /** Further token, reference and string parameters (search-values.ts): each an AND group of ORed values. */
+  params?: Array<{ name: string; values: TokenParam[] }>;
+  /** `_sort` keys, most significant first (default: most recently updated first). */
+  sort?: Array<{ key: SortKey; descending: boolean }>;
   count: number;
   offset: number;
 }
+
+/** What `_sort` may name: the clinical date (`date`, `birthdate` for Patient) or `_lastUpdated`. */
+export type SortKey = 'date' | '_lastUpdated';
 
 export interface SearchResult {
   resources: FhirResource[];

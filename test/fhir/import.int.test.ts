@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { generateSigningKey, signingKeyToPem, type SigningKey } from '../../src/crypto/index.js';
 import { pseudonymForTx } from '../../src/contracts/identity/index.js';
 import { REGISTRATION_EXTENSION } from '../../src/fhir/types.js';
-import { signTx, txIdOf } from '../../src/ledger/index.js';
+import { txIdOf } from '../../src/ledger/index.js';
 import { importUnits, readImportUnits } from '../../src/cli/import.js';
 import { enrolmentKey } from '../../src/cli/enrolment.js';
 import { filesUnder, findLeaks, startRecordsNode, type Json, type Member, type RecordsNode } from '../records/fixture.js';

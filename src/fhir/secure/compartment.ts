@@ -6,6 +6,7 @@
 // beneficiary or individual references Patient/P.
 import type { FhirResource, TokenParam } from '../types.js';
 import { PATIENT_COMPARTMENT_TYPES } from './patient-compartment.js';
+import { searchValuesOf } from '../search-values.js';
 
 /**
  * Compartment types that may exist without a patient (a group of
@@ -100,7 +101,7 @@ function codingsOf(concept: unknown): Coding[] {
   return asArray((concept as { coding?: unknown }).coding).filter((c): c is Coding => typeof c === 'object' && c !== null);
 }
 
-/** Token values of the `code` and `identifier` search parameters, as [param, system|undefined, code]. */
+/** Token values of the `code`, `identifier` and search-values.ts parameters, as [param, system|undefined, code]. */
 export function tokenValuesOf(resource: FhirResource): Array<[string, string | undefined, string]> {
   const out: Array<[string, string | undefined, string]> = [];
   for (const field of ['code', 'medicationCodeableConcept', 'vaccineCode']) {
@@ -115,6 +116,7 @@ export function tokenValuesOf(resource: FhirResource): Array<[string, string | u
     const { system, value } = id as Coding;
     if (typeof value === 'string') out.push(['identifier', typeof system === 'string' ? system : undefined, value]);
   }
+  out.push(...searchValuesOf(resource));
   return out;
 }
 
@@ -157,9 +159,9 @@ export function dateBounds(text: string): [number, number] | undefined {
   return Number.isNaN(start) ? undefined : [start, start + DAY_MS - 1];
 }
 
-/** Clinical date range of a resource in ms, from the first date field it has. */
+/** Clinical date range of a resource in ms, from the first date field it has (a Patient: its birthDate). */
 export function clinicalRange(resource: FhirResource): [number, number] | undefined {
-  for (const field of DATE_FIELDS) {
+  for (const field of resource.resourceType === 'Patient' ? ['birthDate'] : DATE_FIELDS) {
     const v = resource[field];
     if (typeof v === 'string') return dateBounds(v);
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
