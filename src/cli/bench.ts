@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'supply', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'fhir', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -34,6 +34,8 @@ interface BenchCliOptions {
   netVerifyWorkers?: string;
   netWarmup: string;
   packs: string;
+  fhirResources: string;
+  fhirSearches: string;
 }
 
 function count(name: string, text: string): number {
@@ -86,7 +88,9 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | supply | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | fhir | all', 'all')
+    .option('--fhir-resources <n>', 'fhir: resources imported (Synthea-like bundles of 1,000) before search is timed', '20000')
+    .option('--fhir-searches <n>', 'fhir: timed searches of each kind', '300')
     .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
@@ -147,6 +151,10 @@ export function registerBench(program: Command): void {
       }
       if (suite === 'supply') {
         await runSuite('supply', { packs: count('packs', o.packs) });
+        return;
+      }
+      if (suite === 'fhir') {
+        await runSuite('fhir', { resources: count('fhir-resources', o.fhirResources), searches: count('fhir-searches', o.fhirSearches) });
         return;
       }
       const ledgerResult = await suiteInChild('ledger', [

@@ -65,11 +65,16 @@ async function transaction(env: RouterEnv, entries: BundleEntry[]): Promise<Fhir
   errors.throwIfAny();
   const writes = plans.map((plan, i) => ({ plan, i })).filter((x): x is { plan: WritePlan; i: number } => x.plan?.kind === 'write');
   const inBundle = writes.flatMap(({ plan }) => (plan.op.op === 'delete' ? [] : [{ target: `${plan.type}/${plan.id}`, resource: plan.op.resource }]));
-  const resolved = new Map<string, string>();
+  // Conditional references first (each distinct one searched once), then one map for every rewrite.
+  const links = new Map(fullUrls);
+  for (const { plan, i } of writes) {
+    if (plan.op.op === 'delete') continue;
+    await resolveConditionals(env, plan.op.resource, `Bundle.entry[${i}].resource`, links, inBundle).catch((e: unknown) => errors.add(i, plan.type, e));
+  }
   for (const { plan, i } of writes) {
     if (plan.op.op === 'delete') continue;
     try {
-      await linkReferences(env, plan.op.resource, i, fullUrls, resolved, inBundle);
+      rewriteReferences(plan.op.resource, links, `Bundle.entry[${i}].resource`);
       validateFhirResource(plan.op.resource);
     } catch (e) {
       errors.add(i, plan.type, e);
@@ -94,17 +99,11 @@ async function transaction(env: RouterEnv, entries: BundleEntry[]): Promise<Fhir
   return fhirResponse(200, { resourceType: 'Bundle', type: 'transaction-response', entry: responses });
 }
 
-/** Rewrites fullUrl placeholders and resolves conditional references (memoised per bundle) of one entry's resource. */
-async function linkReferences(
-  env: RouterEnv, resource: FhirResource, i: number, fullUrls: ReadonlyMap<string, string>,
-  resolved: Map<string, string>, inBundle: readonly BundleTarget[],
-): Promise<void> {
-  const where = `Bundle.entry[${i}].resource`;
+/** Resolves the conditional references of one entry's resource into `links` (memoised per bundle). */
+async function resolveConditionals(env: RouterEnv, resource: FhirResource, where: string, links: Map<string, string>, inBundle: readonly BundleTarget[]): Promise<void> {
   for (const { ref, path } of referencesIn(resource, where)) {
-    if (!isConditional(ref) || fullUrls.has(ref) || resolved.has(ref)) continue;
-    resolved.set(ref, await resolveConditional(env, ref, path, inBundle));
+    if (isConditional(ref) && !links.has(ref)) links.set(ref, await resolveConditional(env, ref, path, inBundle));
   }
-  rewriteReferences(resource, new Map([...fullUrls, ...resolved]), where);
 }
 
 function typeOfUrl(url: string): string | undefined {
