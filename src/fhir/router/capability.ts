@@ -66,7 +66,12 @@ export function buildCapabilityStatement(options: CapabilityOptions): FhirResour
           conditionalDelete: 'not-supported',
           searchParam: SEARCH_PARAMS.filter((p) => p !== '_offset' && p !== (type === 'Patient' ? 'date' : 'birthdate')).map((name) => ({ name, type: PARAM_TYPES[name] })),
           ...(type === 'Patient'
-            ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+            ? {
+                operation: [
+                  { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+                  { name: 'summary', definition: 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary' },
+                ],
+              }
             : {}),
         })),
         interaction: [{ code: 'transaction' }, { code: 'batch' }],
