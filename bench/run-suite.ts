@@ -9,6 +9,7 @@ import { runTlsComparison } from './network-tls.js';
 import { runRecordsBench, type RecordsBenchOptions } from './records.js';
 import { runSupplyBench, type SupplyBenchOptions } from './supply.js';
 import { runTrialsBench, type TrialsBenchOptions } from './trials.js';
+import { runFhirBench, type FhirBenchOptions } from './fhir.js';
 
 const [suite, optionsJson] = process.argv.slice(2);
 try {
@@ -19,7 +20,8 @@ try {
   else if (suite === 'network') await runNetworkBench(options as NetworkBenchOptions);
   else if (suite === 'supply') process.stdout.write(JSON.stringify(await runSupplyBench(options as SupplyBenchOptions)) + '\n');
   else if (suite === 'trials') await runTrialsBench(options as TrialsBenchOptions);
-  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network, supply or trials)`);
+  else if (suite === 'fhir') await runFhirBench(options as FhirBenchOptions);
+  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network, supply, trials or fhir)`);
 } catch (error) {
   process.stderr.write(`careledger bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

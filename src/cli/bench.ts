@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'fhir', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -38,6 +38,8 @@ interface BenchCliOptions {
   packs: string;
   entries: string;
   rows: string;
+  fhirResources: string;
+  fhirSearches: string;
 }
 
 function count(name: string, text: string): number {
@@ -90,7 +92,9 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | supply | trials | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | trials | fhir | all', 'all')
+    .option('--fhir-resources <n>', 'fhir: resources imported (Synthea-like bundles of 1,000) before search is timed', '20000')
+    .option('--fhir-searches <n>', 'fhir: timed searches of each kind', '300')
     .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
@@ -159,6 +163,10 @@ export function registerBench(program: Command): void {
       }
       if (suite === 'trials') {
         await runSuite('trials', { json, entries: count('entries', o.entries), rows: count('rows', o.rows) });
+        return;
+      }
+      if (suite === 'fhir') {
+        await runSuite('fhir', { resources: count('fhir-resources', o.fhirResources), searches: count('fhir-searches', o.fhirSearches) });
         return;
       }
       const ledgerResult = await suiteInChild('ledger', [

@@ -12,6 +12,7 @@ import { registerVerify } from './verify.js';
 import { registerBench } from './bench.js';
 import { registerDemo, registerToken } from './demo.js';
 import { registerDemoNetwork } from './demo-network.js';
+import { registerImport } from './import.js';
 
 const program = new Command()
   .name('careledger')
@@ -31,6 +32,7 @@ registerDemo(program);
 registerToken(program);
 registerTrials(program);
 registerDemoNetwork(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

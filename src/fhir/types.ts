@@ -2,6 +2,7 @@
 // SMART auth layer that produces actors. HTTP-free: requests and results are
 // plain data (after medplum's fhir-router: (request, repo) => [outcome, resource]).
 import type { PurposeOfUse } from '../contracts/consent/index.js';
+import type { Envelope } from '../ledger/index.js';
 
 /** A FHIR R4 resource as JSON. */
 export interface FhirResource {
@@ -68,9 +69,16 @@ export interface SearchQuery {
   code?: TokenParam[];
   identifier?: TokenParam[];
   date?: DateRange[];
+  /** Further token, reference and string parameters (search-values.ts): each an AND group of ORed values. */
+  params?: Array<{ name: string; values: TokenParam[] }>;
+  /** `_sort` keys, most significant first (default: most recently updated first). */
+  sort?: Array<{ key: SortKey; descending: boolean }>;
   count: number;
   offset: number;
 }
+
+/** What `_sort` may name: the clinical date (`date`, `birthdate` for Patient) or `_lastUpdated`. */
+export type SortKey = 'date' | '_lastUpdated';
 
 export interface SearchResult {
   resources: FhirResource[];
@@ -101,6 +109,18 @@ export type WriteOp =
   | { op: 'update'; resource: FhirResource; ifMatch?: string }
   | { op: 'delete'; resourceType: string; id: string };
 
+/** The extension of a transaction entry's `request` carrying a signed identity/register-patient (JSON in valueString). */
+export const REGISTRATION_EXTENSION = 'https://careledger.dev/fhir/StructureDefinition/register-patient';
+
+/**
+ * A patient registered by the transaction bundle that carries its records:
+ * the member's signed identity/register-patient and the pseudonym it mints.
+ */
+export interface PatientRegistration {
+  envelope: Envelope;
+  pseudonym: string;
+}
+
 export interface WriteResult {
   resource?: FhirResource;
   status: 201 | 200 | 204;
@@ -122,6 +142,9 @@ export interface FhirRepository {
   history(ctx: RequestContext, resourceType: string, id: string): Promise<HistoryEntry[]>;
   search(ctx: RequestContext, query: SearchQuery): Promise<SearchResult>;
   everything(ctx: RequestContext, patientId: string, options: EverythingOptions): Promise<SearchResult>;
-  /** All or nothing: either every op is applied (and anchored) or none is. */
-  transaction(ctx: RequestContext, ops: WriteOp[]): Promise<WriteResult[]>;
+  /**
+   * All or nothing: either every op is applied (and anchored) or none is.
+   * `registrations` are committed first (a retry with the same envelopes finds them committed).
+   */
+  transaction(ctx: RequestContext, ops: WriteOp[], registrations?: readonly PatientRegistration[]): Promise<WriteResult[]>;
 }

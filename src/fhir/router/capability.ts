@@ -17,6 +17,8 @@ export interface CapabilityOptions {
 const PARAM_TYPES: Record<(typeof SEARCH_PARAMS)[number], string> = {
   _id: 'token', _lastUpdated: 'date', patient: 'reference', subject: 'reference', code: 'token',
   date: 'date', identifier: 'token', _count: 'number', _offset: 'number',
+  category: 'token', status: 'token', 'clinical-status': 'token', gender: 'token', encounter: 'reference',
+  name: 'string', family: 'string', given: 'string', birthdate: 'date', _sort: 'special',
 };
 
 const RESOURCE_INTERACTIONS = ['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'];
@@ -62,9 +64,14 @@ export function buildCapabilityStatement(options: CapabilityOptions): FhirResour
           conditionalCreate: true,
           conditionalUpdate: false,
           conditionalDelete: 'not-supported',
-          searchParam: SEARCH_PARAMS.filter((p) => p !== '_offset').map((name) => ({ name, type: PARAM_TYPES[name] })),
+          searchParam: SEARCH_PARAMS.filter((p) => p !== '_offset' && p !== (type === 'Patient' ? 'date' : 'birthdate')).map((name) => ({ name, type: PARAM_TYPES[name] })),
           ...(type === 'Patient'
-            ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+            ? {
+                operation: [
+                  { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+                  { name: 'summary', definition: 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary' },
+                ],
+              }
             : {}),
         })),
         interaction: [{ code: 'transaction' }, { code: 'batch' }],

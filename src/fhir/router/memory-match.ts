@@ -3,6 +3,7 @@
 // identifier), clinical date and meta.lastUpdated. Lists are ORed.
 import { startInstant } from './dates.js';
 import type { DateRange, FhirResource, SearchQuery, TokenParam } from '../types.js';
+import { searchValuesOf } from '../search-values.js';
 
 const DATE_PATHS: ReadonlyArray<readonly string[]> = [
   ['effectiveDateTime'], ['effectivePeriod', 'start'], ['effectiveInstant'], ['onsetDateTime'], ['onsetPeriod', 'start'],
@@ -24,7 +25,7 @@ export function patientsOf(resource: FhirResource): string[] {
 
 /** The clinical date of a resource as an instant (start of its period), if any. */
 export function clinicalDate(resource: FhirResource): string | undefined {
-  for (const path of DATE_PATHS) {
+  for (const path of resource.resourceType === 'Patient' ? [['birthDate']] : DATE_PATHS) {
     let v: unknown = resource;
     for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;
     const instant = startInstant(v);
@@ -41,6 +42,13 @@ export function matchesQuery(resource: FhirResource, q: SearchQuery): boolean {
   if (q.identifier !== undefined && !matchesTokens(identifiers(resource), q.identifier)) return false;
   if (q.date !== undefined && !inAnyRange(clinicalDate(resource), q.date)) return false;
   if (q.lastUpdated !== undefined && !inAnyRange(startInstant(resource.meta?.lastUpdated), q.lastUpdated)) return false;
+  if (q.params !== undefined) {
+    const values = searchValuesOf(resource);
+    for (const p of q.params) {
+      const mine = values.filter(([param]) => param === p.name).map(([, system, code]) => ({ system, code }));
+      if (!matchesTokens(mine, p.values)) return false;
+    }
+  }
   return true;
 }
 
@@ -74,4 +82,21 @@ function matchesTokens(values: Coded[], tokens: TokenParam[]): boolean {
       return v.system === t.system;
     }),
   );
+}
+
+/** `_sort` over resources (stable; undated last for the date key). */
+export function sortResources(list: FhirResource[], sort: SearchQuery['sort']): FhirResource[] {
+  if (sort === undefined || sort.length === 0) return list;
+  const keyOf = (r: FhirResource, key: 'date' | '_lastUpdated'): string | undefined => (key === 'date' ? clinicalDate(r) : r.meta?.lastUpdated);
+  return [...list].sort((a, b) => {
+    for (const { key, descending } of sort) {
+      const x = keyOf(a, key);
+      const y = keyOf(b, key);
+      if (x === y) continue;
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      return (x < y ? -1 : 1) * (descending ? -1 : 1);
+    }
+    return 0;
+  });
 }

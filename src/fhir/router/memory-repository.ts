@@ -2,7 +2,7 @@
 // search, Patient/$everything and all-or-nothing transactions. No access control.
 import { randomUUID } from 'node:crypto';
 import { CareLedgerError } from '../../errors/index.js';
-import { clinicalDate, inAnyRange, matchesQuery, patientsOf } from './memory-match.js';
+import { clinicalDate, inAnyRange, matchesQuery, patientsOf, sortResources } from './memory-match.js';
 import type {
   EverythingOptions, FhirRepository, FhirResource, HistoryEntry, RequestContext, SearchQuery, SearchResult, WriteOp, WriteResult,
 } from '../types.js';
@@ -61,7 +61,7 @@ export class MemoryFhirRepository implements FhirRepository {
   }
 
   async search(_ctx: RequestContext, query: SearchQuery): Promise<SearchResult> {
-    const matches = this.live().filter((r) => matchesQuery(r, query));
+    const matches = sortResources(this.live().filter((r) => matchesQuery(r, query)), query.sort);
     return { resources: page(matches, query.count, query.offset), total: matches.length };
   }
 

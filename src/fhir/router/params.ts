@@ -3,13 +3,19 @@
 // dates and ids intersect, repeated token or reference parameters are refused.
 import { formatDateRanges, intersectRanges, parseDateValue, periodOf, iso } from './dates.js';
 import { fail } from './outcome.js';
-import type { DateRange, EverythingOptions, SearchQuery, TokenParam } from '../types.js';
+import type { DateRange, EverythingOptions, SearchQuery, SortKey, TokenParam } from '../types.js';
+import { MAX_PREFIX, normalizeString, REFERENCE_PARAMS, STRING_PARAMS, TOKEN_PARAMS } from '../search-values.js';
 
 export type QueryParams = Record<string, string | string[]>;
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 1000;
-export const SEARCH_PARAMS = ['_id', '_lastUpdated', 'patient', 'subject', 'code', 'date', 'identifier', '_count', '_offset'] as const;
+export const SEARCH_PARAMS = [
+  '_id', '_lastUpdated', 'patient', 'subject', 'code', 'date', 'identifier', '_count', '_offset',
+  'category', 'status', 'clinical-status', 'gender', 'encounter', 'name', 'family', 'given', 'birthdate', '_sort',
+] as const;
+/** `_sort` keys: the clinical date (birthdate for Patient) and _lastUpdated. */
+const SORT_KEYS: Readonly<Record<string, SortKey>> = { date: 'date', birthdate: 'date', _lastUpdated: '_lastUpdated' };
 /** Result-format parameters that never change the result set. */
 const ALWAYS_IGNORED = new Set(['_format', '_pretty']);
 const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -45,7 +51,12 @@ export function parseSearchQuery(resourceType: string, query: QueryParams, optio
     out.ids = [...new Set(ids)];
     if (out.ids.length === 0) empty = true;
   }
-  for (const [name, key] of [['_lastUpdated', 'lastUpdated'], ['date', 'date']] as const) {
+  // A Patient's date is its birthDate (birthdate); other types have no birthdate.
+  const dateParam = resourceType === 'Patient' ? 'birthdate' : 'date';
+  for (const name of ['date', 'birthdate']) {
+    if (name !== dateParam && valuesOf(query, name).length > 0) fail('MALFORMED', `${resourceType} has no search parameter ${name}`, { issueCode: 'not-supported' });
+  }
+  for (const [name, key] of [['_lastUpdated', 'lastUpdated'], [dateParam, 'date']] as const) {
     const occurrences = valuesOf(query, name);
     if (occurrences.length === 0) continue;
     const ranges = parseDateOccurrences(occurrences, name);
@@ -62,7 +73,44 @@ export function parseSearchQuery(resourceType: string, query: QueryParams, optio
     if (occurrences.length > 1) fail('MALFORMED', `repeating ${name} is not supported; use a comma-separated list`, { issueCode: 'not-supported' });
     if (occurrences.length === 1) out[name] = splitList(occurrences[0] as string).map((t) => parseToken(t, name));
   }
+  const params = parseValueParams(query);
+  if (params.length > 0) out.params = params;
+  const sort = valuesOf(query, '_sort').flatMap(splitList).map((raw) => {
+    const descending = raw.startsWith('-');
+    const key = SORT_KEYS[descending ? raw.slice(1) : raw];
+    if (key === undefined) fail('MALFORMED', `_sort supports date, birthdate and _lastUpdated, not ${raw.slice(0, 64)}`, { issueCode: 'not-supported' });
+    return { key, descending };
+  });
+  if (sort.length > 0) out.sort = sort;
   return { query: out, empty };
+}
+
+/** category, status, clinical-status, gender, encounter, name, family, given: each occurrence an AND group. */
+function parseValueParams(query: QueryParams): NonNullable<SearchQuery['params']> {
+  const out: NonNullable<SearchQuery['params']> = [];
+  for (const name of Object.keys(TOKEN_PARAMS)) {
+    for (const occurrence of valuesOf(query, name)) out.push({ name, values: splitList(occurrence).map((t) => parseToken(t, name)) });
+  }
+  for (const name of Object.keys(REFERENCE_PARAMS)) {
+    for (const occurrence of valuesOf(query, name)) {
+      out.push({ name, values: splitList(occurrence).map((ref) => ({ code: `Encounter/${parseTypedRef(ref, 'Encounter', name)}` })) });
+    }
+  }
+  for (const name of STRING_PARAMS) {
+    for (const occurrence of valuesOf(query, name)) {
+      const values = splitList(occurrence).map((v) => normalizeString(unescapeValue(v)).slice(0, MAX_PREFIX));
+      if (values.some((v) => v === '')) fail('MALFORMED', `empty value for search parameter ${name}`);
+      out.push({ name, values: values.map((code) => ({ code })) });
+    }
+  }
+  return out;
+}
+
+/** `Type/<id>`, a full URL ending in it, or a bare id -> the id (MALFORMED for another type). */
+function parseTypedRef(raw: string, type: string, param: string): string {
+  const m = /^(?:.*\/)?([A-Za-z]+)\/([^/]+)$/.exec(raw);
+  if (m && m[1] !== type) fail('MALFORMED', `${param} supports ${type} references only`, { issueCode: 'not-supported' });
+  return checkId(m ? (m[2] as string) : raw, param);
 }
 
 /** The canonical parameters of a SearchQuery (used for self/next links; parses back to the same query). */
@@ -73,7 +121,9 @@ export function formatSearchQuery(q: SearchQuery): Array<[string, string]> {
   if (q.patient !== undefined) out.push(['patient', `Patient/${q.patient}`]);
   if (q.code !== undefined) out.push(['code', q.code.map(formatToken).join(',')]);
   if (q.identifier !== undefined) out.push(['identifier', q.identifier.map(formatToken).join(',')]);
-  if (q.date !== undefined) for (const v of formatDateRanges(q.date)) out.push(['date', v]);
+  if (q.date !== undefined) for (const v of formatDateRanges(q.date)) out.push([q.resourceType === 'Patient' ? 'birthdate' : 'date', v]);
+  for (const p of q.params ?? []) out.push([p.name, p.values.map(formatToken).join(',')]);
+  if (q.sort !== undefined) out.push(['_sort', q.sort.map((k) => `${k.descending ? '-' : ''}${k.key}`).join(',')]);
   out.push(['_count', String(q.count)]);
   if (q.offset > 0) out.push(['_offset', String(q.offset)]);
   return out;

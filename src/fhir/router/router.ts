@@ -10,6 +10,7 @@ import { fail, outcomeFromError } from './outcome.js';
 import { isFhirId } from './params.js';
 import { SUPPORTED_TYPE_SET } from './resource-types.js';
 import { everythingInteraction, searchInteraction } from './search.js';
+import { summaryInteraction } from './summary.js';
 import { bundleInteraction } from './transaction.js';
 import type { FhirRepository, RequestContext } from '../types.js';
 
@@ -76,6 +77,10 @@ async function route(env: RouterEnv, req: FhirHttpRequest): Promise<FhirHttpResp
   if (third === '$everything' && type === 'Patient' && fourth === undefined) {
     allow(method, ['GET']);
     return everythingInteraction(env, id, req);
+  }
+  if (third === '$summary' && type === 'Patient' && fourth === undefined) {
+    allow(method, ['GET']);
+    return summaryInteraction(env, id);
   }
   if (third === '_history' && rest.length === 0) {
     allow(method, ['GET']);

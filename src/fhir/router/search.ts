@@ -4,15 +4,41 @@ import { searchsetBundle } from './bundle.js';
 import { contextFor, type RouterEnv } from './env.js';
 import { fhirResponse, type FhirHttpRequest, type FhirHttpResponse } from './http.js';
 import { fail } from './outcome.js';
-import { formatSearchQuery, parseEverythingOptions, parseSearchQuery, type QueryParams } from './params.js';
+import { formatSearchQuery, parseEverythingOptions, parseSearchQuery, valuesOf, type QueryParams } from './params.js';
+import { includedResources, resolveChainedPatient, splitResultParams, subset, type ResultParams } from './search-results.js';
+import type { FhirResource } from '../types.js';
 import { SUPPORTED_TYPE_SET } from './resource-types.js';
 
 export async function searchInteraction(env: RouterEnv, type: string, req: FhirHttpRequest, viaPost: boolean): Promise<FhirHttpResponse> {
-  const params = viaPost ? mergeParams(req.query, formBody(req.body)) : req.query;
-  const { query, empty } = parseSearchQuery(type, params, { strict: env.prefer.strict });
-  const result = empty ? { resources: [], total: 0 } : await env.repo.search(contextFor(env, 'search'), query);
-  const page = { url: `${env.base}/${type}`, params: formatSearchQuery(query), count: query.count, offset: query.offset, total: result.total };
-  return fhirResponse(200, searchsetBundle(env.base, result.resources, page));
+  const all = viaPost ? mergeParams(req.query, formBody(req.body)) : req.query;
+  const { filter, result: params } = splitResultParams(type, all);
+  let nothing = false;
+  if (params.chainedIdentifier !== undefined) {
+    const patient = await resolveChainedPatient(env, params.chainedIdentifier);
+    if (patient === undefined) nothing = true;
+    else filter['patient'] = [...valuesOf(filter, 'patient'), `Patient/${patient}`];
+  }
+  const { query, empty } = parseSearchQuery(type, filter, { strict: env.prefer.strict });
+  if (params.summaryCount) query.count = 0;
+  const result = empty || nothing ? { resources: [], total: 0 } : await env.repo.search(contextFor(env, 'search'), query);
+  const extra = formatResultParams(type, params);
+  const page = { url: `${env.base}/${type}`, params: [...formatSearchQuery(query), ...extra], count: query.count, offset: query.offset, total: result.total };
+  const included = params.summaryCount ? [] : await includedResources(env, result.resources, params);
+  const shape = (r: FhirResource): FhirResource => (params.elements === undefined ? r : subset(r, params.elements));
+  const bundle = searchsetBundle(env.base, result.resources.map(shape), page);
+  if (params.summaryCount) delete bundle['entry'];
+  else for (const r of included) (bundle['entry'] as unknown[]).push({ fullUrl: `${env.base}/${r.resourceType}/${r.id ?? ''}`, resource: shape(r), search: { mode: 'include' } });
+  if (params.totalNone) delete bundle['total'];
+  return fhirResponse(200, bundle);
+}
+
+function formatResultParams(type: string, p: ResultParams): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const i of p.include) out.push(['_include', [type, i.param, i.target].filter((x) => x !== undefined).join(':')]);
+  for (const r of p.revinclude) out.push(['_revinclude', `${r.type}:${r.param}`]);
+  if (p.elements !== undefined) out.push(['_elements', p.elements.join(',')]);
+  if (p.totalNone) out.push(['_total', 'none']);
+  return out;
 }
 
 export async function everythingInteraction(env: RouterEnv, patientId: string, req: FhirHttpRequest): Promise<FhirHttpResponse> {

@@ -47,8 +47,54 @@ describe('transaction', () => {
     delete (bundle.entry[1]?.resource as Record<string, unknown>)['status'];
     const res = await call('POST', '', { body: bundle });
     assert.equal(res.status, 422);
-    assert.ok((res.json as any).issue.some((i: any) => i.expression?.includes('Observation.status')));
+    assert.deepEqual((res.json as any).issue.map((i: any) => i.expression), [['Bundle.entry[1].resource.status']]);
     assert.equal(((await call('GET', 'Patient')).json as any).total, 0);
+  });
+  it('reports every bad entry, each with its index and FHIRPath', async () => {
+    const { call } = testRouter();
+    const bundle = txBundle() as any;
+    delete bundle.entry[1].resource.status;
+    bundle.entry.push({ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, colour: 'red' }, request: { method: 'POST', url: 'Observation' } });
+    bundle.entry.push({ resource: { resourceType: 'Observation' }, request: { method: 'GET', url: 'Observation' } });
+    const res = await call('POST', '', { body: bundle });
+    assert.equal(res.status, 400);
+    const where = (res.json as any).issue.map((i: any) => i.expression[0]);
+    assert.deepEqual(where, ['Bundle.entry[3].request.method']);
+    bundle.entry.pop();
+    const again = await call('POST', '', { body: bundle });
+    assert.equal(again.status, 400);
+    assert.deepEqual((again.json as any).issue.map((i: any) => i.expression[0]).sort(), ['Bundle.entry[1].resource.status', 'Bundle.entry[2].resource.colour']);
+    assert.equal(((await call('GET', 'Patient')).json as any).total, 0);
+  });
+  it('resolves conditional references in the bundle and on the server, and refuses none or several matches', async () => {
+    const { call } = testRouter();
+    const org = (sys: string, value: string) => ({ resourceType: 'Organization', identifier: [{ system: sys, value }] });
+    assert.equal((await call('POST', 'Organization', { body: org('urn:s', 'A') })).status, 201);
+    const stored = await call('POST', 'Organization', { body: org('urn:s', 'B') });
+    assert.equal((await call('POST', 'Organization', { body: org('urn:s', 'B') })).status, 201);
+    const bundle = {
+      resourceType: 'Bundle', type: 'transaction', entry: [
+        { fullUrl: 'urn:uuid:0c0c0c0c-0000-4000-8000-000000000001', resource: org('urn:s', 'C'), request: { method: 'POST', url: 'Organization' } },
+        { resource: { resourceType: 'Location', managingOrganization: { reference: 'Organization?identifier=urn:s|C' } }, request: { method: 'POST', url: 'Location' } },
+        { resource: { resourceType: 'Location', managingOrganization: { reference: 'Organization?identifier=urn:s|A' } }, request: { method: 'POST', url: 'Location' } },
+      ],
+    };
+    const ok = await call('POST', '', { body: bundle });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    const [created, local, server] = (ok.json as any).entry.map((e: any) => e.resource);
+    assert.equal(local.managingOrganization.reference, `Organization/${created.id}`);
+    const a = (await call('GET', 'Organization', { query: { identifier: 'urn:s|A' } })).json as any;
+    assert.equal(server.managingOrganization.reference, `Organization/${a.entry[0].resource.id}`);
+    assert.notEqual((stored.json as any).id, undefined);
+    (bundle.entry[1] as any).resource.managingOrganization.reference = 'Organization?identifier=urn:s|B';
+    (bundle.entry[2] as any).resource.managingOrganization.reference = 'Organization?identifier=urn:s|Z';
+    bundle.entry[0] = { ...bundle.entry[0], resource: org('urn:s', 'D') } as any;
+    const bad = await call('POST', '', { body: bundle });
+    assert.equal(bad.status, 422);
+    assert.deepEqual((bad.json as any).issue.map((i: any) => i.expression[0]), [
+      'Bundle.entry[1].resource.managingOrganization.reference', 'Bundle.entry[2].resource.managingOrganization.reference',
+    ]);
+    assert.equal(((await call('GET', 'Location')).json as any).total, 2);
   });
   it('a repository failure mid-transaction rolls everything back', async () => {
     const { call } = testRouter();

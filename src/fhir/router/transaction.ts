@@ -1,27 +1,34 @@
 // POST [base] with a Bundle: `transaction` (atomic; urn:uuid references
-// rewritten to ids the router assigns before repo.transaction) and `batch`
+// rewritten to ids the router assigns, conditional references resolved and
+// patients registered by their entry before repo.transaction; every bad entry
+// reported) and `batch`
 // (each entry dispatched on its own; one failure does not stop the others).
 import { randomUUID } from 'node:crypto';
 import { writeResponse } from './bundle.js';
 import { findExisting, prepareResource } from './crud.js';
 import { contextFor, type RouterEnv } from './env.js';
 import { fhirResponse, parseIfMatch, type FhirHttpRequest, type FhirHttpResponse } from './http.js';
-import { fail, FhirOutcomeError, outcomeFromError, statusLine } from './outcome.js';
+import { fail, outcomeFromError, statusLine } from './outcome.js';
 import { isFhirId, type QueryParams } from './params.js';
 import { rejectPlaceholders, rewriteReferences } from './references.js';
 import { SUPPORTED_TYPE_SET } from './resource-types.js';
 import { validateFhirResource } from './validate.js';
-import type { FhirResource, WriteOp } from '../types.js';
+import { isConditional, referencesIn, resolveConditional, type BundleTarget } from './conditional-references.js';
+import { EntryErrors } from './entry-errors.js';
+import { registrationOf } from './registration.js';
+import { CareLedgerError } from '../../errors/index.js';
+import type { FhirResource, PatientRegistration, WriteOp } from '../types.js';
 
 interface BundleEntry {
   fullUrl?: string;
   resource?: unknown;
-  request: { method: string; url: string; ifMatch?: string; ifNoneExist?: string; ifNoneMatch?: string };
+  request: { method: string; url: string; ifMatch?: string; ifNoneExist?: string; ifNoneMatch?: string; extension?: unknown };
 }
 
 type Plan =
-  | { kind: 'write'; op: WriteOp; type: string; id: string }
+  | { kind: 'write'; op: WriteOp; type: string; id: string; registration?: PatientRegistration }
   | { kind: 'existing'; resource: FhirResource };
+type WritePlan = Extract<Plan, { kind: 'write' }>;
 
 /** Dispatches one sub-request (the router itself; passed in to keep modules acyclic). */
 export type Dispatch = (req: FhirHttpRequest) => Promise<FhirHttpResponse>;
@@ -38,38 +45,50 @@ export async function bundleInteraction(env: RouterEnv, body: unknown, dispatch:
   return fail('MALFORMED', 'Bundle.type must be transaction or batch', { expression: 'Bundle.type' });
 }
 
+/**
+ * Plans every entry, links references (fullUrls, registered patients,
+ * conditional references) and validates every resource, reporting every bad
+ * entry at once; then hands the writes to the repository in FHIR order.
+ */
 async function transaction(env: RouterEnv, entries: BundleEntry[]): Promise<FhirHttpResponse> {
+  const errors = new EntryErrors();
   const fullUrls = new Map<string, string>();
-  const plans: Plan[] = [];
+  const plans: Array<Plan | undefined> = [];
   for (const [i, entry] of entries.entries()) {
-    const plan = await planEntry(env, entry, i);
-    plans.push(plan);
-    if (entry.fullUrl === undefined) continue;
-    if (fullUrls.has(entry.fullUrl)) fail('MALFORMED', 'duplicate fullUrl', { expression: `Bundle.entry[${i}].fullUrl` });
+    const plan = await planEntry(env, entry, i).catch((e: unknown) => errors.add(i, typeOfUrl(entry.request.url), e));
+    plans.push(plan ?? undefined);
+    if (plan === undefined || entry.fullUrl === undefined) continue;
+    if (fullUrls.has(entry.fullUrl)) errors.add(i, undefined, new CareLedgerError('MALFORMED', 'duplicate fullUrl', { field: `Bundle.entry[${i}].fullUrl` }));
     const target = plan.kind === 'existing' ? `${plan.resource.resourceType}/${plan.resource.id ?? ''}` : `${plan.type}/${plan.id}`;
     fullUrls.set(entry.fullUrl, target);
   }
-  plans.forEach((plan, i) => {
-    if (plan.kind !== 'write' || plan.op.op === 'delete') return;
-    rewriteReferences(plan.op.resource, fullUrls, `Bundle.entry[${i}].resource`);
+  errors.throwIfAny();
+  const writes = plans.map((plan, i) => ({ plan, i })).filter((x): x is { plan: WritePlan; i: number } => x.plan?.kind === 'write');
+  const inBundle = writes.flatMap(({ plan }) => (plan.op.op === 'delete' ? [] : [{ target: `${plan.type}/${plan.id}`, resource: plan.op.resource }]));
+  // Conditional references first (each distinct one searched once), then one map for every rewrite.
+  const links = new Map(fullUrls);
+  for (const { plan, i } of writes) {
+    if (plan.op.op === 'delete') continue;
+    await resolveConditionals(env, plan.op.resource, `Bundle.entry[${i}].resource`, links, inBundle).catch((e: unknown) => errors.add(i, plan.type, e));
+  }
+  for (const { plan, i } of writes) {
+    if (plan.op.op === 'delete') continue;
     try {
+      rewriteReferences(plan.op.resource, links, `Bundle.entry[${i}].resource`);
       validateFhirResource(plan.op.resource);
     } catch (e) {
-      if (!(e instanceof FhirOutcomeError)) throw e;
-      const issues = e.issues.map((issue) => ({ ...issue, details: { text: `Bundle.entry[${i}]: ${issue.details?.text ?? ''}` } }));
-      throw new FhirOutcomeError(e.code, issues);
+      errors.add(i, plan.type, e);
     }
-  });
+  }
+  errors.throwIfAny();
+  const registrations = writes.flatMap(({ plan }) => (plan.registration === undefined ? [] : [plan.registration]));
   // FHIR processing order: DELETE, then POST, then PUT; responses keep entry order.
   const rank = { delete: 0, create: 1, update: 2 } as const;
-  const order = plans
-    .map((plan, i) => ({ plan, i }))
-    .filter((x): x is { plan: Extract<Plan, { kind: 'write' }>; i: number } => x.plan.kind === 'write')
-    .sort((a, b) => rank[a.plan.op.op] - rank[b.plan.op.op] || a.i - b.i);
-  const results = await env.repo.transaction(contextFor(env, 'transaction'), order.map((x) => x.plan.op));
+  const order = writes.sort((a, b) => rank[a.plan.op.op] - rank[b.plan.op.op] || a.i - b.i);
+  const results = await env.repo.transaction(contextFor(env, 'transaction'), order.map((x) => x.plan.op), registrations);
   if (results.length !== order.length) fail('INTERNAL', 'transaction result count mismatch');
   const responses: unknown[] = plans.map((plan) =>
-    plan.kind === 'existing' ? responseEntry(env, 200, plan.resource, true) : undefined);
+    plan?.kind === 'existing' ? responseEntry(env, 200, plan.resource, true) : undefined);
   order.forEach(({ plan, i }, k) => {
     const result = results[k] as (typeof results)[number];
     const stub = plan.op.op === 'delete' || result.versionId === undefined
@@ -78,6 +97,18 @@ async function transaction(env: RouterEnv, entries: BundleEntry[]): Promise<Fhir
     responses[i] = responseEntry(env, result.status, result.resource ?? stub, result.resource !== undefined);
   });
   return fhirResponse(200, { resourceType: 'Bundle', type: 'transaction-response', entry: responses });
+}
+
+/** Resolves the conditional references of one entry's resource into `links` (memoised per bundle). */
+async function resolveConditionals(env: RouterEnv, resource: FhirResource, where: string, links: Map<string, string>, inBundle: readonly BundleTarget[]): Promise<void> {
+  for (const { ref, path } of referencesIn(resource, where)) {
+    if (isConditional(ref) && !links.has(ref)) links.set(ref, await resolveConditional(env, ref, path, inBundle));
+  }
+}
+
+function typeOfUrl(url: string): string | undefined {
+  const type = /^(?:.*\/)?([A-Z][A-Za-z]+)(?:\/[^/?]*)?(?:\?.*)?$/.exec(url)?.[1];
+  return type !== undefined && SUPPORTED_TYPE_SET.has(type) ? type : undefined;
 }
 
 async function planEntry(env: RouterEnv, entry: BundleEntry, i: number): Promise<Plan> {
@@ -95,6 +126,11 @@ async function planEntry(env: RouterEnv, entry: BundleEntry, i: number): Promise
       if (entry.request.ifNoneExist !== undefined) {
         const existing = await findExisting(env, type, entry.request.ifNoneExist);
         if (existing !== undefined) return { kind: 'existing', resource: existing };
+      }
+      const registration = type === 'Patient' ? registrationOf(entry.request, where) : undefined;
+      if (registration !== undefined) {
+        resource.id = registration.pseudonym;
+        return { kind: 'write', op: { op: 'update', resource }, type, id: registration.pseudonym, registration };
       }
       resource.id = randomUUID();
       return { kind: 'write', op: { op: 'create', resource }, type, id: resource.id };

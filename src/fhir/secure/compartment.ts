@@ -5,36 +5,72 @@
 // resource belongs to patient P if it is Patient/P or its subject, patient,
 // beneficiary or individual references Patient/P.
 import type { FhirResource, TokenParam } from '../types.js';
+import { PATIENT_COMPARTMENT_TYPES } from './patient-compartment.js';
+import { searchValuesOf } from '../search-values.js';
 
-/** Types outside any patient compartment: readable by members, not consent-controlled. */
-export const NON_PATIENT_TYPES: ReadonlySet<string> = new Set([
-  'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'HealthcareService', 'Endpoint',
-  'Medication', 'Substance', 'Device', 'ValueSet', 'CodeSystem', 'ConceptMap', 'StructureDefinition',
-  'Questionnaire', 'PlanDefinition', 'ActivityDefinition', 'Library', 'Measure',
-]);
+/**
+ * Compartment types that may exist without a patient (a group of
+ * practitioners, a provider's schedule, a system audit event, an account of
+ * an organisation); every other type of the R4 Patient compartment must name
+ * its patient, so clinical data is never stored as a shared resource by mistake.
+ */
+const MAY_STAND_ALONE: ReadonlySet<string> = new Set(['Group', 'Person', 'Schedule', 'Appointment', 'AppointmentResponse', 'AuditEvent', 'Account']);
+
+/** Must a resource of this type reference its patient? */
+export function requiresPatient(resourceType: string): boolean {
+  return PATIENT_COMPARTMENT_TYPES.has(resourceType) && !MAY_STAND_ALONE.has(resourceType);
+}
 
 const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary', 'individual'] as const;
 const PATIENT_REF = /(?:^|\/)Patient\/([A-Za-z0-9.-]{1,64})$/;
+/** Bound on the reference walk (a resource is at most a few MB; this keeps a hostile one cheap). */
+const MAX_WALK = 100_000;
 
 export type Owner = { kind: 'patient'; pseudonym: string } | { kind: 'none' } | { kind: 'invalid'; reason: string };
 
-/** The compartment a resource belongs to. */
+/**
+ * The compartment a resource belongs to: Patient/P itself; else the patient
+ * its subject, patient, beneficiary or individual references (Provenance:
+ * target); else the one patient any reference inside it names (a Device
+ * implanted in a patient, a Claim's item); else none, for types outside the
+ * Patient compartment (administrative resources). A resource naming two
+ * patients is refused: its custodian consent would be ambiguous.
+ */
 export function ownerOf(resource: FhirResource): Owner {
   if (resource.resourceType === 'Patient') {
     return typeof resource.id === 'string' ? { kind: 'patient', pseudonym: resource.id } : { kind: 'invalid', reason: 'Patient needs an id' };
   }
   const found = new Set<string>();
-  for (const field of PATIENT_FIELDS) {
-    const ref = referenceOf(resource[field]);
-    if (ref === undefined) continue;
-    const m = PATIENT_REF.exec(ref);
+  const fields: unknown[] = PATIENT_FIELDS.map((f) => resource[f]);
+  if (resource.resourceType === 'Provenance') fields.push(...asArray(resource['target']));
+  for (const value of fields) {
+    const m = PATIENT_REF.exec(referenceOf(value) ?? '');
     if (m?.[1] !== undefined) found.add(m[1]);
   }
+  if (found.size === 0) patientReferencesIn(resource, found);
   if (found.size > 1) return { kind: 'invalid', reason: 'resource references more than one patient' };
   const [only] = found;
   if (only !== undefined) return { kind: 'patient', pseudonym: only };
-  if (NON_PATIENT_TYPES.has(resource.resourceType)) return { kind: 'none' };
+  if (!requiresPatient(resource.resourceType)) return { kind: 'none' };
   return { kind: 'invalid', reason: `${resource.resourceType} must reference its patient (subject or patient: Patient/<pseudonym>)` };
+}
+
+/** Every Patient/<id> named by a `reference` anywhere in `root` (bounded walk). */
+function patientReferencesIn(root: unknown, found: Set<string>): void {
+  const stack: unknown[] = [root];
+  let seen = 0;
+  while (stack.length > 0 && seen++ < MAX_WALK) {
+    const node = stack.pop();
+    if (Array.isArray(node)) stack.push(...(node as unknown[]));
+    else if (typeof node === 'object' && node !== null) {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'reference' && typeof v === 'string') {
+          const m = PATIENT_REF.exec(v);
+          if (m?.[1] !== undefined) found.add(m[1]);
+        } else if (typeof v === 'object' && v !== null) stack.push(v);
+      }
+    }
+  }
 }
 
 function referenceOf(value: unknown): string | undefined {
@@ -65,7 +101,7 @@ function codingsOf(concept: unknown): Coding[] {
   return asArray((concept as { coding?: unknown }).coding).filter((c): c is Coding => typeof c === 'object' && c !== null);
 }
 
-/** Token values of the `code` and `identifier` search parameters, as [param, system|undefined, code]. */
+/** Token values of the `code`, `identifier` and search-values.ts parameters, as [param, system|undefined, code]. */
 export function tokenValuesOf(resource: FhirResource): Array<[string, string | undefined, string]> {
   const out: Array<[string, string | undefined, string]> = [];
   for (const field of ['code', 'medicationCodeableConcept', 'vaccineCode']) {
@@ -80,6 +116,7 @@ export function tokenValuesOf(resource: FhirResource): Array<[string, string | u
     const { system, value } = id as Coding;
     if (typeof value === 'string') out.push(['identifier', typeof system === 'string' ? system : undefined, value]);
   }
+  out.push(...searchValuesOf(resource));
   return out;
 }
 
@@ -122,9 +159,9 @@ export function dateBounds(text: string): [number, number] | undefined {
   return Number.isNaN(start) ? undefined : [start, start + DAY_MS - 1];
 }
 
-/** Clinical date range of a resource in ms, from the first date field it has. */
+/** Clinical date range of a resource in ms, from the first date field it has (a Patient: its birthDate). */
 export function clinicalRange(resource: FhirResource): [number, number] | undefined {
-  for (const field of DATE_FIELDS) {
+  for (const field of resource.resourceType === 'Patient' ? ['birthDate'] : DATE_FIELDS) {
     const v = resource[field];
     if (typeof v === 'string') return dateBounds(v);
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {

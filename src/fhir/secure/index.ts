@@ -5,5 +5,5 @@ export type { SecureRepositoryOptions, ErasureReport } from './repository.js';
 export type { AccessEvent, OutboxOptions } from './outbox.js';
 export { AccessLogStore, ACCESS_LOG_RETENTION_MS } from './access-log.js';
 export type { StoredAccessEvent } from './access-log.js';
-export { NON_PATIENT_TYPES, ownerOf } from './compartment.js';
+export { ownerOf, requiresPatient } from './compartment.js';
 export { DisclosureReader, type DisclosureRecord, type DisclosureReaderOptions } from './disclosure.js';

@@ -15,6 +15,7 @@ import type {
   FhirRepository,
   FhirResource,
   HistoryEntry,
+  PatientRegistration,
   RequestContext,
   SearchQuery,
   SearchResult,
@@ -28,7 +29,8 @@ import { decryptResource, historyOf, readResource } from './reads.js';
 import type { VersionRow } from './schema.js';
 import { everythingOf, searchResources } from './search.js';
 import { Tables, type Deps } from './tables.js';
-import { writeGate } from './write-policy.js';
+import { writeGate, type WriteGate } from './write-policy.js';
+import { registerPatients, registrarGate } from './registration.js';
 import { commitWrites, finalize, retract, stageWrite, writeEvents, type Staged, type WriteRequest } from './writes.js';
 
 export interface SecureRepositoryOptions {
@@ -94,7 +96,7 @@ export class SecureFhirRepository implements FhirRepository {
     await this.#write(ctx, [{ kind: 'delete', resourceType, id }]);
   }
 
-  async transaction(ctx: RequestContext, ops: WriteOp[]): Promise<WriteResult[]> {
+  async transaction(ctx: RequestContext, ops: WriteOp[], registrations: readonly PatientRegistration[] = []): Promise<WriteResult[]> {
     const requests: WriteRequest[] = ops.map((op) =>
       op.op === 'create'
         ? { kind: 'create', resource: op.resource }
@@ -102,7 +104,9 @@ export class SecureFhirRepository implements FhirRepository {
           ? { kind: 'update', resource: op.resource, ifMatch: op.ifMatch }
           : { kind: 'delete', resourceType: op.resourceType, id: op.id },
     );
-    const staged = await this.#write(ctx, requests);
+    const registrar = (gate: WriteGate): WriteGate => registrarGate(this.#deps, registrations, gate);
+    await registerPatients(ctx, this.#deps, registrations);
+    const staged = await this.#write(ctx, requests, registrar);
     return staged.map((s, i): WriteResult => {
       if (s.op === 'delete') return { status: 204 };
       const status = ops[i]?.op === 'create' || s.version === 1 ? 201 : 200;
@@ -110,9 +114,9 @@ export class SecureFhirRepository implements FhirRepository {
     });
   }
 
-  async #write(ctx: RequestContext, requests: WriteRequest[]): Promise<Staged[]> {
+  async #write(ctx: RequestContext, requests: WriteRequest[], wrap: (gate: WriteGate) => WriteGate = (g) => g): Promise<Staged[]> {
     if (requests.length === 0) return [];
-    const gate = writeGate(ctx, this.#deps.port, this.#deps.consent);
+    const gate = wrap(writeGate(ctx, this.#deps.port, this.#deps.consent));
     const staged = requests.map((r) => stageWrite(ctx, this.#deps, r, gate));
     await commitWrites(this.#deps, staged);
     this.#deps.outbox.enqueue(writeEvents(ctx, this.#deps, staged));

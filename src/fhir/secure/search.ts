@@ -26,6 +26,14 @@ interface Spec {
   dates: DateRange[];
   /** $everything: undated resources pass the date filter. */
   undatedPass: boolean;
+  sort?: SearchQuery['sort'];
+}
+
+/** ORDER BY of a search: `_sort` keys (undated resources last either way), then the default. */
+function orderBy(sort: SearchQuery['sort']): string {
+  const keys = (sort ?? []).map(({ key, descending }) =>
+    key === 'date' ? `date_lo IS NULL, date_lo ${descending ? 'DESC' : 'ASC'}` : `last_updated ${descending ? 'DESC' : 'ASC'}`);
+  return [...keys, 'last_updated DESC', 'record_id'].join(', ');
 }
 
 function instant(text: string | undefined, field: string): string | undefined {
@@ -71,10 +79,11 @@ function selectRows(deps: Deps, spec: Spec): ResourceRow[] {
     const lo = dayOf(msOf(d.from, OPEN_LO));
     const hi = dayOf(msOf(d.to, OPEN_HI));
     const dated = 'date_lo IS NOT NULL AND date_hi >= ? AND date_lo <= ?';
-    where.push(spec.undatedPass ? `(date_lo IS NULL OR (${dated}))` : `(${dated})`);
+    // $everything: undated resources, and the Patient (whose date is its birthDate), always pass.
+    where.push(spec.undatedPass ? `(date_lo IS NULL OR resource_type = 'Patient' OR (${dated}))` : `(${dated})`);
     args.push(lo, hi);
   }
-  const sql = `SELECT * FROM fhir_resources r WHERE ${where.join(' AND ')} ORDER BY last_updated DESC, record_id`;
+  const sql = `SELECT * FROM fhir_resources r WHERE ${where.join(' AND ')} ORDER BY ${orderBy(spec.sort)}`;
   return deps.db.prepare<unknown[], ResourceRow>(sql).all(...args);
 }
 
@@ -113,7 +122,8 @@ function run(
     if (v === undefined) continue;
     const verdict = verdictFor(ctx, deps, access, row, v);
     if (!verdict.permit) continue;
-    if (spec.dates.length > 0 && dateClass(row, spec.dates) === 'maybe') {
+    const dated = spec.dates.length > 0 && !(spec.undatedPass && row.resource_type === 'Patient');
+    if (dated && dateClass(row, spec.dates) === 'maybe') {
       const resource = decryptResource(deps, row.record_id, row.version);
       if (exactDateMatch(resource, spec.dates)) visible.push({ row, consentIds: verdict.consentIds, resource });
       continue;
@@ -145,9 +155,10 @@ export function searchResources(ctx: RequestContext, deps: Deps, query: SearchQu
     onlyPatient: undefined,
     idTokens: query.ids === undefined ? undefined : query.ids.map((id) => deps.keys.idToken(query.resourceType, id)),
     lastUpdated: query.lastUpdated ?? [],
-    tokenGroups: [...tokens('code', query.code), ...tokens('identifier', query.identifier)],
+    tokenGroups: [...tokens('code', query.code), ...tokens('identifier', query.identifier), ...(query.params ?? []).flatMap((p) => tokens(p.name, p.values))],
     dates: query.date ?? [],
     undatedPass: false,
+    sort: query.sort,
   };
   if (spec.idTokens?.length === 0) return { resources: [], total: 0 };
   return run(ctx, deps, spec, query, 'search');

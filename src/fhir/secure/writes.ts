@@ -15,7 +15,7 @@ import { CareLedgerError, isCareLedgerError, type ResultCode } from '../../error
 import { COMMITMENT_SALT_BYTES, commitmentOf } from '../../vault/index.js';
 import { PSEUDONYM_PATTERN } from '../../contracts/identity/index.js';
 import { RECORDS_CONTRACT } from '../../contracts/records/index.js';
-import type { FhirResource, RequestContext } from '../types.js';
+import { REGISTRATION_EXTENSION, type FhirResource, type RequestContext } from '../types.js';
 import { clinicalRange, dayOf, indexTokenParts, ownerOf, securityLabelsOf, tokenValuesOf } from './compartment.js';
 import type { AccessEvent } from './outbox.js';
 import { readEvents } from './events.js';
@@ -100,7 +100,7 @@ export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest, g
   if (req.kind === 'create' && type === 'Patient') {
     throw new CareLedgerError(
       'UNPROCESSABLE',
-      'Patient ids are ledger pseudonyms: register the patient (identity/register-patient), then PUT Patient/<pseudonym>',
+      `Patient ids are ledger pseudonyms: register the patient (identity/register-patient), then PUT Patient/<pseudonym>, or carry the signed registration in the transaction entry's request extension ${REGISTRATION_EXTENSION}`,
       { field: 'id' },
     );
   }
@@ -176,37 +176,57 @@ export function stageWrite(ctx: RequestContext, deps: Deps, req: WriteRequest, g
   };
 }
 
-function anchorEnvelope(deps: Deps, staged: readonly Staged[]): ParsedEnvelope | undefined {
+/** Anchors per transaction tried first; halved while an envelope is over the 64 KiB limit. */
+const ANCHORS_PER_TX = 200;
+
+/**
+ * The records.anchor envelopes of a request's versions: as many as needed,
+ * each under the envelope limit. A request's versions of one patient may
+ * land in several transactions; the request stays atomic because nothing is
+ * visible before every one of them committed (commitWrites).
+ */
+function anchorEnvelopes(deps: Deps, staged: readonly Staged[]): Array<{ envelope: ParsedEnvelope; recordIds: string[] }> {
   const anchors = staged
     .filter((s) => s.patient !== undefined)
     .map((s) => ({ recordId: s.recordId, patient: s.patient, resourceType: s.resourceType, version: s.version, commitment: s.commitment, op: s.op }));
-  if (anchors.length === 0) return undefined;
-  const draft = { network: deps.port.networkId, contract: RECORDS_CONTRACT, action: 'anchor', args: { anchors }, time: deps.port.now() };
-  try {
-    return parseEnvelope(signTx(draft, deps.port.nodeKey));
-  } catch (e) {
-    if (isCareLedgerError(e) && e.code === 'TOO_LARGE') {
-      throw new CareLedgerError('TOO_LARGE', 'too many resources for one anchor transaction; split the bundle', { cause: e });
+  const out: Array<{ envelope: ParsedEnvelope; recordIds: string[] }> = [];
+  const sign = (chunk: typeof anchors): void => {
+    const draft = { network: deps.port.networkId, contract: RECORDS_CONTRACT, action: 'anchor', args: { anchors: chunk }, time: deps.port.now() };
+    try {
+      out.push({ envelope: parseEnvelope(signTx(draft, deps.port.nodeKey)), recordIds: chunk.map((c) => c.recordId) });
+    } catch (e) {
+      if (!isCareLedgerError(e) || e.code !== 'TOO_LARGE' || chunk.length === 1) throw e;
+      const half = Math.ceil(chunk.length / 2);
+      sign(chunk.slice(0, half));
+      sign(chunk.slice(half));
     }
-    throw e;
-  }
+  };
+  for (let i = 0; i < anchors.length; i += ANCHORS_PER_TX) sign(anchors.slice(i, i + ANCHORS_PER_TX));
+  return out;
 }
 
-/** Stores, anchors and finalises the staged versions; all or nothing. */
+/**
+ * Stores, anchors and finalises the staged versions; all or nothing. With
+ * several anchor transactions, a refusal of any of them retracts every
+ * staged version (an anchor that did commit then names a version nobody can
+ * read, the trace of a refused request); an unconfirmed one leaves all pending
+ * for reconcilePending.
+ */
 export async function commitWrites(deps: Deps, staged: readonly Staged[]): Promise<void> {
   const live = staged.filter((s) => !s.noop);
   if (new Set(live.map((s) => s.recordId)).size !== live.length) {
     throw new CareLedgerError('UNPROCESSABLE', 'a resource is written twice in one transaction', { field: 'entry' });
   }
   if (live.length === 0) return;
-  const envelope = anchorEnvelope(deps, live);
-  const txId = envelope?.txId ?? null;
+  const envelopes = anchorEnvelopes(deps, live);
+  const txOf = new Map<string, string>();
+  for (const { envelope, recordIds } of envelopes) for (const r of recordIds) txOf.set(r, envelope.txId);
   try {
     deps.tables.atomically(() => {
-      if (envelope !== undefined) deps.tables.insertPending(envelope.txId, canonicalJson(envelope.envelope));
+      for (const { envelope } of envelopes) deps.tables.insertPending(envelope.txId, canonicalJson(envelope.envelope));
       for (const s of live) {
         if (s.isNew) deps.tables.insertResource(s.recordId, s.idToken, s.resourceType, s.owner, s.patient !== undefined, s.lastUpdated);
-        deps.tables.insertVersion(s.recordId, s.version, s.op, s.lastUpdated, deps.keys.sealLabels(s.labels, s.recordId, s.version), txId);
+        deps.tables.insertVersion(s.recordId, s.version, s.op, s.lastUpdated, deps.keys.sealLabels(s.labels, s.recordId, s.version), txOf.get(s.recordId) ?? null);
         deps.vault.put({
           pseudonym: s.owner, resourceType: s.resourceType, recordId: s.recordId, version: s.version,
           plaintext: s.plaintext, lastUpdated: s.lastUpdated, salt: s.salt,
@@ -217,23 +237,28 @@ export async function commitWrites(deps: Deps, staged: readonly Staged[]): Promi
     if (isCareLedgerError(e) && e.code !== 'ALREADY_EXISTS') throw e;
     throw new CareLedgerError('CONFLICT', 'a concurrent write touched the same resource', { cause: e });
   }
-  if (envelope === undefined) {
+  if (envelopes.length === 0) {
     finalize(deps, live.map((s) => ({ ...s, txId: null })));
     return;
   }
-  let code: ResultCode;
+  let codes: ResultCode[];
   try {
-    code = (await deps.port.submit([envelope]))[0]?.code ?? 'UNAVAILABLE';
+    const results = await deps.port.submit(envelopes.map((e) => e.envelope));
+    codes = envelopes.map((_, i) => results[i]?.code ?? 'UNAVAILABLE');
   } catch {
-    code = 'UNAVAILABLE';
+    codes = envelopes.map(() => 'UNAVAILABLE');
   }
-  if (code === 'OK') finalize(deps, live.map((s) => ({ ...s, txId: envelope.txId })));
-  else if (code === 'TIMEOUT' || code === 'UNAVAILABLE') {
+  if (codes.every((c) => c === 'OK')) {
+    finalize(deps, live.map((s) => ({ ...s, txId: txOf.get(s.recordId) ?? null })));
+    return;
+  }
+  const refused = codes.find((c) => c !== 'OK' && c !== 'TIMEOUT' && c !== 'UNAVAILABLE');
+  if (refused === undefined) {
+    const code = codes.find((c) => c !== 'OK') as ResultCode;
     throw new CareLedgerError(code, 'the anchor transaction was not confirmed; the write will be reconciled', { field: 'anchor' });
-  } else {
-    retract(deps, envelope.txId);
-    throw new CareLedgerError(ANCHOR_REFUSALS[code] ?? 'INTERNAL', `the ledger refused the anchor: ${code}`, { field: 'anchor' });
   }
+  for (const { envelope } of envelopes) retract(deps, envelope.txId);
+  throw new CareLedgerError(ANCHOR_REFUSALS[refused] ?? 'INTERNAL', `the ledger refused the anchor: ${refused}`, { field: 'anchor' });
 }
 
 const ANCHOR_REFUSALS: Partial<Record<ResultCode, ResultCode>> = {
