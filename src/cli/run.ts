@@ -135,6 +135,8 @@ interface StartFlags extends KeyFlags {
   signerQuota?: string;
   patientQuota?: string;
   selfEnrolment?: string;
+  storageLimit?: string;
+  metricsTokenFile?: string;
 }
 
 /** --signer-quota and --self-enrolment; absent flags keep the node's defaults. */
@@ -153,6 +155,25 @@ function fhirBodyLimitOf(o: StartFlags): number | undefined {
   const n = m === null ? NaN : Number(m[1]) * (m[2] === 'MiB' ? 1024 * 1024 : m[2] === 'KiB' ? 1024 : 1);
   if (!(n >= 1024 && n <= 64 * 1024 * 1024)) throw new Error(`--fhir-body-limit must be 1KiB to 64MiB (bytes, KiB or MiB), got '${o.fhirBodyLimit}'`);
   return n;
+}
+
+/** --storage-limit: bytes, or KiB/MiB/GiB, at least 64 KiB; undefined = no limit but the disk's. */
+function storageLimitOf(o: StartFlags): number | undefined {
+  if (o.storageLimit === undefined) return undefined;
+  const m = /^(\d{1,12})(KiB|MiB|GiB)?$/.exec(o.storageLimit);
+  const unit = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m?.[2] ?? ''] ?? 1;
+  const n = m === null ? NaN : Number(m[1]) * unit;
+  if (!(n >= 64 * 1024 && Number.isSafeInteger(n))) throw new Error(`--storage-limit must be at least 64KiB (bytes, KiB, MiB or GiB), got '${o.storageLimit}'`);
+  return n;
+}
+
+/** --metrics-token-file: the operator token (first line of the file) that opens /metrics beyond loopback. */
+function metricsTokenOf(o: StartFlags): string | undefined {
+  const fromEnv = process.env['CARELEDGER_METRICS_TOKEN'];
+  const token = o.metricsTokenFile === undefined ? fromEnv : readFileSync(o.metricsTokenFile, 'utf8').split('\n')[0]?.trim();
+  if (token === undefined || token === '') return undefined;
+  if (token.length < 16) throw new Error('the metrics token must be at least 16 characters');
+  return token;
 }
 
 /** --verify-workers: a whole number from 0 (check signatures on the main thread) to 64; undefined = one per core. */
@@ -202,13 +223,21 @@ export function registerStart(program: Command): void {
     .option('--fhir-body-limit <size>', 'largest FHIR request body, in bytes or with KiB/MiB (default 4MiB); larger ones get 413')
     .option('--signer-quota <rate/burst>', 'transactions per second and burst per registered signer (default 50/1000; or unlimited)')
     .option('--patient-quota <rate/burst>', 'transactions per second and burst per patient or delegate key (default 1/20; or unlimited)')
-    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)');
+    .option('--self-enrolment <rate/burst>', 'self-enrolments per second and burst, shared by all new keys (default 0.5/30; unlimited; closed)')
+    .option('--storage-limit <size>', 'largest ledger database (bytes, KiB, MiB, GiB): past it the node stops committing, not ready, until restarted with room')
+    .option('--metrics-token-file <file>', 'operator token that opens /metrics beyond loopback callers (or CARELEDGER_METRICS_TOKEN)');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
     const verifyWorkers = verifyWorkersOf(o);
     const fhirBodyLimit = fhirBodyLimitOf(o);
-    const workers = { ...(verifyWorkers === undefined ? {} : { verifyWorkers }), limits: limitsOf(o) };
+    const storageLimitBytes = storageLimitOf(o);
+    const metricsToken = metricsTokenOf(o);
+    const workers = {
+      ...(verifyWorkers === undefined ? {} : { verifyWorkers }),
+      limits: limitsOf(o),
+      ...(storageLimitBytes === undefined ? {} : { storageLimitBytes }),
+    };
     const secrets: UnlockSecrets = unlockSecretsOf(o);
     if (!isInitialised(o.dataDir)) {
       if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
@@ -235,6 +264,7 @@ export function registerStart(program: Command): void {
       records,
       baseUrl,
       ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
+      ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
     });
     const address = await app.listen({ port, host: o.host });
