@@ -1,16 +1,21 @@
 // Is the ordering service usable right now, and how far behind is this node?
-// A loop of linearizable count queries (they need a Raft quorum, as a put
-// does) over the batches this node has not applied yet: an answer means the
-// cluster can order, and its count is the node's catch-up lag in batches.
-// Readiness (/readyz), the fast refusal of submissions while etcd cannot
-// order, and the metrics read the last answer (docs/operations.md).
+// A loop of linearizable reads of one small key (a linearizable read needs a
+// Raft quorum, as a put does): an answer means the cluster can order, and the
+// revision in its header minus the node's last applied batch seq is the
+// node's catch-up lag in etcd revisions (each batch is one revision; height
+// reports and leases are others, so the lag overstates the batches behind a
+// few times over, and a caught-up node shows a handful). A count of the
+// batches themselves would make etcd scan every batch key each round: its
+// count ignores the revision filter. Readiness (/readyz), the fast refusal
+// of submissions while etcd cannot order, and the metrics read the last
+// answer (docs/operations.md).
 import type { Etcd3 } from 'etcd3';
 import type { OrdererHealth } from './types.js';
 
 export interface EtcdProbeOptions {
-  /** Prefix of the batch keys. */
-  batches: string;
-  /** The node's last applied seq: batches after it are the lag. */
+  /** A small key to read (the network's pruned marker). */
+  key: string;
+  /** The node's last applied seq: revisions after it are the lag. */
   applied: () => number;
   /** Pause between rounds (ms). Default 500. */
   intervalMs?: number;
@@ -59,22 +64,18 @@ export class EtcdProbe {
     }
   }
 
-  /** One round: up to two linearizable counts; the first answer wins. */
+  /** One round: up to two linearizable reads; the first answer wins. */
   async round(): Promise<void> {
     for (let attempt = 0; attempt < 2 && !this.stopped; attempt++) {
       try {
-        this.lag = await this.client
-          .getAll()
-          .prefix(this.options.batches)
-          .minModRevision(this.options.applied() + 1)
-          .options({ deadline: Date.now() + this.timeoutMs })
-          .count();
+        const res = await this.client.get(this.options.key).options({ deadline: Date.now() + this.timeoutMs }).exec();
+        this.lag = Math.max(0, Number(res.header.revision) - this.options.applied());
         this.lastOkAt = Date.now();
         this.lastError = undefined;
         return;
       } catch (error) {
         // The error class only (e.g. GRPCDeadlineExceededError): its message may name hosts.
-        this.lastError = (error as Error)?.name ?? 'Error';
+        this.lastError = (error as object | null)?.constructor?.name ?? 'Error';
       }
     }
   }
@@ -85,7 +86,7 @@ export class EtcdProbe {
     return {
       reachable,
       ...(ago === undefined ? {} : { lastOkAgoMs: ago }),
-      ...(this.lag === undefined ? {} : { lagBatches: this.lag }),
+      ...(this.lag === undefined ? {} : { lagRevisions: this.lag }),
       ...(reachable || this.lastError === undefined ? {} : { detail: this.lastError }),
     };
   }

@@ -125,7 +125,7 @@ export class EtcdOrderer implements Orderer {
       options.reportIntervalMs ?? 200,
       () => Math.max(source(), this.applied),
     );
-    this.probe = new EtcdProbe(this.client, { batches: this.keys.batches, applied: () => Math.max(source(), this.applied) });
+    this.probe = new EtcdProbe(this.client, { key: this.keys.pruned, applied: () => Math.max(source(), this.applied) });
   }
 
   /** Reachability (a quorum read answered lately) and catch-up lag (etcd-probe.ts). */

@@ -18,8 +18,8 @@ export interface OrdererHealth {
   reachable: boolean;
   /** Milliseconds since the last answer, if there was one. */
   lastOkAgoMs?: number;
-  /** Batches ordered that this node has not applied yet (catch-up lag), as of the last answer. */
-  lagBatches?: number;
+  /** etcd revisions after this node's last applied batch (catch-up lag; etcd-probe.ts), as of the last answer. */
+  lagRevisions?: number;
   /** Why it is not reachable (an error class name, never a host or a message). */
   detail?: string;
   /** Catching up from a peer after pruning. */

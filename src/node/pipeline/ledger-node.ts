@@ -105,6 +105,9 @@ export class LedgerNode {
   private headState: ChainHead;
   private checkpointNote: string;
   private closed = false;
+  /** Set first thing in close(): a commit waiting out a storage fault gives up (halted), and nothing commits after it. */
+  private closing = false;
+  private halted = false;
   private pipeline: Promise<void> = Promise.resolve();
   private readonly inFlight: Promise<void>[] = [];
 
@@ -213,10 +216,13 @@ export class LedgerNode {
         this.storageFaultState = undefined;
         return;
       } catch (error) {
-        if (this.closed || !isStorageFault(error)) throw error;
+        if (!isStorageFault(error)) throw error;
         this.storageFaultState ??= storageFaultOf(error);
         await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
-        if (this.closed) return;
+        if (this.closing) {
+          this.halted = true; // a restart resumes from the last committed block
+          return;
+        }
       }
     }
   }
@@ -232,7 +238,7 @@ export class LedgerNode {
   }
 
   private async commitBatchOnce(batch: OrderedBatch, chunks: Array<Promise<OrderedCheck[]>>): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.halted) return;
     try {
       const head = this.headState;
       const execution = new BlockExecution(nextBlockInput(head, this.networkId, batch.time), this.stateCache, this.registry);
@@ -428,6 +434,7 @@ export class LedgerNode {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.orderer.close();
     await this.pipeline;
     this.closed = true;
