@@ -175,7 +175,7 @@ describe('faults under load: answers, health and the ledger', { skip: skip ?? fa
         const r = await ready(2);
         return r.code === 503 && r.body.checks['storage'] === 'failing' ? r.body : undefined;
       });
-      assert.match(full.reasons?.join(' ') ?? '', /storage: commits fail with SQLITE_FULL/);
+      assert.match(full.reasons?.join(' ') ?? '', /storage: writes fail with SQLITE_FULL/);
       const metrics = await (await fetch(`${c.url(2)}/metrics`)).text();
       assert.match(metrics, /^careledger_storage_fault 1$/m);
       console.log(`# storage quota: /readyz: ${full.reasons?.join('; ')}`);

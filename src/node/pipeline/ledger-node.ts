@@ -100,6 +100,8 @@ export class LedgerNode {
   /** Orders with a deadline; its latency and error counts are the ordering metrics. */
   readonly ordering: OrderingGate;
   private storageFaultState: StorageFault | undefined;
+  /** The in-process orderer's log refused a batch on a full or failing disk (cleared by the next one it takes). */
+  private orderingStorageFault: StorageFault | undefined;
   private readonly checked = new CheckedCache();
   private readonly onFatal: (error: unknown) => void;
   private headState: ChainHead;
@@ -234,7 +236,7 @@ export class LedgerNode {
 
   /** A storage fault (full disk, I/O error) that blocks commits now, if any. */
   get storageFault(): StorageFault | undefined {
-    return this.storageFaultState;
+    return this.storageFaultState ?? this.orderingStorageFault;
   }
 
   private async commitBatchOnce(batch: OrderedBatch, chunks: Array<Promise<OrderedCheck[]>>): Promise<void> {
@@ -333,8 +335,10 @@ export class LedgerNode {
     const waits = options.wait ? fresh.map((item, i) => this.waitFor(item.txId, keys[i]!, timeoutMs)) : [];
     try {
       await this.ordering.order(fresh.map((item, i) => ({ txId: item.txId, key: keys[i]!, bytes: item.bytes })), options.wait ? options.timeoutMs : undefined);
+      this.orderingStorageFault = undefined;
     } catch (error) {
       keys.forEach((key) => this.dropWaiter(key));
+      if (isStorageFault(error)) this.orderingStorageFault ??= storageFaultOf(error);
       throw error;
     }
     const results = options.wait ? await Promise.all(waits) : [];

@@ -46,6 +46,6 @@ export function readinessOf(node: LedgerNode, network?: ReadinessNetwork, maxLag
   const proof = network?.witness.divergence;
   checks.push(proof ? fail('witness', `diverged at height ${proof.height} from ${proof.orgId}`) : pass('witness'));
   const storage = node.storageFault;
-  checks.push(storage ? fail('storage', `commits fail with ${storage.code} since ${new Date(storage.since).toISOString()}`) : pass('storage'));
+  checks.push(storage ? fail('storage', `writes fail with ${storage.code} since ${new Date(storage.since).toISOString()}`) : pass('storage'));
   return { ready: checks.every((c) => c.ok), checks };
 }
