@@ -6,8 +6,7 @@
 // the error classes and codes down the cause chain and the stack frames,
 // never a message (it might carry data).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CareLedgerError, httpStatusOf, isCareLedgerError, type ResultCode } from '../errors/index.js';
-import { storageFaultCode } from '../node/index.js';
+import { CareLedgerError, httpStatusOf, isCareLedgerError, storageFaultCode, type ResultCode } from '../errors/index.js';
 
 /** Retry-After (s) of the transient codes. */
 const RETRY_AFTER: Partial<Record<ResultCode, number>> = { UNAVAILABLE: 2, ORDERING_UNAVAILABLE: 2, STORAGE_UNAVAILABLE: 5 };

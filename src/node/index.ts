@@ -22,7 +22,6 @@ export type { Quota } from './pipeline/token-buckets.js';
 export { VerifyPool } from './pipeline/verify-pool.js';
 export { OrderingUnavailable, ORDERING_DEADLINE_MS } from './pipeline/ordering-gate.js';
 export type { OrderingStatus } from './pipeline/ordering-gate.js';
-export { storageFaultCode } from './pipeline/storage-fault.js';
 export { readinessOf, READY_MAX_LAG_REVISIONS } from './wiring/readiness.js';
 export type { Readiness, ReadinessCheck } from './wiring/readiness.js';
 

@@ -39,7 +39,7 @@ import { blockViewOf, txViewOf } from './row-views.js';
 import { StateCache } from './state-cache.js';
 import { SubmitGate, type SubmitItem, type SubmitLimits } from './submit-gate.js';
 import { OrderingGate } from './ordering-gate.js';
-import { isStorageFault, storageFaultOf, type StorageFault } from './storage-fault.js';
+import { isStorageFault, storageFaultOf, type StorageFault } from '../../errors/index.js';
 import { VerifyPool } from './verify-pool.js';
 
 export interface TxResult {

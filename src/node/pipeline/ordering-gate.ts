@@ -12,7 +12,7 @@
 import { CareLedgerError, type ResultCode } from '../../errors/index.js';
 import type { Orderer } from '../../ordering/index.js';
 import { Histogram } from './histogram.js';
-import { isStorageFault } from './storage-fault.js';
+import { isStorageFault } from '../../errors/index.js';
 
 /** How long a submission waits for the orderer's acknowledgement before answering 503. */
 export const ORDERING_DEADLINE_MS = 1_500;

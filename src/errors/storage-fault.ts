@@ -1,8 +1,9 @@
-// Storage faults the node waits out instead of dying (docs/operations.md):
-// the disk or the ledger database's quota is full (SQLITE_FULL, ENOSPC), or
-// the file system fails a write (SQLITE_IOERR*). A block's commit is one
-// SQLite transaction, rolled back on such an error, so the node commits the
-// same batch again later; readiness names the fault meanwhile.
+// Storage faults: the disk or a database's quota is full (SQLITE_FULL,
+// ENOSPC, EDQUOT) or the file system fails a write (SQLITE_IOERR*, EIO). They
+// are faults of a dependency, not bugs (docs/operations.md): the node waits
+// them out instead of dying (a block's commit is one SQLite transaction,
+// rolled back on such an error, and is retried), readiness names them, and
+// the doors answer 503 STORAGE_UNAVAILABLE, never 500.
 
 export interface StorageFault {
   /** The error code (SQLITE_FULL, SQLITE_IOERR_WRITE, ENOSPC, ...), never a message. */
