@@ -39,6 +39,8 @@ export class EtcdProbe {
   private readonly timeoutMs: number;
   private readonly staleAfterMs: number;
   private lastOkAt: number | undefined;
+  /** When the probe started (the first answer gets the same grace as any later one); undefined before. */
+  private startedAt: number | undefined;
   private lag: number | undefined;
   private lastError: string | undefined;
   private loop: Promise<void> | undefined;
@@ -52,6 +54,7 @@ export class EtcdProbe {
   }
 
   start(): void {
+    if (this.loop === undefined) this.startedAt ??= Date.now();
     this.stopped = false;
     this.loop ??= this.run();
   }
@@ -82,7 +85,10 @@ export class EtcdProbe {
 
   health(): OrdererHealth {
     const ago = this.lastOkAt === undefined ? undefined : Date.now() - this.lastOkAt;
-    const reachable = ago !== undefined && ago <= this.staleAfterMs;
+    // Unreachable once no answer came for staleAfterMs, counting from the start when none ever came
+    // (an orderer not started yet, e.g. during a catch-up from a peer, is not judged).
+    const since = this.lastOkAt ?? this.startedAt;
+    const reachable = since === undefined || Date.now() - since <= this.staleAfterMs;
     return {
       reachable,
       ...(ago === undefined ? {} : { lastOkAgoMs: ago }),
