@@ -595,7 +595,10 @@ async function submitBatch(world: World, items: Built[]): Promise<void> {
   assert.equal(after.txs - before.txs, ordered, 'every envelope of the batch is ordered, none twice, no replay again');
   assert.equal(after.height, before.height + (ordered > 0 ? 1 : 0), 'one batch, one block');
   for (const b of items) {
-    if (b.replayed) continue;
+    if (b.replayed) {
+      world.bad++; // sent, answered, never stored again
+      continue;
+    }
     count(world, b.expected);
     if (b.valid) world.valid++;
     else world.bad++;
