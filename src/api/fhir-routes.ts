@@ -20,6 +20,7 @@ import {
 } from '../fhir/router/index.js';
 import { PURPOSES_OF_USE } from '../contracts/consent/index.js';
 import { isCareLedgerError, RESULT_CODES, type ResultCode } from '../errors/index.js';
+import { causeOf } from './errors.js';
 
 export const FHIR_BASE_PATH = '/fhir/R4';
 /** Default largest FHIR request body, in bytes (4 MiB); `careledger start --fhir-body-limit` changes it. */
@@ -101,7 +102,7 @@ export function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesDeps): 
         return outcomeReply(reply, 'TOO_LARGE', `request body larger than ${bodyLimit} bytes`);
       }
       if (status >= 400 && status < 500) return outcomeReply(reply, 'MALFORMED', 'request body is not valid JSON');
-      reply.log.error({ err: { type: (error as Error).name } }, 'internal error');
+      reply.log.error({ err: { type: (error as Error).name }, cause: causeOf(error) }, 'internal error');
       return outcomeReply(reply, 'INTERNAL', 'internal error');
     });
 

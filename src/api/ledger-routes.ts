@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseEnvelope, type LedgerPort, type ParsedEnvelope } from '../ledger/index.js';
 import { CareLedgerError } from '../errors/index.js';
-import { SubmitRefusal, ledgerPortOf, type LedgerNode } from '../node/index.js';
+import { OrderingUnavailable, SubmitRefusal, ledgerPortOf, type LedgerNode, type TxResult } from '../node/index.js';
+import { errorBody } from './errors.js';
 import { parseInput } from './input.js';
 import { isReader, viewerOf, type LedgerAccessOptions } from './ledger-access.js';
 import { blockEventView, fullBlockView, fullTxView, publicBlockView, publicTxView } from './ledger-views.js';
@@ -49,7 +50,7 @@ function parseSubmission(body: unknown): ParsedEnvelope[] {
  */
 async function submitGated(node: LedgerNode, reply: FastifyReply, parsed: ParsedEnvelope[], isArray: boolean, options: { wait: boolean; timeoutMs?: number }) {
   try {
-    return await node.submit(parsed, options);
+    return await node.submitTracked(parsed, options);
   } catch (e) {
     if (!(e instanceof SubmitRefusal)) throw e;
     if (e.retryAfterSeconds !== undefined) void reply.header('retry-after', String(e.retryAfterSeconds));
@@ -58,20 +59,52 @@ async function submitGated(node: LedgerNode, reply: FastifyReply, parsed: Parsed
   }
 }
 
+/**
+ * The orderer did not acknowledge: 503 ORDERING_UNAVAILABLE (or 504 TIMEOUT
+ * past the client's own timeoutMs) with Retry-After and, per txId, whether it
+ * reached the orderer ('not-ordered' or 'unknown'; docs/operations.md).
+ */
+function sendOrderingFault(reply: FastifyReply, e: OrderingUnavailable) {
+  return reply
+    .code(e.code === 'TIMEOUT' ? 504 : 503)
+    .header('retry-after', String(e.retryAfterSeconds))
+    .send({ ...errorBody(e.code, e.message), results: e.txs });
+}
+
+/** One envelope's answer: its result once committed, else ordered (no wait) or pending (wait timed out after ordering). */
+function resultView(txId: string, result: TxResult | undefined, wait: boolean) {
+  if (result === undefined) return { txId, status: 'ordered' };
+  if (result.code === 'TIMEOUT') return { txId, status: 'pending' };
+  return wait ? result : { txId, status: 'committed', code: result.code, height: result.height, index: result.index };
+}
+
 interface Deps {
   node: LedgerNode;
   port: LedgerPort;
   access: LedgerAccessOptions;
 }
 
-/** POST /ledger/v1/transactions?wait=commit&timeoutMs=: one envelope or an array; 202 ordered, or 200 with results once committed. */
+/**
+ * POST /ledger/v1/transactions?wait=commit&timeoutMs=: one envelope or an array.
+ * Without wait: 202, each ordered (or committed already). With wait: 200 with
+ * every result once committed, or 202 when the wait ran out after the orderer
+ * acknowledged (each still pending: poll GET /transactions/{txId}). An
+ * envelope already committed answers its original result, ordering nothing.
+ */
 async function postTransactions(request: FastifyRequest, deps: Deps, reply: FastifyReply) {
   const query = parseInput(submitQuery, request.query, 'query');
   const parsed = parseSubmission(request.body);
   const wait = query.wait === 'commit';
-  const results = await submitGated(deps.node, reply, parsed, Array.isArray(request.body), { wait, ...(query.timeoutMs ? { timeoutMs: query.timeoutMs } : {}) });
-  if (!wait) return reply.code(202).send({ results: parsed.map((p) => ({ txId: p.txId, status: 'ordered' })) });
-  return reply.code(200).send({ results });
+  let results: Array<TxResult | undefined>;
+  try {
+    results = await submitGated(deps.node, reply, parsed, Array.isArray(request.body), { wait, ...(query.timeoutMs ? { timeoutMs: query.timeoutMs } : {}) });
+  } catch (e) {
+    if (e instanceof OrderingUnavailable) return sendOrderingFault(reply, e);
+    throw e;
+  }
+  const views = parsed.map((p, i) => resultView(p.txId, results[i], wait));
+  const pending = views.some((v) => 'status' in v && v.status === 'pending');
+  return reply.code(wait && !pending ? 200 : 202).send({ results: views });
 }
 
 /** GET /ledger/v1/transactions/{txId}: the view the caller may see, its inclusion proof and the checkpoint. */

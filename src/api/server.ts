@@ -25,6 +25,7 @@ import { LOG_SERIALIZERS, logResponse, registerRequestLog } from './request-log.
 import { networkHealth, registerWitnessRoutes, type NetworkRuntime } from './witness-routes.js';
 import { listenerOptions, registerHsts, type TlsMaterial } from './tls.js';
 import { registerPortalRoutes } from './portal-routes.js';
+import { registerHealthRoutes } from './health-routes.js';
 
 export interface ServerOptions {
   /** pino logger options (a level, and a destination stream for tests), or false for none. */
@@ -41,6 +42,8 @@ export interface ServerOptions {
   tls?: TlsMaterial;
   /** Addresses or CIDRs of reverse proxies whose X-Forwarded-* headers are believed (none by default). */
   trustProxy?: readonly string[];
+  /** Operator token that opens /metrics beyond loopback callers (health-routes.ts). */
+  metricsToken?: string;
 }
 
 export interface Server {
@@ -112,7 +115,12 @@ export function buildServer(node: LedgerNode, options: ServerOptions = {}): Serv
   } else {
     app.get('/healthz', async () => ({ status: 'ok', networkId: node.networkId, height: node.head.height }));
   }
-  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
+  registerHealthRoutes(app, {
+    node,
+    metrics,
+    ...(network ? { network } : {}),
+    ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
+  });
   const records = options.records;
   // Ledger readers authenticate with a signed read, or with a bearer token when the records side is served.
   const ledgerAccess = records ? { authenticate: (header: string | undefined) => authenticate(header, records.auth) } : {};

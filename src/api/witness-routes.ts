@@ -72,7 +72,7 @@ export function registerWitnessRoutes(app: FastifyInstance, node: LedgerNode, ne
     const path = request.url.split('?')[0] ?? '';
     if (!path.startsWith('/ledger/v1/')) return;
     if (network.syncing()) {
-      return reply.code(503).send(errorBody('UNAVAILABLE', 'node is syncing the ledger history; try again shortly'));
+      return reply.code(503).header('retry-after', '2').send(errorBody('UNAVAILABLE', 'node is syncing the ledger history; try again shortly'));
     }
     return undefined;
   });

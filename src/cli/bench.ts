@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'fhir', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'fhir', 'soak', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -40,6 +40,17 @@ interface BenchCliOptions {
   rows: string;
   fhirResources: string;
   fhirSearches: string;
+  duration: string;
+  warmup?: string;
+  soakFaults: boolean;
+}
+
+/** A duration flag: whole seconds, minutes or hours ('90s', '10m', '2h'; a bare number is seconds). */
+export function parseDuration(name: string, text: string): number {
+  const m = /^(\d{1,6})(s|m|h)?$/.exec(text);
+  const n = m === null ? NaN : Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] ?? 's'] ?? 1);
+  if (!(n >= 10 && n <= 7 * 24 * 3600)) throw new Error(`--${name} must be 10s to 168h (e.g. 90s, 10m, 2h), got '${text}'`);
+  return n;
 }
 
 function count(name: string, text: string): number {
@@ -92,9 +103,12 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | supply | trials | fhir | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | trials | fhir | soak | all (all: the first three)', 'all')
     .option('--fhir-resources <n>', 'fhir: resources imported (Synthea-like bundles of 1,000) before search is timed', '20000')
     .option('--fhir-searches <n>', 'fhir: timed searches of each kind', '300')
+    .option('--duration <time>', 'soak: measured duration after the warm-up (90s, 10m, 2h)', '60s')
+    .option('--warmup <time>', 'soak: warm-up before the first memory sample (default: a fifth of the duration, 10s to 5m)')
+    .option('--no-soak-faults', 'soak: steady load only, no faults on the schedule')
     .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
@@ -155,6 +169,14 @@ export function registerBench(program: Command): void {
       }
       if (suite === 'records') {
         await records();
+        return;
+      }
+      if (suite === 'soak') {
+        const missing = requireEtcd();
+        if (missing !== undefined) throw new Error(missing);
+        const durationS = parseDuration('duration', o.duration);
+        const warmupS = o.warmup === undefined ? Math.min(300, Math.max(10, Math.round(durationS / 5))) : parseDuration('warmup', o.warmup);
+        await runSuite('soak', { durationS, warmupS, faults: o.soakFaults });
         return;
       }
       if (suite === 'supply') {

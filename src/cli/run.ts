@@ -3,6 +3,7 @@
 // orderer, SQLite) or on an etcd cluster (`--orderer etcd`, or D/network.json).
 // Keys come from a key provider (key-options.ts, docs/keys.md); the org admin
 // key is written outside the data directory.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildServer } from '../api/index.js';
@@ -110,6 +111,8 @@ interface StartFlags extends KeyFlags {
   etcdCa?: string;
   etcdCert?: string;
   etcdKey?: string;
+  storageLimit?: string;
+  metricsTokenFile?: string;
 }
 
 /** --etcd-ca/--etcd-cert/--etcd-key all together (absolute paths saved), else what network.json had. */
@@ -145,6 +148,25 @@ function fhirBodyLimitOf(o: StartFlags): number | undefined {
   const n = m === null ? NaN : Number(m[1]) * (m[2] === 'MiB' ? 1024 * 1024 : m[2] === 'KiB' ? 1024 : 1);
   if (!(n >= 1024 && n <= 64 * 1024 * 1024)) throw new Error(`--fhir-body-limit must be 1KiB to 64MiB (bytes, KiB or MiB), got '${o.fhirBodyLimit}'`);
   return n;
+}
+
+/** --storage-limit: bytes, or KiB/MiB/GiB, at least 64 KiB; undefined = no limit but the disk's. */
+function storageLimitOf(o: StartFlags): number | undefined {
+  if (o.storageLimit === undefined) return undefined;
+  const m = /^(\d{1,12})(KiB|MiB|GiB)?$/.exec(o.storageLimit);
+  const unit = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m?.[2] ?? ''] ?? 1;
+  const n = m === null ? NaN : Number(m[1]) * unit;
+  if (!(n >= 64 * 1024 && Number.isSafeInteger(n))) throw new Error(`--storage-limit must be at least 64KiB (bytes, KiB, MiB or GiB), got '${o.storageLimit}'`);
+  return n;
+}
+
+/** --metrics-token-file: the operator token (first line of the file) that opens /metrics beyond loopback. */
+function metricsTokenOf(o: StartFlags): string | undefined {
+  const fromEnv = process.env['CARELEDGER_METRICS_TOKEN'];
+  const token = o.metricsTokenFile === undefined ? fromEnv : readFileSync(o.metricsTokenFile, 'utf8').split('\n')[0]?.trim();
+  if (token === undefined || token === '') return undefined;
+  if (token.length < 16) throw new Error('the metrics token must be at least 16 characters');
+  return token;
 }
 
 /** --verify-workers: a whole number from 0 (check signatures on the main thread) to 64; undefined = one per core. */
@@ -203,7 +225,9 @@ export function registerStart(program: Command): void {
     .option('--etcd-ca <file>', 'mutual TLS to etcd: the CA its members\' certificates chain to (with --etcd-cert, --etcd-key; saved)')
     .option('--etcd-cert <file>', 'this node\'s etcd client certificate (CN = its etcd user)')
     .option('--etcd-key <file>', 'the key of --etcd-cert')
-    .option('--trust-proxy <addresses>', 'reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-* headers are believed');
+    .option('--trust-proxy <addresses>', 'reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-* headers are believed')
+    .option('--storage-limit <size>', 'largest ledger database (bytes, KiB, MiB, GiB): past it the node stops committing, not ready, until restarted with room')
+    .option('--metrics-token-file <file>', 'operator token that opens /metrics beyond loopback callers (or CARELEDGER_METRICS_TOKEN)');
   addInitKeyOptions(command).action(async (o: StartFlags) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${o.port}`);
@@ -215,7 +239,13 @@ export function registerStart(program: Command): void {
     if (plainWarning !== undefined) process.stderr.write(`careledger: ${plainWarning}\n`);
     const trustProxy = o.trustProxy === undefined ? undefined : parseHostList(o.trustProxy);
     const scheme = tls ? 'https' : 'http';
-    const workers = { ...(verifyWorkers === undefined ? {} : { verifyWorkers }), limits: limitsOf(o) };
+    const storageLimitBytes = storageLimitOf(o);
+    const metricsToken = metricsTokenOf(o);
+    const workers = {
+      ...(verifyWorkers === undefined ? {} : { verifyWorkers }),
+      limits: limitsOf(o),
+      ...(storageLimitBytes === undefined ? {} : { storageLimitBytes }),
+    };
     const secrets: UnlockSecrets = unlockSecretsOf(o);
     if (!isInitialised(o.dataDir)) {
       if (o.orderer === 'etcd') throw new CareLedgerError('NOT_FOUND', `${o.dataDir} is not initialised: use "careledger init --network-genesis" or "--join"`);
@@ -244,6 +274,7 @@ export function registerStart(program: Command): void {
       ...(fhirBodyLimit === undefined ? {} : { fhirBodyLimit }),
       ...(tls === undefined ? {} : { tls }),
       ...(trustProxy === undefined ? {} : { trustProxy }),
+      ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(network ? { network: { witness: network.witness, syncing: network.syncing } } : {}),
     });
     const address = await app.listen({ port, host: o.host });

@@ -21,6 +21,9 @@ export const RESULT_CODES = {
   UNAVAILABLE: { http: 503, fhir: 'transient', text: 'service unavailable' },
   INTERNAL: { http: 500, fhir: 'exception', text: 'internal error' },
   TIMEOUT: { http: 504, fhir: 'timeout', text: 'timed out waiting for commit' },
+  // Faults of a dependency (docs/operations.md): retry after Retry-After; resubmitting the same envelope is safe.
+  ORDERING_UNAVAILABLE: { http: 503, fhir: 'transient', text: 'the ordering service did not acknowledge in time' },
+  STORAGE_UNAVAILABLE: { http: 503, fhir: 'transient', text: 'the node cannot write to its storage (full or failing)' },
   // Validation of ordered transactions (the transaction stays in its block).
   BAD_SIGNATURE: { http: 400, fhir: 'security', text: 'signature does not verify' },
   WRONG_NETWORK: { http: 400, fhir: 'invalid', text: 'transaction is for another network' },

@@ -4,3 +4,5 @@ export { CareLedgerError, isCareLedgerError } from './error.js';
 export { RESULT_CODES, isResultCode, httpStatusOf } from './codes.js';
 export type { ResultCode } from './codes.js';
 export { parseOrThrow, issuePath, issueText } from './parse.js';
+export { isStorageFault, storageFaultCode, storageFaultOf } from './storage-fault.js';
+export type { StorageFault } from './storage-fault.js';

@@ -20,6 +20,10 @@ export { DEFAULT_SUBMIT_LIMITS, SubmitRefusal, parseQuotaFlag } from './pipeline
 export type { SubmitItem, SubmitLimits } from './pipeline/submit-gate.js';
 export type { Quota } from './pipeline/token-buckets.js';
 export { VerifyPool } from './pipeline/verify-pool.js';
+export { OrderingUnavailable, ORDERING_DEADLINE_MS } from './pipeline/ordering-gate.js';
+export type { OrderingStatus } from './pipeline/ordering-gate.js';
+export { readinessOf, READY_MAX_LAG_REVISIONS } from './wiring/readiness.js';
+export type { Readiness, ReadinessCheck } from './wiring/readiness.js';
 
 // Opening, creating and configuring a node.
 export { openNode, closeNode, initDevNetwork } from './wiring/bootstrap.js';

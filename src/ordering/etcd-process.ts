@@ -71,6 +71,8 @@ export interface EtcdCluster {
   stop(): Promise<void>;
   /** Process ids of the running members (benchmarks read their CPU time). */
   pids(): number[];
+  /** Process id of member i (0-based), if it is running (fault tests pause it with SIGSTOP). */
+  pid(i: number): number | undefined;
 }
 
 const live = new Set<ChildProcess>();
@@ -208,6 +210,7 @@ export async function startEtcdCluster(size: 1 | 3 = 3, options: { tls?: EtcdMem
     },
     waitHealthy,
     pids: () => members.flatMap((m) => (m.child?.pid === undefined ? [] : [m.child.pid])),
+    pid: (i) => members[i]?.child?.pid,
     async stop() {
       if (stopped) return;
       stopped = true;

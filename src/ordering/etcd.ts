@@ -12,12 +12,13 @@ import { Etcd3, type IKeyValue } from 'etcd3';
 import { MAX_BATCH_ENVELOPES, encodeBatch } from './codec.js';
 import { compactBatches } from './etcd-compact.js';
 import { HeightReporter } from './etcd-heights.js';
+import { EtcdProbe } from './etcd-probe.js';
 import { assertNodeId, networkKeys, parseSeq, type NetworkKeys } from './etcd-keys.js';
 import { decodeBatchValue, encodeBatchValue } from './etcd-value.js';
 import { WatchFeed } from './watch-feed.js';
 import { etcdCredentials, type EtcdClientTls } from './etcd-tls.js';
 import { CompactedError, DeliveryHandlerError } from './errors.js';
-import type { BatchHandler, Orderer, OrderedBatch } from './types.js';
+import type { BatchHandler, Orderer, OrderedBatch, OrdererHealth } from './types.js';
 
 export interface EtcdOrdererOptions {
   /** Client URLs of the etcd members, e.g. ['http://10.0.0.1:2379']. */
@@ -81,6 +82,7 @@ export class EtcdOrderer implements Orderer {
   private readonly onError: (error: Error) => void;
   private readonly now: () => Date;
   private readonly reporter: HeightReporter;
+  private readonly probe: EtcdProbe;
   private pending: Pending[] = [];
   private pendingCount = 0;
   private pendingBytes = 0;
@@ -127,6 +129,12 @@ export class EtcdOrderer implements Orderer {
       options.reportIntervalMs ?? 200,
       () => Math.max(source(), this.applied),
     );
+    this.probe = new EtcdProbe(this.client, { key: this.keys.pruned, applied: () => Math.max(source(), this.applied) });
+  }
+
+  /** Reachability (a quorum read answered lately) and catch-up lag (etcd-probe.ts). */
+  health(): OrdererHealth {
+    return this.probe.health();
   }
 
   // ---- submission ------------------------------------------------------
@@ -215,6 +223,7 @@ export class EtcdOrderer implements Orderer {
     this.handled = afterSeq;
     this.applied = afterSeq;
     void this.reporter.start();
+    this.probe.start();
     if (this.compactIntervalMs > 0) this.compactTimer ??= setInterval(() => void this.compact().catch(() => undefined), this.compactIntervalMs);
     this.loop = this.deliver(handler).catch(async (error: Error) => {
       await this.reporter.stop(); // a node that cannot go on must not hold back pruning
@@ -351,6 +360,7 @@ export class EtcdOrderer implements Orderer {
     if (this.compactTimer) clearInterval(this.compactTimer);
     await this.compacting?.catch(() => undefined);
     await this.reporter.stop();
+    await this.probe.stop();
     this.client.close();
   }
 }

@@ -2,7 +2,7 @@
 export { SoloOrderer } from './solo.js';
 export type { SoloOrdererOptions } from './solo.js';
 export { encodeBatch, decodeBatch, MAX_BATCH_ENVELOPES } from './codec.js';
-export type { Orderer, OrderedBatch, BatchHandler } from './types.js';
+export type { Orderer, OrderedBatch, BatchHandler, OrdererHealth } from './types.js';
 export { EtcdOrderer } from './etcd.js';
 export type { EtcdOrdererOptions } from './etcd.js';
 export { applyNodeRbac, etcdCredentials, etcdNodeUser, etcdRoleCommands, etcdUserCommands } from './etcd-tls.js';

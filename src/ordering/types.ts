@@ -12,6 +12,20 @@ export interface OrderedBatch {
   envelopes: Uint8Array[];
 }
 
+/** What readiness and metrics know of the ordering service (docs/operations.md). */
+export interface OrdererHealth {
+  /** The service answered a quorum read recently: it can order now. */
+  reachable: boolean;
+  /** Milliseconds since the last answer, if there was one. */
+  lastOkAgoMs?: number;
+  /** etcd revisions after this node's last applied batch (catch-up lag; etcd-probe.ts), as of the last answer. */
+  lagRevisions?: number;
+  /** Why it is not reachable (an error class name, never a host or a message). */
+  detail?: string;
+  /** Catching up from a peer after pruning. */
+  recovering?: boolean;
+}
+
 export type BatchHandler = (batch: OrderedBatch) => Promise<void>;
 
 export interface Orderer {
@@ -20,4 +34,6 @@ export interface Orderer {
   /** Delivers every batch after `afterSeq` in order, awaiting the handler for each. */
   start(afterSeq: number, handler: BatchHandler): void;
   close(): Promise<void>;
+  /** Reachability and lag; absent when ordering is in-process (solo: always available). */
+  health?(): OrdererHealth;
 }

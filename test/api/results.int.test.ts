@@ -65,15 +65,20 @@ void test('revoked signer: refused at the edge with REVOKED_SIGNER after identit
   assert.equal(fx.node.head.height, height);
 });
 
-void test('replayed transaction: the second is DUPLICATE_TX, in a later block', async () => {
+void test('replayed transaction: a resubmission of a committed envelope answers its original result and orders nothing', async () => {
   const envelope = sign(fx.adminKey, 'identity', 'register-member', auditorArgs());
   const [first] = await submit(fx.app, envelope);
   assert.equal(first?.code, 'OK');
+  const height = fx.node.head.height;
   const [second] = await submit(fx.app, envelope);
-  assert.equal(second?.code, 'DUPLICATE_TX');
-  assert.equal(second.txId, first.txId);
-  assert.ok(second.height > first.height);
-  // The committed transaction still answers with its first, valid copy.
+  assert.deepEqual(second, first);
+  assert.equal(fx.node.head.height, height);
+  // Without wait: 202, committed, with the original place.
+  const res = await post(fx.app, envelope, '');
+  assert.equal(res.statusCode, 202);
+  assert.deepEqual(res.json(), { results: [{ txId: first.txId, status: 'committed', code: 'OK', height: first.height, index: first.index }] });
+  assert.equal(fx.node.head.height, height);
+  // The committed transaction answers with its one copy.
   const view = await call(fx.app, { method: 'GET', url: `/ledger/v1/transactions/${first.txId}` });
   assert.deepEqual(
     (({ code, height, index }) => ({ code, height, index }))(view.json<{ code: string; height: number; index: number }>()),

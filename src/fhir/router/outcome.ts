@@ -3,7 +3,7 @@
 // result-code catalogue (ledger/codes.ts); messages never carry stack traces or
 // resource contents.
 import { CareLedgerError, isCareLedgerError } from '../../errors/index.js';
-import { RESULT_CODES, type ResultCode } from '../../errors/index.js';
+import { RESULT_CODES, storageFaultCode, type ResultCode } from '../../errors/index.js';
 import type { FhirResource } from '../types.js';
 
 export interface OutcomeIssue {
@@ -67,6 +67,10 @@ export function outcomeFromError(e: unknown): { status: number; outcome: Operati
   if (isCareLedgerError(e)) {
     const options: IssueOptions = e.field === undefined ? {} : { expression: e.field };
     return { status: RESULT_CODES[e.code].http, outcome: operationOutcome(e.code, e.message || RESULT_CODES[e.code].text, options) };
+  }
+  // A full or failing disk is a fault of a dependency, not a bug: 503, never 500.
+  if (storageFaultCode(e) !== undefined) {
+    return { status: RESULT_CODES.STORAGE_UNAVAILABLE.http, outcome: operationOutcome('STORAGE_UNAVAILABLE', RESULT_CODES.STORAGE_UNAVAILABLE.text) };
   }
   // Unknown errors may embed anything (stack, data): say only that it failed.
   return { status: 500, outcome: operationOutcome('INTERNAL', RESULT_CODES.INTERNAL.text) };

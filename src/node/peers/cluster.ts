@@ -8,7 +8,7 @@
 import { Etcd3 } from 'etcd3';
 import { type ContractRegistry } from '../../ledger/index.js';
 import { CareLedgerError } from '../../errors/index.js';
-import { CompactedError, EtcdOrderer, etcdCredentials, type BatchHandler, type EtcdClientTls, type EtcdOrdererOptions, type Orderer } from '../../ordering/index.js';
+import { CompactedError, EtcdOrderer, etcdCredentials, type BatchHandler, type EtcdClientTls, type EtcdOrdererOptions, type Orderer, type OrdererHealth } from '../../ordering/index.js';
 import type { LedgerStore } from '../../storage/index.js';
 import { reexecuteFromPeer, type PeerReadAuth } from './catchup.js';
 import type { PeerTransport } from './transport.js';
@@ -83,6 +83,11 @@ export class ClusterOrderer implements Orderer {
   /** How many times the node caught up from a peer, and how many blocks it re-executed doing so. */
   get stats(): { catchUps: number; blocks: number; recovering: boolean } {
     return { catchUps: this.catchUps, blocks: this.caughtUpBlocks, recovering: this.recovering !== undefined };
+  }
+
+  /** The current EtcdOrderer's reachability and lag, and whether a catch-up from a peer is running. */
+  health(): OrdererHealth {
+    return { ...this.inner.health(), ...(this.recovering ? { recovering: true } : {}) };
   }
 
   /** Prunes batches every live node has applied (also run on the interval, if configured). */

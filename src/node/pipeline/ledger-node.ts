@@ -32,12 +32,14 @@ import {
   CareLedgerError,
   type ResultCode,
 } from '../../errors/index.js';
-import type { OrderedBatch, Orderer } from '../../ordering/index.js';
+import type { OrderedBatch, Orderer, OrdererHealth } from '../../ordering/index.js';
 import type { LedgerStore, TxRow } from '../../storage/index.js';
 import { CheckedCache, batchChecks } from './checked-cache.js';
 import { blockViewOf, txViewOf } from './row-views.js';
 import { StateCache } from './state-cache.js';
 import { SubmitGate, type SubmitItem, type SubmitLimits } from './submit-gate.js';
+import { OrderingGate } from './ordering-gate.js';
+import { isStorageFault, storageFaultOf, type StorageFault } from '../../errors/index.js';
 import { VerifyPool } from './verify-pool.js';
 
 export interface TxResult {
@@ -63,6 +65,8 @@ export interface LedgerNodeOptions {
   onFatal?: (error: unknown) => void;
   /** Submission quotas at this node's edge (defaults: DEFAULT_SUBMIT_LIMITS). */
   limits?: Partial<SubmitLimits>;
+  /** How long a submission waits for the orderer's acknowledgement (default ORDERING_DEADLINE_MS). */
+  orderingDeadlineMs?: number;
 }
 
 function rootFromHex(hex: string | undefined): Uint8Array {
@@ -93,11 +97,19 @@ export class LedgerNode {
   private readonly tree: TreeNodeReader;
   private readonly stateCache: StateCache;
   private readonly gate: SubmitGate;
+  /** Orders with a deadline; its latency and error counts are the ordering metrics. */
+  readonly ordering: OrderingGate;
+  private storageFaultState: StorageFault | undefined;
+  /** The in-process orderer's log refused a batch on a full or failing disk (cleared by the next one it takes). */
+  private orderingStorageFault: StorageFault | undefined;
   private readonly checked = new CheckedCache();
   private readonly onFatal: (error: unknown) => void;
   private headState: ChainHead;
   private checkpointNote: string;
   private closed = false;
+  /** Set first thing in close(): a commit waiting out a storage fault gives up (halted), and nothing commits after it. */
+  private closing = false;
+  private halted = false;
   private pipeline: Promise<void> = Promise.resolve();
   private readonly inFlight: Promise<void>[] = [];
 
@@ -126,6 +138,7 @@ export class LedgerNode {
         return execution.finish().txs.map((t) => t.code);
       },
     });
+    this.ordering = new OrderingGate(this.orderer, options.orderingDeadlineMs);
     this.events.setMaxListeners(0);
     this.headState = this.loadHead();
     this.checkpointNote = this.signCheckpointNote();
@@ -197,7 +210,37 @@ export class LedgerNode {
    * blocks commit one at a time, in order, through this.pipeline.
    */
   private async commitBatch(batch: OrderedBatch, chunks: Array<Promise<OrderedCheck[]>>): Promise<void> {
-    if (this.closed) return;
+    // A full or failing disk is not a reason to die: the block's transaction rolled back, so the same
+    // batch is executed and committed again once the storage takes writes (readiness says why meanwhile).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.commitBatchOnce(batch, chunks);
+        this.storageFaultState = undefined;
+        return;
+      } catch (error) {
+        if (!isStorageFault(error)) throw error;
+        this.storageFaultState ??= storageFaultOf(error);
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+        if (this.closing) {
+          this.halted = true; // a restart resumes from the last committed block
+          return;
+        }
+      }
+    }
+  }
+
+  /** The orderer's reachability and this node's lag; undefined for the in-process orderer. */
+  ordererHealth(): OrdererHealth | undefined {
+    return this.orderer.health?.();
+  }
+
+  /** A storage fault (full disk, I/O error) that blocks commits now, if any. */
+  get storageFault(): StorageFault | undefined {
+    return this.storageFaultState ?? this.orderingStorageFault;
+  }
+
+  private async commitBatchOnce(batch: OrderedBatch, chunks: Array<Promise<OrderedCheck[]>>): Promise<void> {
+    if (this.closed || this.halted) return;
     try {
       const head = this.headState;
       const execution = new BlockExecution(nextBlockInput(head, this.networkId, batch.time), this.stateCache, this.registry);
@@ -241,7 +284,7 @@ export class LedgerNode {
       };
       this.events.emit('block', committed);
     } catch (error) {
-      this.onFatal(error);
+      if (!isStorageFault(error)) this.onFatal(error);
       throw error;
     }
   }
@@ -260,19 +303,63 @@ export class LedgerNode {
    * Orders envelopes (JCS bytes already parsed at the edge) once the submit
    * gate admits them: a bad signature, an unknown or revoked signer or a
    * spent quota refuses the whole request with a SubmitRefusal and orders
-   * nothing (submit-gate.ts). With `wait`, resolves with each transaction's
-   * result once committed (TIMEOUT code if `timeoutMs` passes first);
-   * otherwise once the batch is durably ordered.
+   * nothing (submit-gate.ts). An envelope whose exact bytes are already
+   * committed is not ordered again: its original result is the answer
+   * (retries are idempotent). The orderer must acknowledge within the
+   * ordering deadline, else OrderingUnavailable (ordering-gate.ts). With
+   * `wait`, resolves with each transaction's result once committed (TIMEOUT
+   * code if `timeoutMs` passes first); otherwise once the batch is durably
+   * ordered, with the results of those already committed.
    */
   async submit(items: readonly SubmitItem[], options: { wait?: boolean; timeoutMs?: number } = {}): Promise<TxResult[] | undefined> {
+    const outcome = await this.submitTracked(items, options);
+    if (!options.wait) return undefined;
+    return outcome as TxResult[];
+  }
+
+  /**
+   * submit(), answering for every envelope: its result when committed
+   * (before or during the call, with `wait`), undefined when only ordered.
+   */
+  async submitTracked(items: readonly SubmitItem[], options: { wait?: boolean; timeoutMs?: number } = {}): Promise<Array<TxResult | undefined>> {
     if (this.closed) throw new CareLedgerError('UNAVAILABLE', 'node is shutting down');
-    const bytes = items.map((i) => i.bytes);
-    const checks = await this.gate.admit(items);
+    const known = items.map((item) => this.committedResult(item));
+    const fresh = items.filter((_, i) => known[i] === undefined);
+    if (fresh.length === 0) return known;
+    const bytes = fresh.map((i) => i.bytes);
+    const checks = await this.gate.admit(fresh);
     if (this.closed) throw new CareLedgerError('UNAVAILABLE', 'node is shutting down');
     this.checked.remember(bytes, checks);
-    const waits = options.wait ? items.map((item) => this.waitFor(item.txId, waiterKey(item.bytes), options.timeoutMs ?? 30_000)) : [];
-    await this.orderer.submit(bytes);
-    return options.wait ? Promise.all(waits) : undefined;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const keys = fresh.map((item) => waiterKey(item.bytes));
+    const waits = options.wait ? fresh.map((item, i) => this.waitFor(item.txId, keys[i]!, timeoutMs)) : [];
+    try {
+      await this.ordering.order(fresh.map((item, i) => ({ txId: item.txId, key: keys[i]!, bytes: item.bytes })), options.wait ? options.timeoutMs : undefined);
+      this.orderingStorageFault = undefined;
+    } catch (error) {
+      keys.forEach((key) => this.dropWaiter(key));
+      if (isStorageFault(error)) this.orderingStorageFault ??= storageFaultOf(error);
+      throw error;
+    }
+    const results = options.wait ? await Promise.all(waits) : [];
+    let next = 0;
+    return known.map((r) => r ?? results[next++]);
+  }
+
+  /** The original result of an envelope whose exact bytes are committed, if they are. */
+  private committedResult(item: SubmitItem): TxResult | undefined {
+    const row = this.store.getTx(item.txId);
+    if (!row || row.code === 'DUPLICATE_TX' || !Buffer.from(row.envelope).equals(Buffer.from(item.bytes))) return undefined;
+    return { txId: row.txId, code: row.code as ResultCode, height: row.height, index: row.index };
+  }
+
+  /** Forgets the newest waiter for these bytes (its submission was not acknowledged). */
+  private dropWaiter(key: string): void {
+    const list = this.waiters.get(key);
+    const w = list?.pop();
+    if (!w) return;
+    clearTimeout(w.timer);
+    if (list?.length === 0) this.waiters.delete(key);
   }
 
   /**
@@ -351,6 +438,7 @@ export class LedgerNode {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.orderer.close();
     await this.pipeline;
     this.closed = true;

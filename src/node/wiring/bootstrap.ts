@@ -62,6 +62,11 @@ export interface OpenOptions {
   onFatal?: (error: unknown) => void;
   /** Submission quotas at the edge (default DEFAULT_SUBMIT_LIMITS). */
   limits?: Partial<SubmitLimits>;
+  /**
+   * Largest size of the ledger database in bytes (SQLite max_page_count): past it, commits fail
+   * with SQLITE_FULL as on a full disk, and the node waits, not ready, until restarted with room.
+   */
+  storageLimitBytes?: number;
 }
 
 /** Opens an initialised data directory and starts block delivery. */
@@ -71,6 +76,10 @@ export function openNode(dataDir: string, options: OpenOptions = {}): OpenedNode
   const keys = options.keys ?? unlockKeyring(dataDir, options.unlock);
   const nodeKey = keys.nodeKey;
   const store = new SqliteLedgerStore(openDatabase(p.ledger));
+  if (options.storageLimitBytes !== undefined) {
+    const pageSize = Number(store.db.pragma('page_size', { simple: true }));
+    store.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.storageLimitBytes / pageSize))}`);
+  }
   store.checkpointInBackground();
   const orderer = options.orderer ? options.orderer(store) : new SoloOrderer(store);
   const node = new LedgerNode({

@@ -5,6 +5,7 @@
 // touches the store.
 import type { LedgerPort } from '../../ledger/index.js';
 import type { LedgerNode } from '../pipeline/ledger-node.js';
+import { OrderingUnavailable } from '../pipeline/ordering-gate.js';
 
 export interface LedgerPortOptions {
   /** Wall clock (tests inject one); default the system clock, RFC 3339 UTC millis. */
@@ -35,8 +36,15 @@ export function ledgerPortOf(node: LedgerNode, orgId: string, options: LedgerPor
     inclusion: (leafIndex) => node.inclusion(leafIndex),
     consistency: (from, to) => node.consistency(from, to),
     sizeBytes: () => node.sizeBytes(),
-    submit: async (envelopes, submitOptions) =>
-      (await node.submit(envelopes, { wait: true, timeoutMs: submitOptions?.timeoutMs ?? timeoutMs })) ?? [],
+    submit: async (envelopes, submitOptions) => {
+      try {
+        return (await node.submit(envelopes, { wait: true, timeoutMs: submitOptions?.timeoutMs ?? timeoutMs })) ?? [];
+      } catch (error) {
+        // Not acknowledged by the orderer: not known to be committed (services keep such writes pending and retry).
+        if (!(error instanceof OrderingUnavailable)) throw error;
+        return envelopes.map((e) => ({ txId: e.txId, code: 'UNAVAILABLE' as const, height: -1, index: -1 }));
+      }
+    },
     onBlock: (listener) => node.onBlock(listener),
   };
 }

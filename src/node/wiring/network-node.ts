@@ -38,6 +38,8 @@ export interface OpenNetworkNodeOptions {
   unlock?: UnlockSecrets;
   /** Submission quotas at the edge (default DEFAULT_SUBMIT_LIMITS). */
   limits?: Partial<SubmitLimits>;
+  /** Largest size of the ledger database in bytes (OpenOptions.storageLimitBytes). */
+  storageLimitBytes?: number;
 }
 
 /** Re-verifies the ledger at one read snapshot (blocks keep committing meanwhile). */
@@ -68,6 +70,7 @@ export function openNetworkNode(dataDir: string, settings: NetworkSettings, opti
     keys,
     ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.storageLimitBytes === undefined ? {} : { storageLimitBytes: options.storageLimitBytes }),
     onFatal: (e) => options.onFatal(e instanceof Error ? e : new Error(String(e))),
     orderer: (store) => {
       startedEmpty = store.head() === undefined;
