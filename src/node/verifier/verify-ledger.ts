@@ -15,8 +15,8 @@ import {
   type ChainHead,
   type ContractRegistry,
   type OrderedCheck,
-  type StateSource,
 } from '../../ledger/index.js';
+import { MemoryState } from './memory-state.js';
 import { canonicalJson } from '../../crypto/index.js';
 import type { LedgerStore } from '../../storage/index.js';
 import type { VerifyPool } from '../pipeline/verify-pool.js';
@@ -30,16 +30,6 @@ export type VerifyResult =
   | { ok: true; blocks: number; txs: number }
   | { ok: false; height: number; reason: string };
 
-class MemoryState implements StateSource {
-  readonly values = new Map<string, { value: string; height: number }>();
-  readonly txIds = new Set<string>();
-  getState(namespace: string, key: string): string | undefined {
-    return this.values.get(namespace + '\u0000' + key)?.value;
-  }
-  hasTx(txId: string): boolean {
-    return this.txIds.has(txId);
-  }
-}
 
 function parseHeader(text: string): BlockHeader | undefined {
   try {
@@ -95,9 +85,8 @@ export async function verifyLedger(
       tree.put(n.level, n.index, n.hash);
     }
     for (const w of built.outcome.writes) {
-      const k = w.namespace + '\u0000' + w.key;
-      if (w.text === null) state.values.delete(k);
-      else state.values.set(k, { value: w.text, height });
+      if (w.text === null) state.delete(w.namespace, w.key);
+      else state.set(w.namespace, w.key, { value: w.text, height });
     }
     for (const t of built.outcome.txs) if (claimsTxId(t.code)) state.txIds.add(t.txId);
     txCount += txs.length;
