@@ -27,8 +27,11 @@ export class MemoryState implements StateSource {
     return this.values.get(namespace + SEP + key)?.value;
   }
 
+  /** Claims before a resumed run's first block (a checkpoint does not carry every txId); set by verifyLedger. */
+  claimedBefore: (txId: string) => boolean = () => false;
+
   hasTx(txId: string): boolean {
-    return this.txIds.has(txId);
+    return this.txIds.has(txId) || this.claimedBefore(txId);
   }
 
   set(namespace: string, key: string, entry: VerifiedValue): void {
@@ -47,6 +50,14 @@ export class MemoryState implements StateSource {
   delete(namespace: string, key: string): void {
     if (!this.values.delete(namespace + SEP + key)) return;
     for (const d of directoriesOf(key)) this.dirs.get(namespace + SEP + d)?.delete(key);
+  }
+
+  /** Every entry as [namespace, key, value]. */
+  *entries(): Iterable<[string, string, VerifiedValue]> {
+    for (const [k, v] of this.values) {
+      const at = k.indexOf(SEP);
+      yield [k.slice(0, at), k.slice(at + 1), v];
+    }
   }
 
   scanState(namespace: string, prefix: string, limit: number, afterKey = ''): Array<{ key: string; value: string }> {
