@@ -7,6 +7,7 @@ import { runLedgerBench, type LedgerBenchOptions } from './ledger.js';
 import { runNetworkBench, type NetworkBenchOptions } from './network.js';
 import { runRecordsBench, type RecordsBenchOptions } from './records.js';
 import { runSupplyBench, type SupplyBenchOptions } from './supply.js';
+import { runScaleBench, type ScaleBenchOptions } from './scale.js';
 
 const [suite, optionsJson] = process.argv.slice(2);
 try {
@@ -15,7 +16,8 @@ try {
   else if (suite === 'records') await runRecordsBench(options as RecordsBenchOptions);
   else if (suite === 'network') await runNetworkBench(options as NetworkBenchOptions);
   else if (suite === 'supply') process.stdout.write(JSON.stringify(await runSupplyBench(options as SupplyBenchOptions)) + '\n');
-  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network or supply)`);
+  else if (suite === 'scale') await runScaleBench(options as ScaleBenchOptions);
+  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network, supply or scale)`);
 } catch (error) {
   process.stderr.write(`careledger bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

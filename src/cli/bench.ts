@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'supply', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'scale', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -34,6 +34,9 @@ interface BenchCliOptions {
   netVerifyWorkers?: string;
   netWarmup: string;
   packs: string;
+  scaleTxs: string;
+  scaleSingle: string;
+  scaleRound?: string;
 }
 
 function count(name: string, text: string): number {
@@ -86,7 +89,10 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | supply | all', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | scale | all', 'all')
+    .option('--scale-txs <n>', 'scale: transactions of the mixed long run (10^7: see BENCHMARKS.md)', '100000')
+    .option('--scale-single <n>', 'scale: register-patient and register-member transactions of the single-action table (0: skip)', '20000')
+    .option('--scale-round <n>', 'scale: transactions signed and submitted per round (default txs / 50, 500..10000)')
     .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
@@ -143,6 +149,16 @@ export function registerBench(program: Command): void {
       }
       if (suite === 'records') {
         await records();
+        return;
+      }
+      if (suite === 'scale') {
+        await runSuite('scale', {
+          txs: count('scale-txs', o.scaleTxs),
+          single: countOrZero('scale-single', o.scaleSingle),
+          ...(o.scaleRound === undefined ? {} : { round: count('scale-round', o.scaleRound) }),
+          clients: count('clients', o.clients),
+          chunk: count('chunk', o.chunk),
+        });
         return;
       }
       if (suite === 'supply') {

@@ -1,7 +1,7 @@
 // `careledger verify`: the offline verifier with a progress bar on stderr.
 // Exit 0 when the ledger verifies; exit 1 naming the first bad height.
 import type { Command } from 'commander';
-import { verifyDataDir } from '../node/index.js';
+import { migrateLedger, verifyDataDir } from '../node/index.js';
 import { DEFAULT_DATA_DIR } from './run.js';
 
 function progressBar(stream: NodeJS.WriteStream) {
@@ -47,5 +47,20 @@ export function registerVerify(program: Command): void {
         process.stdout.write(`FAILED at height ${result.height}: ${result.reason}\n`);
         process.exitCode = 1;
       }
+    });
+}
+
+export function registerMigrateLedger(program: Command): void {
+  program
+    .command('migrate-ledger')
+    .description("re-derive a stopped node's ledger with this release's state layout (docs/state-layout.md); the log is unchanged")
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (o: { dataDir: string }) => {
+      const r = await migrateLedger(o.dataDir);
+      process.stdout.write(
+        r.changed
+          ? `migrated: ${r.blocks} blocks, ${r.txs} transactions re-executed, every result unchanged; the old ledger is ${r.backup}\n`
+          : `nothing to migrate: ${r.blocks} blocks already have this release's layout\n`,
+      );
     });
 }
