@@ -1,7 +1,7 @@
 // State writes of the governance contract and the few key-registry writes it
 // needs; the layout and the readers are governance/keys.ts (re-exported here
 // for the modules that import them from this file).
-import type { JsonValue, KeyKind, KeyRecord, StateAccess, StateReader } from '../../ledger/contract.js';
+import type { JsonValue, KeyKind, KeyRecord, StateAccess } from '../../ledger/contract.js';
 import { getKey, KEYS_NAMESPACE, stringsOf } from '../keys/keys.js';
 import { membersOf } from '../identity/keys.js';
 import { getOrgIds, GOVERNANCE_NAMESPACE, ORG_INDEX_KEY, orgKey, proposalKey, type OrgRecord, type Policies, type ProposalRecord } from './keys.js';
