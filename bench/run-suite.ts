@@ -1,5 +1,5 @@
 // Runs one benchmark suite in a process of its own: `node dist/bench/run-suite.js
-// <ledger|records|network|supply|trials|fhir|soak> '<options as JSON>'`. `careledger bench` (src/cli/bench.ts)
+// <ledger|records|network|supply|trials|fhir|soak|scale> '<options as JSON>'`. `careledger bench` (src/cli/bench.ts)
 // validates the flags and starts this file as a program, so the shipped CLI
 // never imports bench/ code. Progress goes to stderr, the result to stdout
 // as each suite prints it.
@@ -11,6 +11,7 @@ import { runSoakBench, type SoakBenchOptions } from './soak.js';
 import { runSupplyBench, type SupplyBenchOptions } from './supply.js';
 import { runTrialsBench, type TrialsBenchOptions } from './trials.js';
 import { runFhirBench, type FhirBenchOptions } from './fhir.js';
+import { runScaleBench, type ScaleBenchOptions } from './scale.js';
 
 const [suite, optionsJson] = process.argv.slice(2);
 try {
@@ -23,7 +24,8 @@ try {
   else if (suite === 'supply') process.stdout.write(JSON.stringify(await runSupplyBench(options as SupplyBenchOptions)) + '\n');
   else if (suite === 'trials') await runTrialsBench(options as TrialsBenchOptions);
   else if (suite === 'fhir') await runFhirBench(options as FhirBenchOptions);
-  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network, supply, trials, fhir or soak)`);
+  else if (suite === 'scale') await runScaleBench(options as ScaleBenchOptions);
+  else throw new Error(`unknown suite '${suite ?? ''}' (ledger, records, network, supply, trials, fhir, soak or scale)`);
 } catch (error) {
   process.stderr.write(`careledger bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

@@ -23,7 +23,7 @@ const ORG_ROLES = ['privacy-officer', 'org-admin'];
 
 export interface DelegationRoutesDeps {
   /** Committed state through the ledger port (src/ledger/port.ts). */
-  ledger: Pick<LedgerPort, 'state'>;
+  ledger: Pick<LedgerPort, 'state' | 'scan'>;
   authenticate: (authorization: string | undefined) => Promise<Actor>;
   /** Clock in ms (tests inject one); default Date.now. */
   now?: () => number;
@@ -47,7 +47,7 @@ export async function patientDelegations(
   const state = deps.ledger.state;
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
   if (!mayReadDelegations(state, actor, pseudonym, nowIso)) throw new CareLedgerError('NOT_FOUND', 'no such patient');
-  return { pseudonym, delegations: delegationsOfPatient(state, pseudonym, nowIso) };
+  return { pseudonym, delegations: delegationsOfPatient(state, deps.ledger.scan, pseudonym, nowIso) };
 }
 
 /** GET /ledger/v1/orgs/{orgId}/delegations. */
@@ -62,7 +62,7 @@ export async function orgDelegations(
     throw new CareLedgerError('FORBIDDEN', "only the organisation's privacy officers and org admins");
   }
   const nowIso = new Date(deps.now?.() ?? Date.now()).toISOString();
-  return { orgId, delegations: appointmentsOfOrg(deps.ledger.state, orgId, nowIso) };
+  return { orgId, delegations: appointmentsOfOrg(deps.ledger.state, deps.ledger.scan, orgId, nowIso) };
 }
 
 const ROUTES: RouteTable<DelegationRoutesDeps> = [

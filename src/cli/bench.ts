@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEtcd } from '../ordering/index.js';
 
-const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'fhir', 'soak', 'all'] as const;
+const SUITES = ['ledger', 'records', 'network', 'supply', 'trials', 'fhir', 'soak', 'scale', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchCliOptions {
@@ -43,6 +43,9 @@ interface BenchCliOptions {
   duration: string;
   warmup?: string;
   soakFaults: boolean;
+  scaleTxs: string;
+  scaleSingle: string;
+  scaleRound?: string;
 }
 
 /** A duration flag: whole seconds, minutes or hours ('90s', '10m', '2h'; a bare number is seconds). */
@@ -103,12 +106,15 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark the commit pipeline (ledger) and the consented, audited FHIR read path (records), each against a baseline measured in the same run')
     .option('--json', 'print the result as JSON on the last line')
-    .option('--suite <suite>', 'ledger | records | network | supply | trials | fhir | soak | all (all: the first three)', 'all')
+    .option('--suite <suite>', 'ledger | records | network | supply | trials | fhir | soak | scale | all (all: the first three)', 'all')
     .option('--fhir-resources <n>', 'fhir: resources imported (Synthea-like bundles of 1,000) before search is timed', '20000')
     .option('--fhir-searches <n>', 'fhir: timed searches of each kind', '300')
     .option('--duration <time>', 'soak: measured duration after the warm-up (90s, 10m, 2h)', '60s')
     .option('--warmup <time>', 'soak: warm-up before the first memory sample (default: a fifth of the duration, 10s to 5m)')
     .option('--no-soak-faults', 'soak: steady load only, no faults on the schedule')
+    .option('--scale-txs <n>', 'scale: transactions of the mixed long run (10^7: see BENCHMARKS.md)', '100000')
+    .option('--scale-single <n>', 'scale: register-patient and register-member transactions of the single-action table (0: skip)', '20000')
+    .option('--scale-round <n>', 'scale: transactions signed and submitted per round (default txs / 50, 500..10000)')
     .option('--packs <n>', 'supply: serialised packs commissioned before verification is timed', '1000000')
     .option('--net-txs <n>', 'network: transactions per run (embedded and three nodes)', '6000')
     .option('--net-clients <n>', 'network: concurrent HTTP submitters', '5')
@@ -177,6 +183,16 @@ export function registerBench(program: Command): void {
         const durationS = parseDuration('duration', o.duration);
         const warmupS = o.warmup === undefined ? Math.min(300, Math.max(10, Math.round(durationS / 5))) : parseDuration('warmup', o.warmup);
         await runSuite('soak', { durationS, warmupS, faults: o.soakFaults });
+        return;
+      }
+      if (suite === 'scale') {
+        await runSuite('scale', {
+          txs: count('scale-txs', o.scaleTxs),
+          single: countOrZero('scale-single', o.scaleSingle),
+          ...(o.scaleRound === undefined ? {} : { round: count('scale-round', o.scaleRound) }),
+          clients: count('clients', o.clients),
+          chunk: count('chunk', o.chunk),
+        });
         return;
       }
       if (suite === 'supply') {

@@ -34,10 +34,25 @@ export interface StateReader {
   stamp?(namespace: string): number;
 }
 
+/** One entry of a prefix scan: the full key and its (frozen) value. */
+export interface StateEntry {
+  readonly key: string;
+  readonly value: JsonValue;
+}
+
 /** State access for one transaction; writes are discarded if the action fails. */
 export interface StateAccess extends StateReader {
   put(namespace: string, key: string, value: JsonValue): void;
   delete(namespace: string, key: string): void;
+  /**
+   * Entries whose key starts with `prefix`, in key order (UTF-16 code units,
+   * as SQLite's BINARY collation orders the ASCII keys contracts use), after
+   * `afterKey` if given, at most `limit`: committed state with this block's
+   * and this transaction's writes applied. An index that grows with the data
+   * is keyed entries under a prefix read with this, never one value that is
+   * rewritten whole (docs/state-layout.md).
+   */
+  scan(namespace: string, prefix: string, limit: number, afterKey?: string): StateEntry[];
 }
 
 /** Kinds of keys known to the ledger (ARCHITECTURE section 5, identity). */

@@ -37,7 +37,7 @@ function world(keys: Array<[SigningKey, 'active' | 'revoked']>): StateSource {
     const rec: KeyRecord = { kind: 'member', org: 'o', owner: 'm', roles: [], status, since: 0 };
     state.set(KEYS_NAMESPACE + '\u0000' + k.keyId, JSON.stringify(rec));
   }
-  return { getState: (ns, key) => state.get(ns + '\u0000' + key), hasTx: () => false };
+  return { getState: (ns, key) => state.get(ns + '\u0000' + key), scanState: () => [], hasTx: () => false };
 }
 
 function entry(key: SigningKey, action: string, args: Record<string, unknown>, over: { network?: string; time?: string } = {}) {

@@ -18,6 +18,7 @@ import {
   type LedgerEvent,
   type Refusal,
   type StateAccess,
+  type StateEntry,
 } from './contract.js';
 import { decodeCheckedEnvelope, type OrderedCheck } from './ordered.js';
 import { RFC3339_MILLIS } from './tx.js';
@@ -34,8 +35,12 @@ export interface StateSource {
    * between blocks instead of parsing the text on every read.
    */
   getValue?(namespace: string, key: string): JsonValue | undefined;
+  /** Committed rows whose key starts with prefix, in key order, after `afterKey` if given (text values). */
+  scanState(namespace: string, prefix: string, limit: number, afterKey?: string): ReadonlyArray<{ key: string; value: string }>;
   hasTx(txId: string): boolean;
 }
+
+type Scanner = (namespace: string, prefix: string, limit: number, afterKey: string) => StateEntry[];
 
 export interface BlockInput {
   network: string;
@@ -82,7 +87,36 @@ interface Written {
 
 class Overlay implements StateAccess {
   readonly writes = new Map<string, Written>();
-  constructor(private readonly below: (ns: string, key: string) => JsonValue | undefined) {}
+  constructor(
+    private readonly below: (ns: string, key: string) => JsonValue | undefined,
+    private readonly belowScan: Scanner,
+  ) {}
+
+  /**
+   * The state below with this overlay's writes applied. Asking the state
+   * below for `limit` more rows than wanted per write of ours under the
+   * prefix is enough: each of our writes can hide at most one of its rows.
+   */
+  scan(namespace: string, prefix: string, limit: number, afterKey = ''): StateEntry[] {
+    const start = namespace + SEP + prefix;
+    const mine: Array<[string, Written]> = [];
+    for (const [k, w] of this.writes) {
+      if (!k.startsWith(start)) continue;
+      const key = k.slice(namespace.length + 1);
+      if (key > afterKey) mine.push([key, w]);
+    }
+    const rows = this.belowScan(namespace, prefix, limit + mine.length, afterKey);
+    if (mine.length === 0) return rows.slice(0, limit);
+    const merged = new Map<string, JsonValue | null>(rows.map((r) => [r.key, r.value]));
+    for (const [key, w] of mine) merged.set(key, w.value);
+    const out: StateEntry[] = [];
+    for (const key of [...merged.keys()].sort(compareKeys)) {
+      const value = merged.get(key);
+      if (value !== null && value !== undefined) out.push({ key, value });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
 
   get(namespace: string, key: string): JsonValue | undefined {
     const w = this.writes.get(namespace + SEP + key);
@@ -100,6 +134,10 @@ class Overlay implements StateAccess {
   delete(namespace: string, key: string): void {
     this.writes.set(namespace + SEP + key, { value: null, text: null });
   }
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function timeWindowMs(read: (ns: string, key: string) => JsonValue | undefined): number {
@@ -145,7 +183,9 @@ export class BlockExecution {
           const text = source.getState(ns, key);
           return text === undefined ? undefined : deepFreeze(JSON.parse(text) as JsonValue);
         };
-    this.block = new Overlay(committed);
+    const committedScan: Scanner = (ns, prefix, limit, afterKey) =>
+      source.scanState(ns, prefix, limit, afterKey).map((r) => ({ key: r.key, value: deepFreeze(JSON.parse(r.value) as JsonValue) }));
+    this.block = new Overlay(committed, committedScan);
   }
 
   /** Executes the next entry of the block. */
@@ -177,7 +217,7 @@ export class BlockExecution {
     }
     const args = action.args.safeParse(tx.args);
     if (!args.success) return done('INVALID_ARGS', args.error.issues[0]?.path.map(String).join('.'));
-    const txState = new Overlay(block.get.bind(block));
+    const txState = new Overlay(block.get.bind(block), block.scan.bind(block));
     const ctx: ExecContext = {
       network: input.network,
       txId,

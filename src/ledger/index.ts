@@ -29,6 +29,7 @@ export type {
   Allowed,
   Authorization,
   StateAccess,
+  StateEntry,
   StateReader,
 } from './contract.js';
 export { ZERO_HASH, blockHashOf, resultsHashOf, stateHashOf, sortWrites } from './block.js';

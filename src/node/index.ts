@@ -51,6 +51,7 @@ export type { PeerTransport, PeerReadAuth } from './peers/transport.js';
 
 // The offline verifier.
 export { verifyDataDir } from './verifier/verify-datadir.js';
+export { migrateLedger } from './verifier/migrate.js';
 export type { VerifyDataDirOptions } from './verifier/verify-datadir.js';
 export type { VerifyProgress, VerifyResult } from './verifier/verify-ledger.js';
 export { createConsortiumPki, ensureDevCa, issueLeaf, issueOrgPki, joinOrgPki, startDevEtcd } from './wiring/dev-pki.js';

@@ -14,6 +14,7 @@ import {
   type LedgerEvent,
   type Refusal,
   type StateAccess,
+  type StateEntry,
 } from '../../src/ledger/contract.js';
 import { keyIdFromPublicKey, sha256, sha256Hex, utf8 } from '../../src/crypto/index.js';
 
@@ -38,7 +39,14 @@ export class MemoryState implements StateAccess {
     this.entries.delete(namespace + SEP + key);
   }
 
-  /** Every [key, value] of a namespace, sorted by key (tests only: contracts cannot list). */
+  scan(namespace: string, prefix: string, limit: number, afterKey = ''): StateEntry[] {
+    return this.list(namespace)
+      .filter(([k]) => k.startsWith(prefix) && k > afterKey)
+      .slice(0, limit)
+      .map(([key, value]) => ({ key, value }));
+  }
+
+  /** Every [key, value] of a namespace, sorted by key (tests; contracts read prefixes with scan). */
   list(namespace: string): Array<[string, JsonValue]> {
     const out: Array<[string, JsonValue]> = [];
     for (const [k, v] of this.entries) {
@@ -47,6 +55,11 @@ export class MemoryState implements StateAccess {
     }
     return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
+}
+
+/** A state's scan as the read side's StateScan (LedgerPort.scan). */
+export function scanOf(state: StateAccess): (namespace: string, prefix: string, limit: number, afterKey?: string) => Array<{ key: string; value: JsonValue }> {
+  return (namespace, prefix, limit, afterKey) => state.scan(namespace, prefix, limit, afterKey);
 }
 
 export interface StateWrite {
@@ -73,6 +86,20 @@ class TxState implements StateAccess {
 
   delete(namespace: string, key: string): void {
     this.staged.set(namespace + SEP + key, { namespace, key, value: undefined });
+  }
+
+  /** Committed entries with the staged writes applied (a plain merge: test states are small). */
+  scan(namespace: string, prefix: string, limit: number, afterKey = ''): StateEntry[] {
+    const merged = new Map(this.base.scan(namespace, prefix, Number.MAX_SAFE_INTEGER, afterKey).map((e) => [e.key, e.value]));
+    for (const w of this.staged.values()) {
+      if (w.namespace !== namespace || !w.key.startsWith(prefix) || !(w.key > afterKey)) continue;
+      if (w.value === undefined) merged.delete(w.key);
+      else merged.set(w.key, structuredClone(w.value));
+    }
+    return [...merged.keys()]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map((key) => ({ key, value: merged.get(key)! }));
   }
 }
 

@@ -71,11 +71,12 @@ export function seededRandom(seed: number): () => number {
  * Runs the offline verifier's logic (src/node/verify.ts) in-process on a
  * closed data dir, with signature checks inline (no worker threads).
  */
-export async function verifyDataDir(dataDir: string): Promise<VerifyResult> {
+export async function verifyDataDir(dataDir: string): Promise<{ ok: true; blocks: number; txs: number } | Extract<VerifyResult, { ok: false }>> {
   const store = new SqliteLedgerStore(openDatabase(paths(dataDir).ledger, { readonly: true }));
   const pool = new VerifyPool(0);
   try {
-    return await verifyLedger(store, readNodeConfig(dataDir).networkId, defaultRegistry(), pool);
+    const r = await verifyLedger(store, readNodeConfig(dataDir).networkId, defaultRegistry(), pool);
+    return r.ok ? { ok: true, blocks: r.blocks, txs: r.txs } : r;
   } finally {
     await pool.close();
     store.close();

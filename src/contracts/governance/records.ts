@@ -1,9 +1,9 @@
 // State writes of the governance contract and the few key-registry writes it
 // needs; the layout and the readers are governance/keys.ts (re-exported here
 // for the modules that import them from this file).
-import type { JsonValue, KeyKind, KeyRecord, StateAccess, StateReader } from '../../ledger/contract.js';
+import type { JsonValue, KeyKind, KeyRecord, StateAccess } from '../../ledger/contract.js';
 import { getKey, KEYS_NAMESPACE, stringsOf } from '../keys/keys.js';
-import { getMember, getOrgMemberIds } from '../identity/keys.js';
+import { membersOf } from '../identity/keys.js';
 import { getOrgIds, GOVERNANCE_NAMESPACE, ORG_INDEX_KEY, orgKey, proposalKey, type OrgRecord, type Policies, type ProposalRecord } from './keys.js';
 
 export {
@@ -49,7 +49,7 @@ export function revokeKeyRecord(state: StateAccess, keyId: string, height: numbe
   state.put(KEYS_NAMESPACE, keyId, { ...record, status: 'revoked', revokedAt: height });
 }
 
-/** Member key ids of an org, via identity's member index and member records. */
-export function getMemberKeyIds(reader: StateReader, orgId: string): string[] {
-  return getOrgMemberIds(reader, orgId).flatMap((memberId) => stringsOf(getMember(reader, orgId, memberId)?.keys));
+/** Member key ids of an org, from a scan of identity's member records. */
+export function getMemberKeyIds(state: StateAccess, orgId: string): string[] {
+  return membersOf(state.scan.bind(state), orgId).flatMap((member) => stringsOf(member.keys));
 }

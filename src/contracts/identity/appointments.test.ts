@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
+import { MemoryState, TEST_BLOCK_TIME, TEST_NETWORK, runAction, testKeyId, scanOf } from '../../../test/helpers/contracts.js';
 import { governanceContract } from '../governance/index.js';
 import {
   appointmentsOfOrg,
@@ -282,10 +282,10 @@ test('delegationsOfPatient and appointmentsOfOrg list pending, active and ended 
     keys: [testKeyId('p1')], validUntil: null, appointedBy: 'patient', orgId: null, legalBasis: null, reference: null, proposedBy: null,
     proposedAt: TEST_BLOCK_TIME, approvedBy: null, approvedAt: null, endedAt: null,
   };
-  assert.deepEqual(delegationsOfPatient(a.state, a.pt, TEST_BLOCK_TIME), [appointment, own, pending]);
-  assert.deepEqual(appointmentsOfOrg(a.state, 'alpha', TEST_BLOCK_TIME), [appointment, pending]);
-  assert.deepEqual(appointmentsOfOrg(a.state, 'beta', TEST_BLOCK_TIME), []);
+  assert.deepEqual(delegationsOfPatient(a.state, scanOf(a.state), a.pt, TEST_BLOCK_TIME), [appointment, own, pending]);
+  assert.deepEqual(appointmentsOfOrg(a.state, scanOf(a.state), 'alpha', TEST_BLOCK_TIME), [appointment, pending]);
+  assert.deepEqual(appointmentsOfOrg(a.state, scanOf(a.state), 'beta', TEST_BLOCK_TIME), []);
   ok(id(a.state, 'deactivate-member', { memberId: 'po' }, K.admin));
-  assert.deepEqual(appointmentsOfOrg(a.state, 'alpha', TEST_BLOCK_TIME)[0], { ...appointment, status: 'ended', endReason: 'appointer-inactive' });
-  assert.deepEqual(delegationsOfPatient(a.state, a.pt, '2031-01-01T00:00:00.000Z')[0], { ...appointment, status: 'ended', endReason: 'expired' });
+  assert.deepEqual(appointmentsOfOrg(a.state, scanOf(a.state), 'alpha', TEST_BLOCK_TIME)[0], { ...appointment, status: 'ended', endReason: 'appointer-inactive' });
+  assert.deepEqual(delegationsOfPatient(a.state, scanOf(a.state), a.pt, '2031-01-01T00:00:00.000Z')[0], { ...appointment, status: 'ended', endReason: 'expired' });
 });

@@ -11,7 +11,7 @@ import { appointerOf, appointingMember } from './authority.js';
 import { activePatient, checkNewDelegate, isPatient, registerDelegateKeys, relationshipSchema } from './delegates.js';
 import { DEFAULT_POWERS, legalBasisSchema, powersSchema, type Appointment, type AppointingRole } from './delegation.js';
 import { delegateIdForTx, delegateIdSchema, keyListSchema, pseudonymSchema, shortTextSchema, timestampSchema } from './ids.js';
-import { addOrgDelegation, addPatientDelegate, firstRegistered, getDelegate, putDelegate, type DelegateRecord } from './records.js';
+import { addOrgDelegation, firstRegistered, getDelegate, putDelegate, type DelegateRecord } from './records.js';
 import { delegationStatus } from './status.js';
 
 const proposeArgs = z.strictObject({
@@ -76,7 +76,6 @@ export const proposeDelegate = defineAction({
       appointment,
     };
     putDelegate(ctx.state, delegate);
-    addPatientDelegate(ctx.state, args.pseudonym, delegate.delegateId);
     addOrgDelegation(ctx.state, p.orgId, { pseudonym: args.pseudonym, delegateId: delegate.delegateId });
     ctx.emit('delegate-proposed', { pseudonym: args.pseudonym, delegateId: delegate.delegateId, orgId: p.orgId });
     return undefined;

@@ -9,7 +9,6 @@ import { activeSignerKey, appointingMember, isPatientSigner } from './authority.
 import { DEFAULT_POWERS, powersSchema } from './delegation.js';
 import { delegateIdForTx, delegateIdSchema, keyListSchema, pseudonymSchema, shortTextSchema, timestampSchema } from './ids.js';
 import {
-  addPatientDelegate,
   firstRegistered,
   getDelegate,
   getPatient,
@@ -91,7 +90,6 @@ export const addDelegate = defineAction({
       appointment: { by: 'patient', keyId: ctx.signer, at: ctx.blockTime },
     };
     putDelegate(ctx.state, delegate);
-    addPatientDelegate(ctx.state, args.pseudonym, delegate.delegateId);
     registerDelegateKeys(ctx, delegate);
     ctx.emit('delegate-added', { pseudonym: args.pseudonym, delegateId: delegate.delegateId, relationship: args.relationship });
     return undefined;

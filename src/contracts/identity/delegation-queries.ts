@@ -2,8 +2,9 @@
 // (including every organisation appointment, the notice principle 1.7 asks
 // for) and what a privacy officer sees of its organisation's appointments.
 import type { StateReader } from '../../ledger/contract.js';
+import type { StateScan } from '../keys/keys.js';
 import { powersOf, type Appointer, type DelegatePower, type LegalBasis } from './delegation.js';
-import { getDelegate, getOrgDelegationRefs, getPatientDelegateIds, type DelegateRecord } from './records.js';
+import { delegatesOf, getDelegate, getOrgDelegationRefs, type DelegateRecord } from './records.js';
 import { delegationStatus, type EndReason } from './status.js';
 
 /** One delegation as the patient and the appointing organisation see it. */
@@ -55,20 +56,30 @@ export function delegationView(state: StateReader, d: DelegateRecord, nowIso: st
   };
 }
 
+/** Most delegations one listing returns (TOO_LARGE beyond: a patient or an org with more is paged by an operator, not a door). */
+export const MAX_DELEGATIONS = 10_000;
+
+/** Oldest first: by the height the record was written at, then by id. */
+function byAge(a: DelegateRecord, b: DelegateRecord): number {
+  return a.since - b.since || (a.delegateId < b.delegateId ? -1 : a.delegateId > b.delegateId ? 1 : 0);
+}
+
 /** Every delegate of a patient (pending, active and ended), in the order they were added or proposed. */
-export function delegationsOfPatient(state: StateReader, pseudonym: string, nowIso: string): DelegationView[] {
-  return getPatientDelegateIds(state, pseudonym).flatMap((id) => {
-    const d = getDelegate(state, pseudonym, id);
-    return d === undefined ? [] : [delegationView(state, d, nowIso)];
-  });
+export function delegationsOfPatient(state: StateReader, scan: StateScan, pseudonym: string, nowIso: string): DelegationView[] {
+  return delegatesOf(scan, pseudonym, MAX_DELEGATIONS)
+    .sort(byAge)
+    .map((d) => delegationView(state, d, nowIso));
 }
 
 /** Every delegate an organisation proposed or appointed (pending, active and ended), in proposal order. */
-export function appointmentsOfOrg(state: StateReader, orgId: string, nowIso: string): DelegationView[] {
-  return getOrgDelegationRefs(state, orgId).flatMap((ref) => {
-    const d = getDelegate(state, ref.pseudonym, ref.delegateId);
-    return d === undefined ? [] : [delegationView(state, d, nowIso)];
-  });
+export function appointmentsOfOrg(state: StateReader, scan: StateScan, orgId: string, nowIso: string): DelegationView[] {
+  return getOrgDelegationRefs(scan, orgId, MAX_DELEGATIONS)
+    .flatMap((ref) => {
+      const d = getDelegate(state, ref.pseudonym, ref.delegateId);
+      return d === undefined ? [] : [d];
+    })
+    .sort(byAge)
+    .map((d) => delegationView(state, d, nowIso));
 }
 
 export { delegateMay } from './keys.js';

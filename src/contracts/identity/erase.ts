@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { allow, defineAction, refuse, type ExecContext, type Refusal } from '../../ledger/contract.js';
 import { activeSignerKey, isActingDelegate } from './authority.js';
 import { pseudonymSchema } from './ids.js';
-import { getDelegate, getPatient, getPatientDelegateIds, putDelegate, putPatient, revokeKey, type PatientRecord } from './records.js';
+import { delegatesOf, getPatient, putDelegate, putPatient, revokeKey, type PatientRecord } from './records.js';
 
 /**
  * The active patient the signer may erase: one of its active keys, or a
@@ -41,9 +41,7 @@ export const erasePatient = defineAction({
   apply(ctx, args, patient) {
     putPatient(ctx.state, { ...patient, status: 'erased', erasedAt: ctx.blockTime });
     for (const k of patient.keys) revokeKey(ctx.state, k, ctx.height);
-    for (const delegateId of getPatientDelegateIds(ctx.state, args.pseudonym)) {
-      const delegate = getDelegate(ctx.state, args.pseudonym, delegateId);
-      if (delegate === undefined) continue;
+    for (const delegate of delegatesOf(ctx.state.scan.bind(ctx.state), args.pseudonym)) {
       for (const k of delegate.keys) revokeKey(ctx.state, k, ctx.height);
       if (delegate.status === 'active' || delegate.status === 'pending') {
         putDelegate(ctx.state, { ...delegate, status: delegate.status === 'active' ? 'removed' : 'rejected', endedAt: ctx.blockTime, endedBy: ctx.signer });

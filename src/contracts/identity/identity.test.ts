@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { KEYS_NAMESPACE } from '../../ledger/contract.js';
-import { MemoryState, TEST_NETWORK, runAction, testKeyId } from '../../../test/helpers/contracts.js';
+import { MemoryState, TEST_NETWORK, runAction, testKeyId, scanOf } from '../../../test/helpers/contracts.js';
 import { governanceContract, getOrg } from '../governance/index.js';
 import { getDelegate, getKey, getMember, getOrgMemberIds, getPatient, identityContract, pseudonymForTx, delegateIdForTx } from './index.js';
 
@@ -51,7 +51,8 @@ test('register-member writes the member, its keys and the org index', () => {
   assert.deepEqual(state.get(KEYS_NAMESPACE, testKeyId('alpha/dr')), {
     kind: 'member', org: 'alpha', owner: 'dr', roles: ['practitioner'], status: 'active', since: 2,
   });
-  assert.deepEqual(getOrgMemberIds(state, 'alpha'), ['dr', 'ph']);
+  assert.deepEqual(getOrgMemberIds(scanOf(state), 'alpha'), ['dr', 'ph']);
+  assert.equal(state.get('identity', 'org-members/alpha'), undefined);
 });
 
 test('register-member authority and uniqueness', () => {

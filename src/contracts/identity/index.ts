@@ -17,8 +17,7 @@ export {
   memberKey,
   patientKey,
   delegateKey,
-  orgMembersKey,
-  patientDelegatesKey,
+  orgDelegationKey,
   getMember,
   getPatient,
   getDelegate,
@@ -26,7 +25,8 @@ export {
   getOrgMemberIds,
   getPatientDelegateIds,
   getOrgDelegationRefs,
-  orgDelegationsKey,
+  membersOf,
+  delegatesOf,
 } from './records.js';
 export { isOrgAdmin, isAdminOrPractitioner } from './authority.js';
 export type { MemberRecord, PatientRecord, DelegateRecord, DelegateRef } from './records.js';

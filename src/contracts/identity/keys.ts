@@ -3,9 +3,11 @@
 //   'identity'/'member/<orgId>/<memberId>'          -> MemberRecord
 //   'identity'/'patient/<pseudonym>'                -> PatientRecord
 //   'identity'/'delegate/<pseudonym>/<delegateId>'  -> DelegateRecord
-//   'identity'/'org-members/<orgId>'                -> { orgId, memberIds }
-//   'identity'/'patient-delegates/<pseudonym>'      -> { pseudonym, delegateIds }
-//   'identity'/'org-delegations/<orgId>'            -> { orgId, delegates: DelegateRef[] }
+//   'identity'/'org-delegation/<orgId>/<pseudonym>/<delegateId>' -> DelegateRef
+// An org's members are the scan of 'member/<orgId>/', a patient's delegates
+// the scan of 'delegate/<pseudonym>/', an org's appointments the scan of
+// 'org-delegation/<orgId>/': no value grows with the data
+// (docs/state-layout.md).
 // with the identifier patterns, the delegation model's constants and
 // delegationStatus: the one pure function that says whether a delegation may
 // act now. Every point of use (contracts at block time; auth and FHIR at
@@ -13,7 +15,7 @@
 // passes or its appointer's authority goes, without a transaction ending it.
 // Pure vocabulary: no schemas, no writes.
 import type { JsonValue } from '../../ledger/contract.js';
-import { asObject, getKey, stringsOf, type JsonObject, type StateReader } from '../keys/keys.js';
+import { allOf, asObject, getKey, stringsOf, type JsonObject, type StateReader, type StateScan } from '../keys/keys.js';
 import { isOrgActive } from '../governance/keys.js';
 
 export { getKey };
@@ -119,13 +121,12 @@ export interface DelegateRecord {
 export const memberPrefix = (orgId: string): string => `member/${orgId}/`;
 export const memberKey = (orgId: string, memberId: string): string => `${memberPrefix(orgId)}${memberId}`;
 export const patientKey = (pseudonym: string): string => `patient/${pseudonym}`;
-export const delegateKey = (pseudonym: string, delegateId: string): string => `delegate/${pseudonym}/${delegateId}`;
-/** Index of an org's member ids (governance reads it to revoke member keys on removal). */
-export const orgMembersKey = (orgId: string): string => `org-members/${orgId}`;
-/** Index of a patient's delegate ids (erase-patient reads it to revoke every delegate key). */
-export const patientDelegatesKey = (pseudonym: string): string => `patient-delegates/${pseudonym}`;
-/** Index of the delegates an org appointed or proposed (the privacy officer's view). */
-export const orgDelegationsKey = (orgId: string): string => `org-delegations/${orgId}`;
+/** Prefix of a patient's delegate records (erase-patient scans it to revoke every delegate key). */
+export const delegatePrefix = (pseudonym: string): string => `delegate/${pseudonym}/`;
+export const delegateKey = (pseudonym: string, delegateId: string): string => `${delegatePrefix(pseudonym)}${delegateId}`;
+/** Prefix of the delegates an org appointed or proposed (the privacy officer's view). */
+export const orgDelegationPrefix = (orgId: string): string => `org-delegation/${orgId}/`;
+export const orgDelegationKey = (orgId: string, ref: DelegateRef): string => `${orgDelegationPrefix(orgId)}${ref.pseudonym}/${ref.delegateId}`;
 
 /** A delegate named by its patient and id (an entry of the org index). */
 export interface DelegateRef {
@@ -146,21 +147,29 @@ export function getDelegate(reader: StateReader, pseudonym: string, delegateId: 
   return asObject(reader.get(IDENTITY_NAMESPACE, delegateKey(pseudonym, delegateId))) as DelegateRecord | undefined;
 }
 
-/** Member ids registered in an org, in registration order. */
-export function getOrgMemberIds(reader: StateReader, orgId: string): string[] {
-  return stringsOf(asObject(reader.get(IDENTITY_NAMESPACE, orgMembersKey(orgId)))?.['memberIds']);
+/** Every member record of an org, in member-id order (TOO_LARGE beyond `max`). */
+export function membersOf(scan: StateScan, orgId: string, max = Number.MAX_SAFE_INTEGER): MemberRecord[] {
+  return allOf<MemberRecord>(scan, IDENTITY_NAMESPACE, memberPrefix(orgId), max);
 }
 
-/** Delegate ids ever added for a patient, in order (delegates added from this index's introduction on). */
-export function getPatientDelegateIds(reader: StateReader, pseudonym: string): string[] {
-  return stringsOf(asObject(reader.get(IDENTITY_NAMESPACE, patientDelegatesKey(pseudonym)))?.['delegateIds']);
+/** Member ids registered in an org, in id order. */
+export function getOrgMemberIds(scan: StateScan, orgId: string): string[] {
+  return membersOf(scan, orgId).map((m) => m.memberId);
 }
 
-/** Delegates an org proposed or appointed, in proposal order. */
-export function getOrgDelegationRefs(reader: StateReader, orgId: string): DelegateRef[] {
-  const refs = asObject(reader.get(IDENTITY_NAMESPACE, orgDelegationsKey(orgId)))?.['delegates'];
-  if (!Array.isArray(refs)) return [];
-  return refs.flatMap((r) => {
+/** Every delegate record of a patient, in delegate-id order. */
+export function delegatesOf(scan: StateScan, pseudonym: string, max = Number.MAX_SAFE_INTEGER): DelegateRecord[] {
+  return allOf<DelegateRecord>(scan, IDENTITY_NAMESPACE, delegatePrefix(pseudonym), max);
+}
+
+/** Delegate ids of a patient, in id order. */
+export function getPatientDelegateIds(scan: StateScan, pseudonym: string): string[] {
+  return delegatesOf(scan, pseudonym).map((d) => d.delegateId);
+}
+
+/** Delegates an org proposed or appointed, in (pseudonym, delegate id) order. */
+export function getOrgDelegationRefs(scan: StateScan, orgId: string, max = Number.MAX_SAFE_INTEGER): DelegateRef[] {
+  return allOf<JsonValue>(scan, IDENTITY_NAMESPACE, orgDelegationPrefix(orgId), max).flatMap((r) => {
     const o = asObject(r);
     const pseudonym = o?.['pseudonym'];
     const delegateId = o?.['delegateId'];

@@ -5,7 +5,7 @@ import { allow, defineAction, refuse, type ExecContext, type KeyRecord, type Ref
 import { activeSignerKey, isOrgAdmin } from './authority.js';
 import { keyListSchema, memberIdSchema, shortTextSchema } from './ids.js';
 import { rolesSchema } from './roles.js';
-import { addOrgMember, firstRegistered, getKey, getMember, putKey, putMember, revokeKey, type MemberRecord } from './records.js';
+import { firstRegistered, getKey, getMember, putKey, putMember, revokeKey, type MemberRecord } from './records.js';
 
 /** The signer's org if the signer is an org admin of it (see isOrgAdmin). */
 function adminOrg(ctx: ExecContext): string | Refusal {
@@ -60,7 +60,6 @@ export const registerMember = defineAction({
       since: ctx.height,
     };
     putMember(ctx.state, member);
-    addOrgMember(ctx.state, orgId, args.memberId);
     for (const k of args.keys) {
       putKey(ctx.state, k, { kind: 'member', org: orgId, owner: args.memberId, roles: [...args.roles], status: 'active', since: ctx.height });
     }

@@ -10,15 +10,15 @@ import {
   delegateKey,
   getDelegate,
   getMember,
+  delegatesOf,
   getOrgDelegationRefs,
   getOrgMemberIds,
   getPatient,
   getPatientDelegateIds,
   IDENTITY_NAMESPACE,
+  membersOf,
   memberKey,
-  orgDelegationsKey,
-  orgMembersKey,
-  patientDelegatesKey,
+  orgDelegationKey,
   patientKey,
   type DelegateRecord,
   type DelegateRef,
@@ -31,9 +31,7 @@ export {
   memberKey,
   patientKey,
   delegateKey,
-  orgMembersKey,
-  patientDelegatesKey,
-  orgDelegationsKey,
+  orgDelegationKey,
   getMember,
   getPatient,
   getDelegate,
@@ -41,6 +39,8 @@ export {
   getOrgMemberIds,
   getPatientDelegateIds,
   getOrgDelegationRefs,
+  membersOf,
+  delegatesOf,
   isOrgActive,
 };
 export type { MemberRecord, PatientRecord, DelegateRecord, DelegateRef };
@@ -60,19 +60,9 @@ export function putDelegate(state: StateAccess, delegate: DelegateRecord): void 
   state.put(IDENTITY_NAMESPACE, delegateKey(delegate.pseudonym, delegate.delegateId), delegate as { [k: string]: JsonValue });
 }
 
-export function addOrgMember(state: StateAccess, orgId: string, memberId: string): void {
-  const ids = getOrgMemberIds(state, orgId);
-  if (!ids.includes(memberId)) state.put(IDENTITY_NAMESPACE, orgMembersKey(orgId), { orgId, memberIds: [...ids, memberId] });
-}
-
-export function addPatientDelegate(state: StateAccess, pseudonym: string, delegateId: string): void {
-  const ids = getPatientDelegateIds(state, pseudonym);
-  if (!ids.includes(delegateId)) state.put(IDENTITY_NAMESPACE, patientDelegatesKey(pseudonym), { pseudonym, delegateIds: [...ids, delegateId] });
-}
-
+/** Indexes an org's appointment: one small entry under the org's prefix, whatever the number before it. */
 export function addOrgDelegation(state: StateAccess, orgId: string, ref: DelegateRef): void {
-  const refs = getOrgDelegationRefs(state, orgId);
-  state.put(IDENTITY_NAMESPACE, orgDelegationsKey(orgId), { orgId, delegates: [...refs, ref] });
+  state.put(IDENTITY_NAMESPACE, orgDelegationKey(orgId, ref), { pseudonym: ref.pseudonym, delegateId: ref.delegateId });
 }
 
 export function putKey(state: StateAccess, keyId: string, record: KeyRecord): void {

@@ -99,7 +99,7 @@ export function disclosuresJson(deps: PatientRightsDeps, pseudonym: string, nowI
     disclosures: events.map((e) => ({ ...disclosureRow(e), anchored: e.seq <= anchoredSeq })),
     accessChain,
     // Delegates an organisation appointed for the patient (two signatures, a legal basis): the notice owed to the patient.
-    appointments: delegationsOfPatient(deps.ledger.state, pseudonym, nowIso).filter((d) => d.appointedBy === 'org'),
+    appointments: delegationsOfPatient(deps.ledger.state, deps.ledger.scan, pseudonym, nowIso).filter((d) => d.appointedBy === 'org'),
   };
 }
 
@@ -155,6 +155,6 @@ export function breakGlassReview(deps: PatientRightsDeps, actor: Actor & { kind:
     .filter((e) => status === 'all' || e.status === status)
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   // Delegations this organisation appointed (or has pending): the privacy officer's notice of them.
-  const appointments = appointmentsOfOrg(deps.ledger.state, orgId, nowIso).filter((d) => status === 'all' || (status === 'pending') === (d.status === 'pending'));
+  const appointments = appointmentsOfOrg(deps.ledger.state, deps.ledger.scan, orgId, nowIso).filter((d) => status === 'all' || (status === 'pending') === (d.status === 'pending'));
   return { orgId, status, items, appointments };
 }

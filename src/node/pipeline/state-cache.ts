@@ -99,6 +99,11 @@ export class StateCache implements StateSource {
     return this.reader.get(namespace, key);
   }
 
+  /** StateSource: committed rows straight from the store (scans are rare; the block's own writes are the executor's). */
+  scanState(namespace: string, prefix: string, limit: number, afterKey?: string): Array<{ key: string; value: string }> {
+    return this.store.scanState(namespace, prefix, limit, afterKey);
+  }
+
   hasTx(txId: string): boolean {
     return this.store.hasTx(txId);
   }
