@@ -10,12 +10,18 @@
 // where node:test's own per-test timers cannot help — is killed with its
 // process group and counted as failed, and files the budget leaves unrun are
 // counted as failed too, so the run always ends and always says so.
+//
+// Unit test files (dist/src/...) start no servers and wait on no clocks, so
+// they run TEST_UNIT_JOBS at a time (default 2, the cores CI has), each
+// file's output printed whole when it ends; integration files (dist/test/...)
+// run one at a time, as their timing bounds assume.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FILE_LIMIT_MS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 600) * 1000;
 const BUDGET_MS = Number(process.env.TEST_TOTAL_BUDGET_S ?? 1500) * 1000;
+const UNIT_JOBS = Math.max(1, Number(process.env.TEST_UNIT_JOBS ?? 2));
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -73,18 +79,19 @@ function describeGroup(pgid) {
 }
 
 /** Runs one file; resolves with its counts. A killed or crashed file counts one failure at least. */
-function runFile(file, limitMs) {
+function runFile(file, limitMs, buffered) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--test', '--test-reporter=spec', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a kill reaches the servers it started
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (chunk) => {
-      process.stdout.write(chunk);
+      if (!buffered) process.stdout.write(chunk);
       out += chunk.toString('utf8');
     });
-    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    child.stderr.on('data', (chunk) => (buffered ? (err += chunk.toString('utf8')) : process.stderr.write(chunk)));
     let killed = false;
     const timer = setTimeout(() => {
       killed = true;
@@ -97,6 +104,10 @@ function runFile(file, limitMs) {
     }, limitMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (buffered) {
+        process.stdout.write(out);
+        process.stderr.write(err);
+      }
       const passed = num(out, 'pass');
       let failed = num(out, 'fail') + num(out, 'cancelled');
       if (killed) {
@@ -114,21 +125,32 @@ function runFile(file, limitMs) {
 const started = Date.now();
 let passed = 0;
 let failed = 0;
+let done = 0;
 const slow = [];
-for (const [i, file] of files.entries()) {
+async function runOne(file, buffered) {
   const left = BUDGET_MS - (Date.now() - started);
   if (left <= 0) {
     console.log(`✖ ${file}: not run, the run's budget of ${BUDGET_MS / 1000} s is spent`);
     failed += 1;
-    continue;
+    return;
   }
   const t0 = Date.now();
-  const r = await runFile(file, Math.min(FILE_LIMIT_MS, left));
+  const r = await runFile(file, Math.min(FILE_LIMIT_MS, left), buffered);
   slow.push([Date.now() - t0, file]);
   passed += r.passed;
   failed += r.failed;
-  if (process.env.CI) console.error(`# [${i + 1}/${files.length}] ${file} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  done += 1;
+  if (process.env.CI) console.error(`# [${done}/${files.length}] ${file} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
+const units = files.filter((f) => f.startsWith(join('dist', 'src')));
+const integration = files.filter((f) => !units.includes(f));
+const queue = [...units];
+await Promise.all(
+  Array.from({ length: Math.min(UNIT_JOBS, queue.length) }, async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) await runOne(file, UNIT_JOBS > 1);
+  }),
+);
+for (const file of integration) await runOne(file, false);
 slow.sort((a, b) => b[0] - a[0]);
 console.log(`# ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s; slowest: ${slow.slice(0, 5).map(([ms, f]) => `${f} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
