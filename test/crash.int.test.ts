@@ -29,8 +29,7 @@ import {
   type NodeProcess,
 } from './helpers/proc.js';
 
-// CARELEDGER_CRASH_CYCLES: fewer on a second Node.js line in CI (.ci/run), where the fault suite also kills nodes.
-const CYCLES = Number(process.env['CARELEDGER_CRASH_CYCLES'] ?? 20);
+const CYCLES = 20;
 const CLIENTS = 3;
 /** Queue length at the start of a cycle: enough that the load outlasts the kill. */
 const QUEUE_PER_CYCLE = 1000;
